@@ -1,0 +1,3 @@
+from handgrad_cli.cli import main
+
+main()

@@ -1,0 +1,215 @@
+"""Reads what a person typed into numbers, safely.
+
+A value is a number or arithmetic on numbers: ``+ - * / **``, parentheses, ``exp log tanh sqrt``
+and the constants ``e`` and ``pi``. The text is parsed with ``ast`` and walked through a whitelist;
+nothing is ever evaluated by Python itself. Length, nesting and magnitude are capped so hostile
+input is refused at once. Values are separated by commas, matrix rows by ``;``.
+"""
+
+from __future__ import annotations
+
+import ast
+import math
+import operator
+from collections.abc import Callable
+
+from handgrad_cli.errors import UserError
+
+MAX_ANSWER_CHARS = 4000  # a whole answer, all rows
+MAX_VALUE_CHARS = 200  # one value
+MAX_DEPTH = 16  # nesting of operations in one value
+MAX_MAGNITUDE = 1e12  # any number met along the way
+MAX_EXPONENT = 64
+
+ALLOWED = "numbers, + - * / **, parentheses, exp log tanh sqrt, e and pi"
+
+_FUNCTIONS: dict[str, Callable[[float], float]] = {
+    "exp": math.exp,
+    "log": math.log,
+    "ln": math.log,
+    "tanh": math.tanh,
+    "sqrt": math.sqrt,
+}
+_CONSTANTS = {"e": math.e, "pi": math.pi}
+_BINARY = {
+    ast.Add: operator.add,
+    ast.Sub: operator.sub,
+    ast.Mult: operator.mul,
+    ast.Div: operator.truediv,
+}
+# Symbols people paste from papers and slides, read as the operators they mean.
+_SPELLINGS = str.maketrans({"−": "-", "–": "-", "×": "*", "·": "*", "÷": "/", "^": "**"})
+
+
+def read_number(text: str) -> float:
+    """One value: a number or whitelisted arithmetic."""
+    source = text.strip().translate(_SPELLINGS)
+    if not source:
+        raise UserError("a value is empty: type a number such as 0.25")
+    if len(source) > MAX_VALUE_CHARS:
+        raise UserError(f"a value is longer than {MAX_VALUE_CHARS} characters: shorten it")
+    try:
+        tree = ast.parse(source, mode="eval")
+    except (SyntaxError, ValueError, MemoryError, RecursionError):
+        raise UserError(f"{_shown(text)} is not a number or arithmetic (allowed: {ALLOWED})") from None
+    value = _evaluate(tree.body, depth=0, text=text)
+    return _checked(value, text)
+
+
+def read_rows(text: str) -> list[list[float]]:
+    """Rows of values: commas between values, ``;`` between rows, brackets optional."""
+    if len(text) > MAX_ANSWER_CHARS:
+        raise UserError(f"the answer is longer than {MAX_ANSWER_CHARS} characters: shorten it")
+    rows = [_strip_brackets(row) for row in _strip_brackets(text).split(";")]
+    if rows and not rows[-1]:
+        rows.pop()  # a trailing ';' is harmless
+    if not any(rows):
+        raise UserError("no values given: type numbers separated by commas, rows by ';'")
+    return [[read_number(cell) for cell in _split_values(row)] for row in rows]
+
+
+def read_values(text: str, shape: tuple[int, ...], name: str = "the answer"):
+    """Values for an answer of the given shape (``()``, ``(n,)`` or ``(rows, n)``), as numpy."""
+    import numpy as np
+
+    rows = read_rows(text)
+    counts = [len(row) for row in rows]
+    expected = describe_shape(shape)
+    if len(shape) == 2:
+        if len(rows) != shape[0] or any(count != shape[1] for count in counts):
+            given = ", ".join(str(count) for count in counts)
+            raise UserError(
+                f"{name} expects {expected}; you gave {len(rows)} row(s) of {given} value(s)"
+            )
+        return np.array(rows, dtype=float)
+    values = [value for row in rows for value in row]
+    size = 1 if not shape else shape[0]
+    if len(rows) > 1 or len(values) != size:
+        raise UserError(f"{name} expects {expected}; you gave {_count(len(values))}")
+    return np.array(values[0] if not shape else values, dtype=float)
+
+
+def shape_words(shape: tuple[int, ...]) -> str:
+    """``1 value``, ``3 values`` or ``2 rows of 3 values``."""
+    if not shape:
+        return "1 value"
+    if len(shape) == 1:
+        return _count(shape[0])
+    return f"{shape[0]} rows of {_count(shape[1])}"
+
+
+def describe_shape(shape: tuple[int, ...]) -> str:
+    """The shape and how to type it."""
+    if len(shape) == 1 and shape[0] > 1:
+        return f"{shape_words(shape)} separated by commas"
+    if len(shape) == 2:
+        return f"{shape_words(shape)}, rows separated by ';'"
+    return shape_words(shape)
+
+
+def _count(n: int) -> str:
+    return f"{n} value" if n == 1 else f"{n} values"
+
+
+def _strip_brackets(text: str) -> str:
+    text = text.strip()
+    if text.startswith("[") and text.endswith("]"):
+        return text[1:-1].strip()
+    return text
+
+
+def _split_values(row: str) -> list[str]:
+    """Split on commas outside parentheses, so a stray comma inside a call is reported as such."""
+    cells, depth, start = [], 0, 0
+    for i, char in enumerate(row):
+        depth += {"(": 1, ")": -1}.get(char, 0)
+        if char == "," and depth == 0:
+            cells.append(row[start:i])
+            start = i + 1
+    cells.append(row[start:])
+    return cells
+
+
+def _shown(text: str) -> str:
+    text = text.strip()
+    return repr(text if len(text) <= 40 else text[:37] + "...")
+
+
+def _checked(value: float, text: str) -> float:
+    if not math.isfinite(value):
+        raise UserError(f"{_shown(text)} is not a finite number")
+    if abs(value) > MAX_MAGNITUDE:
+        raise UserError(f"{_shown(text)} is too large (limit {MAX_MAGNITUDE:g})")
+    return value
+
+
+def _evaluate(node: ast.AST, depth: int, text: str) -> float:
+    if depth > MAX_DEPTH:
+        raise UserError(f"{_shown(text)} is nested too deeply (limit {MAX_DEPTH})")
+    deeper = depth + 1
+    if isinstance(node, ast.Constant) and type(node.value) in (int, float):
+        return _checked(float(node.value), text)
+    if isinstance(node, ast.Name) and node.id in _CONSTANTS:
+        return _CONSTANTS[node.id]
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub | ast.UAdd):
+        operand = _evaluate(node.operand, deeper, text)
+        return -operand if isinstance(node.op, ast.USub) else operand
+    if isinstance(node, ast.BinOp) and (type(node.op) in _BINARY or isinstance(node.op, ast.Pow)):
+        left = _evaluate(node.left, deeper, text)
+        right = _evaluate(node.right, deeper, text)
+        return _checked(_apply(node.op, left, right, text), text)
+    if (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Name)
+        and node.func.id in _FUNCTIONS
+        and len(node.args) == 1
+        and not node.keywords
+    ):
+        argument = _evaluate(node.args[0], deeper, text)
+        return _checked(_call(node.func.id, argument, text), text)
+    raise UserError(f"{_shown(text)} is not a number or arithmetic (allowed: {ALLOWED})")
+
+
+def _apply(op: ast.operator, left: float, right: float, text: str) -> float:
+    if isinstance(op, ast.Pow):
+        if abs(right) > MAX_EXPONENT:
+            raise UserError(f"{_shown(text)} has an exponent beyond {MAX_EXPONENT}")
+        if left < 0 and not right.is_integer():
+            raise UserError(f"{_shown(text)} takes a fractional power of a negative number")
+        if left == 0 and right < 0:
+            raise UserError(f"{_shown(text)} divides by zero")
+        try:
+            return math.pow(left, right)
+        except OverflowError:
+            raise UserError(f"{_shown(text)} is too large (limit {MAX_MAGNITUDE:g})") from None
+    if isinstance(op, ast.Div) and right == 0:
+        raise UserError(f"{_shown(text)} divides by zero")
+    return _BINARY[type(op)](left, right)
+
+
+def _call(name: str, argument: float, text: str) -> float:
+    try:
+        return _FUNCTIONS[name](argument)
+    except OverflowError:
+        raise UserError(f"{_shown(text)} is too large (limit {MAX_MAGNITUDE:g})") from None
+    except ValueError:
+        raise UserError(f"{_shown(text)} takes {name} of {argument:g}, which is undefined") from None
+
+
+def read_named_answers(items: list[str], shapes: dict[str, tuple[int, ...]]) -> dict[str, object]:
+    """``NAME=VALUES`` items for the gradients a problem asks, read against their shapes."""
+    if not items:
+        example = next(iter(shapes), "dlogits")
+        raise UserError(f"no answers given: add NAME=VALUES, e.g. {example}=0.1,-0.2")
+    answers = {}
+    for item in items:
+        name, equals, text = item.partition("=")
+        name = name.strip()
+        if not equals:
+            raise UserError(f"{_shown(item)} is not NAME=VALUES: e.g. {name or 'dw'}=0.5,-1")
+        if name not in shapes:
+            raise UserError(f"this problem does not ask {name!r}: it asks {', '.join(shapes)}")
+        if name in answers:
+            raise UserError(f"{name} is given twice: give each gradient once")
+        answers[name] = read_values(text, shapes[name], name)
+    return answers

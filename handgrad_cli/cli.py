@@ -1,0 +1,205 @@
+"""The Typer app: parses flags, calls the core, maps errors to exit statuses.
+
+numpy and Rich are imported inside the commands that need them, so `handgrad --help`
+starts as fast as a bare Typer app.
+"""
+
+from __future__ import annotations
+
+import functools
+import sys
+from enum import Enum
+from typing import Annotated, Optional
+
+import typer
+
+from handgrad_cli import __version__
+from handgrad_cli.errors import UserError
+from handgrad_cli.status import ExitStatus
+
+app = typer.Typer(
+    name="handgrad",
+    help="Practise backpropagation by hand: problems, hints and grading against a numpy reference.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+    rich_markup_mode=None,
+)
+
+
+class Difficulty(str, Enum):
+    easy = "easy"
+    medium = "medium"
+    hard = "hard"
+
+
+class SetFormat(str, Enum):
+    text = "text"
+    json = "json"
+    jsonl = "jsonl"
+
+
+DifficultyOption = Annotated[Difficulty, typer.Option("--difficulty", "-d", help="easy, medium or hard.")]
+DecimalsOption = Annotated[int, typer.Option(min=0, max=12, help="Decimals shown (JSON keeps full precision).")]
+
+
+def fail(message: str, status: ExitStatus = ExitStatus.USAGE) -> typer.Exit:
+    """One line on stderr that says what was wrong; the caller raises what this returns."""
+    typer.echo(f"handgrad: {message}", err=True)
+    return typer.Exit(int(status))
+
+
+def user_errors(command):
+    """Turn a user's mistake into one line and exit 2, and Ctrl-C into exit 130, never a traceback."""
+
+    @functools.wraps(command)
+    def wrapper(*args, **kwargs):
+        try:
+            return command(*args, **kwargs)
+        except UserError as error:
+            raise fail(str(error)) from None
+        except KeyboardInterrupt:
+            raise fail("interrupted", ExitStatus.INTERRUPTED) from None
+        except BrokenPipeError:
+            sys.stderr.close()  # the reader went away (`| head`): nothing more to say
+            raise typer.Exit(int(ExitStatus.OK)) from None
+
+    return wrapper
+
+
+def stdout_console():
+    from rich.console import Console
+
+    return Console(highlight=False)
+
+
+def print_json(data) -> None:
+    import json
+
+    typer.echo(json.dumps(data, indent=2))
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"handgrad {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def root(
+    version: Annotated[
+        Optional[bool], typer.Option("--version", callback=_version, is_eager=True, help="Show the version.")
+    ] = None,
+) -> None:
+    """Practise backpropagation by hand: problems, hints and grading against a numpy reference."""
+
+
+@app.command("kinds")
+@user_errors
+def kinds_command() -> None:
+    """List the problem kinds, a line each."""
+    from handgrad_cli.kinds import KINDS
+
+    for kind in KINDS.values():
+        typer.echo(f"{kind.name:<14} {kind.summary}")
+
+
+def fresh_seed() -> int:
+    import secrets
+
+    return secrets.randbelow(1_000_000)
+
+
+@app.command("explain")
+@user_errors
+def explain_command(
+    subject: Annotated[str, typer.Argument(help="A kind (see `handgrad kinds`) or a problem ID such as softmax-ce-m42.")],
+    logits: Annotated[Optional[str], typer.Option(help="softmax-ce: logits, e.g. 2,1,0 (rows separated by ';').")] = None,
+    target: Annotated[Optional[str], typer.Option(help="softmax-ce: the target class, one per row.")] = None,
+    x: Annotated[Optional[str], typer.Option("--x", help="tanh-neuron: the inputs, e.g. 2,0.")] = None,
+    w: Annotated[Optional[str], typer.Option("--w", help="tanh-neuron: the weights, e.g. -3,1.")] = None,
+    b: Annotated[Optional[str], typer.Option("--b", help="tanh-neuron: the bias.")] = None,
+    dout: Annotated[Optional[str], typer.Option(help="tanh-neuron: the upstream gradient dL/da.")] = None,
+    seed: Annotated[Optional[int], typer.Option(min=0, help="Seed of a random problem (default: a fresh one).")] = None,
+    difficulty: DifficultyOption = Difficulty.medium,
+    lr: Annotated[float, typer.Option(help="softmax-ce: learning rate of the gradient step shown.")] = 1.0,
+    decimals: DecimalsOption = 3,
+    json_output: Annotated[bool, typer.Option("--json", help="The problem, answers and steps as JSON.")] = False,
+) -> None:
+    """Show a derivation step by step: local derivative x upstream gradient."""
+    from handgrad_cli.kinds import get_kind, problem_for
+
+    given = {"logits": logits, "target": target, "x": x, "w": w, "b": b, "dout": dout}
+    problem = problem_for(subject, given, seed, difficulty.value, fresh_seed)
+    if json_output:
+        from handgrad_cli.render.records import problem_record
+
+        print_json(problem_record(problem))
+        return
+    from handgrad_cli.render.terminal import explanation
+
+    extras = get_kind(problem.kind).extras(problem, lr)
+    stdout_console().print(explanation(problem, extras, decimals))
+
+
+@app.command("generate")
+@user_errors
+def generate_command(
+    kinds: Annotated[Optional[list[str]], typer.Argument(help="Kinds to mix, in turn (default: all).")] = None,
+    count: Annotated[int, typer.Option("--count", "-n", min=1, help="How many problems.")] = 10,
+    seed: Annotated[int, typer.Option(min=0, help="Seed of the set: the same seed gives the same bytes.")] = 0,
+    difficulty: DifficultyOption = Difficulty.medium,
+    output_format: Annotated[SetFormat, typer.Option("--format", "-f", help="text, json or jsonl.")] = SetFormat.text,
+) -> None:
+    """Print a reproducible problem set with its answers on stdout."""
+    from handgrad_cli.kinds import KINDS, build, get_kind
+    from handgrad_cli.problem import set_ids
+    from handgrad_cli.render.sets import FORMATS
+
+    names = [get_kind(name).name for name in kinds] if kinds else list(KINDS)
+
+    def problems():
+        return (build(problem_id) for problem_id in set_ids(names, count, seed, difficulty.value))
+
+    FORMATS[output_format.value](problems, sys.stdout)
+
+
+@app.command("check")
+@user_errors
+def check_command(
+    problem_id: Annotated[str, typer.Argument(metavar="ID", help="The problem ID, e.g. softmax-ce-m42.")],
+    answers: Annotated[
+        Optional[list[str]], typer.Argument(metavar="NAME=VALUES...", help="e.g. dlogits=-0.335,0.245,0.090")
+    ] = None,
+    atol: Annotated[float, typer.Option(min=0, help="Absolute tolerance per entry.")] = 1e-3,
+    rtol: Annotated[float, typer.Option(min=0, help="Relative tolerance per entry.")] = 1e-3,
+    decimals: DecimalsOption = 3,
+    json_output: Annotated[bool, typer.Option("--json", help="The grades as JSON.")] = False,
+) -> None:
+    """Grade answers to a problem: exit 0 if all correct, 1 if any is wrong or missing, 2 if unreadable.
+
+    An entry is correct when |yours - reference| <= atol + rtol * |reference|.
+    """
+    from handgrad_cli.answers import read_named_answers
+    from handgrad_cli.grading import Tolerance, grade_all
+    from handgrad_cli.kinds import build
+
+    problem = build(problem_id)
+    shapes = {name: value.shape for name, value in problem.answers.items()}
+    grades = grade_all(problem, read_named_answers(answers or [], shapes), Tolerance(atol, rtol))
+    if json_output:
+        from handgrad_cli.render.records import grades_record
+
+        print_json(grades_record(problem, grades))
+    else:
+        from rich.console import Group
+
+        from handgrad_cli.render.terminal import diagnosis_lines, grades_table
+
+        stdout_console().print(Group(grades_table(grades, decimals), *diagnosis_lines(grades)))
+    if not all(grade.correct for grade in grades):
+        raise typer.Exit(int(ExitStatus.WRONG))
+
+
+def main() -> None:
+    app(prog_name="handgrad")

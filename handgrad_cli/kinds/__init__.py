@@ -1,0 +1,45 @@
+"""The problem kinds, by name. Each module holds one kind's forward and backward side by side."""
+
+from __future__ import annotations
+
+from handgrad_cli.errors import UserError
+from handgrad_cli.kinds.base import Kind
+from handgrad_cli.kinds.softmax_ce import SoftmaxCE
+from handgrad_cli.kinds.tanh_neuron import TanhNeuron
+from handgrad_cli.problem import Problem, ProblemId
+
+KINDS: dict[str, Kind] = {kind.name: kind for kind in (SoftmaxCE(), TanhNeuron())}
+LESSON_KINDS = ("softmax-ce", "tanh-neuron")
+
+
+def get_kind(name: str) -> Kind:
+    try:
+        return KINDS[name]
+    except KeyError:
+        known = ", ".join(KINDS)
+        raise UserError(f"unknown kind {name!r}: choose from {known} (see `handgrad kinds`)") from None
+
+
+def build(problem_id: ProblemId | str) -> Problem:
+    """The problem an ID names, the same in every release."""
+    if isinstance(problem_id, str):
+        problem_id = ProblemId.parse(problem_id)
+    return get_kind(problem_id.kind).build(problem_id)
+
+
+def problem_for(subject: str, given: dict[str, str | None], seed: int | None, difficulty: str,
+                fresh_seed) -> Problem:
+    """What `explain` shows: a problem ID, a kind with typed inputs, or a kind with a random draw."""
+    typed = {name: value for name, value in given.items() if value is not None}
+    if subject not in KINDS and "-" in subject and subject[-1].isdigit():
+        if typed:
+            raise UserError(f"{subject} is a problem ID: its inputs are fixed, drop the input flags")
+        return build(subject)
+    kind = get_kind(subject)
+    foreign = [name for name in typed if name not in kind.options]
+    if foreign:
+        flags = " ".join(f"--{name}" for name in kind.options)
+        raise UserError(f"--{foreign[0]} is not an input of {kind.name}: it takes {flags}")
+    if typed:
+        return kind.from_options(typed)
+    return kind.build(ProblemId(kind.name, difficulty, fresh_seed() if seed is None else seed))

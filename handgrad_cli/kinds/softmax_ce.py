@@ -1,0 +1,209 @@
+"""softmax + cross-entropy on logits: ``L = -mean(log softmax(logits)[range(n), target])``.
+
+Backward, as in makemore Part 4: ``dlogits = (probs - onehot(target)) / n``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from handgrad_cli.answers import read_rows
+from handgrad_cli.errors import UserError
+from handgrad_cli.kinds.base import Kind
+from handgrad_cli.numbers import format_input, format_value
+from handgrad_cli.problem import Draw, Mistake, Problem, ProblemId, Quantity, Step
+
+# difficulty -> (rows, classes, logit range, decimals); rows and classes are (low, high)
+LEVELS = {
+    "easy": ((1, 1), (3, 3), 3, 0),
+    "medium": ((1, 1), (3, 5), 3, 1),
+    "hard": ((2, 4), (4, 6), 4, 1),
+}
+
+
+def softmax(logits: np.ndarray) -> np.ndarray:
+    """Row-wise softmax, stable: subtracting the row max keeps exp finite for any logits."""
+    counts = np.exp(logits - logits.max(axis=-1, keepdims=True))
+    return counts / counts.sum(axis=-1, keepdims=True)
+
+
+def log_softmax(logits: np.ndarray) -> np.ndarray:
+    norm_logits = logits - logits.max(axis=-1, keepdims=True)
+    return norm_logits - np.log(np.exp(norm_logits).sum(axis=-1, keepdims=True))
+
+
+def loss(logits: np.ndarray, target: np.ndarray) -> float:
+    rows = np.atleast_2d(logits)
+    return float(-log_softmax(rows)[np.arange(len(rows)), np.atleast_1d(target)].mean())
+
+
+def onehot(target: np.ndarray, classes: int) -> np.ndarray:
+    return np.eye(classes)[np.atleast_1d(target)]
+
+
+class SoftmaxCE(Kind):
+    name = "softmax-ce"
+    summary = "softmax + cross-entropy on logits; asks dlogits = (p - y) / n"
+    options = ("logits", "target")
+
+    def draw(self, draw: Draw, difficulty: str) -> dict[str, Any]:
+        (rows_low, rows_high), (classes_low, classes_high), spread, places = LEVELS[difficulty]
+        rows, classes = draw.integer(rows_low, rows_high), draw.integer(classes_low, classes_high)
+        logits = [draw.decimals(classes, -spread, spread, places) for _ in range(rows)]
+        target = [draw.below(classes) for _ in range(rows)]
+        if rows == 1:
+            return {"logits": np.array(logits[0]), "target": target[0]}
+        return {"logits": np.array(logits), "target": np.array(target)}
+
+    def read_inputs(self, options: dict[str, str]) -> dict[str, Any]:
+        logits = read_rows(options["logits"])
+        if len({len(row) for row in logits}) != 1 or len(logits[0]) < 2:
+            raise UserError("--logits needs rows of equal length, at least 2 classes: e.g. --logits '2,1,0;0,1,2'")
+        target = [value for row in read_rows(options["target"]) for value in row]
+        if len(target) != len(logits):
+            raise UserError(f"--target needs one class per row of logits: {len(logits)}, you gave {len(target)}")
+        classes = len(logits[0])
+        if any(not t.is_integer() or not 0 <= t < classes for t in target):
+            raise UserError(f"--target classes are whole numbers from 0 to {classes - 1}")
+        target = [int(t) for t in target]
+        if len(logits) == 1:
+            return {"logits": np.array(logits[0]), "target": target[0]}
+        return {"logits": np.array(logits), "target": np.array(target)}
+
+    def solve(self, inputs: dict[str, Any], difficulty: str, problem_id: ProblemId | None) -> Problem:
+        logits, target = inputs["logits"], inputs["target"]
+        rows = np.atleast_2d(logits)
+        n, classes = rows.shape
+        probs = softmax(rows)
+        logprobs = log_softmax(rows)
+        y = onehot(target, classes)
+        loss_value = float(-logprobs[np.arange(n), np.atleast_1d(target)].mean())
+        shape = np.shape(logits)
+
+        dlogprobs = -y / n
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            dprobs = dlogprobs / probs  # infinite where a target probability underflows
+        dlogits = (probs - y) / n  # the closed form: stable for every logit
+        forward = {"probs": probs.reshape(shape), "logprobs": logprobs.reshape(shape), "loss": loss_value}
+        steps = (
+            Step(
+                "dlogprobs",
+                "dlogprobs = -onehot(target) / n",
+                Quantity("loss = -mean(logprobs[range(n), target])", loss_value),
+                Quantity("-1/n at the target, 0 elsewhere", dlogprobs.reshape(shape)),
+                Quantity("dloss", 1.0),
+                dlogprobs.reshape(shape),
+            ),
+            Step(
+                "dprobs",
+                "dprobs = (1 / probs) * dlogprobs",
+                Quantity("logprobs = log(probs)", logprobs.reshape(shape)),
+                Quantity("1 / probs", (1 / probs).reshape(shape)),
+                Quantity("dlogprobs", dlogprobs.reshape(shape)),
+                dprobs.reshape(shape),
+            ),
+            Step(
+                "dlogits",
+                "dlogits = probs * (dprobs - sum(probs * dprobs)) = (probs - onehot(target)) / n",
+                Quantity("probs = softmax(logits)", probs.reshape(shape)),
+                Quantity("probs_i * (delta_ij - probs_j), a matrix per row", _jacobian(probs, shape)),
+                Quantity("dprobs", dprobs.reshape(shape)),
+                dlogits.reshape(shape),
+            ),
+        )
+        return Problem(
+            kind=self.name,
+            difficulty=difficulty,
+            id=problem_id,
+            inputs=inputs,
+            forward=forward,
+            answers={"dlogits": dlogits.reshape(shape)},
+            steps=steps,
+            question=_question(logits, target, n),
+            closed_form={"dlogits": "dlogits = (probs - onehot(target)) / n"},
+        )
+
+    def functions(self, problem: Problem):
+        target = problem.inputs["target"]
+        return {"dlogits": (lambda logits: loss(logits, target), problem.inputs["logits"])}
+
+    def hints(self, problem: Problem, gradient: str) -> tuple[str, str]:
+        n = np.atleast_2d(problem.inputs["logits"]).shape[0]
+        rule = (
+            "Softmax followed by cross-entropy has the simplest gradient of all: "
+            "dlogits = probs - onehot(target), divided by n when the loss is a mean over n rows."
+        )
+        values = (
+            f"probs = {format_value(problem.forward['probs'])}, "
+            f"target = {format_input(problem.inputs['target'])}, n = {n}"
+        )
+        return rule, values
+
+    def mistakes(self, problem: Problem) -> list[Mistake]:
+        logits, target = problem.inputs["logits"], problem.inputs["target"]
+        shape = np.shape(logits)
+        rows = np.atleast_2d(logits)
+        n, classes = rows.shape
+        probs = softmax(rows)
+        y = onehot(target, classes)
+        targets = np.atleast_1d(target)
+
+        def mistake(slug: str, words: str, value: np.ndarray) -> Mistake:
+            return Mistake(slug, "dlogits", words, value.reshape(shape), "dlogits")
+
+        found = [
+            mistake("sign-flipped", "the sign is flipped: you computed y - p; the gradient is p - y", (y - probs) / n),
+            mistake("onehot-not-subtracted", "you answered p: the one-hot label y was not subtracted", probs / n),
+            mistake(
+                "target-only",
+                "only the target logit got a gradient: every logit gets probs_i, and the target also -1",
+                (probs * y - y) / n,
+            ),
+        ]
+        if n > 1:
+            found.append(mistake("mean-forgotten", f"the 1/n of the batch mean was forgotten (n = {n})", probs - y))
+        # one row: every other class; a batch: only an off-by-one index is a likely slip
+        shifts = range(1, classes) if n == 1 else sorted({1, classes - 1})
+        for shift in shifts:
+            wrong = (targets + shift) % classes
+            where = f"class {int(wrong[0])}" if n == 1 else "the class next to the target in each row"
+            found.append(
+                mistake(
+                    "wrong-class",
+                    f"the one-hot is at {where}; the target is {format_input(target)}",
+                    (probs - onehot(wrong, classes)) / n,
+                )
+            )
+        return found
+
+    def extras(self, problem: Problem, lr: float) -> list[Quantity]:
+        logits, target = problem.inputs["logits"], problem.inputs["target"]
+        dlogits = problem.answers["dlogits"]
+        stepped = logits - lr * dlogits
+        return [
+            Quantity("row sums of dlogits (each is 0)", np.atleast_2d(dlogits).sum(axis=1)),
+            Quantity("loss before", loss(logits, target)),
+            Quantity(f"logits - {lr:g} * dlogits", stepped),
+            Quantity("loss after that step", loss(stepped, target)),
+        ]
+
+
+def _jacobian(probs: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    """d probs / d logits for each row: diag(p) - p p^T."""
+    jacobians = np.einsum("ni,ij->nij", probs, np.eye(probs.shape[1])) - np.einsum("ni,nj->nij", probs, probs)
+    return jacobians[0] if len(shape) == 1 else jacobians
+
+
+def _question(logits: np.ndarray, target: Any, n: int) -> str:
+    if n == 1:
+        return (
+            f"logits = {format_input(logits)}, target = {target}. "
+            "With probs = softmax(logits) and loss = -log(probs[target]), compute dlogits = dloss/dlogits."
+        )
+    return (
+        f"logits = {format_input(logits)} ({n} rows), target = {format_input(target)}. "
+        "With probs = softmax(logits) row by row and loss = -mean(log(probs[range(n), target])), "
+        "compute dlogits = dloss/dlogits."
+    )

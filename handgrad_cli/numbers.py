@@ -1,0 +1,58 @@
+"""Numbers as a learner reads them: fixed decimals (3 by default, the lesson's precision)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+DEFAULT_DECIMALS = 3
+
+
+def format_number(value: float, decimals: int = DEFAULT_DECIMALS) -> str:
+    text = f"{float(value):.{decimals}f}"
+    if text.startswith("-") and float(text) == 0:
+        return text[1:]  # "-0.000" reads as a sign error that is not there
+    return text
+
+
+def format_value(value: Any, decimals: int = DEFAULT_DECIMALS) -> str:
+    """A number, a vector ``[a, b]`` or a matrix ``[[a, b], [c, d]]``."""
+    if hasattr(value, "tolist"):
+        value = value.tolist()
+    if isinstance(value, list):
+        return "[" + ", ".join(format_value(item, decimals) for item in value) + "]"
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    return format_number(value, decimals)
+
+
+def as_typed(value: Any, decimals: int = DEFAULT_DECIMALS) -> str:
+    """A value the way a learner types it back: commas between values, ``;`` between rows."""
+    if hasattr(value, "tolist"):
+        value = value.tolist()
+    if isinstance(value, list) and value and isinstance(value[0], list):
+        return "; ".join(as_typed(row, decimals) for row in value)
+    if isinstance(value, list):
+        return ", ".join(format_number(item, decimals) for item in value)
+    return format_number(value, decimals)
+
+
+def format_input(value: Any) -> str:
+    """An input as a person would write it: shortest exact form, ``2`` not ``2.000``."""
+    if hasattr(value, "tolist"):
+        value = value.tolist()
+    if isinstance(value, list):
+        return "[" + ", ".join(format_input(item) for item in value) + "]"
+    if isinstance(value, float):
+        return format_number(value, 0) if value.is_integer() else repr(value)
+    return str(value)
+
+
+def plain(value: Any) -> Any:
+    """Full-precision JSON-ready numbers: floats, ints and nested lists (no negative zeros)."""
+    if hasattr(value, "dtype") and value.dtype.kind == "f":
+        value = value + 0.0
+    if hasattr(value, "tolist"):
+        return value.tolist()
+    if isinstance(value, float):
+        return value + 0.0
+    return value

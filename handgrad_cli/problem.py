@@ -1,0 +1,142 @@
+"""The problem value object, its reproducible ID, and the random draws behind it.
+
+An ID such as ``softmax-ce-m42`` names a kind, a difficulty (its first letter) and a seed.
+It is a compatibility promise: the same ID gives the same problem in every later release,
+so the draws come from a stream we own (SHA-256 seeding of the standard library's
+Mersenne Twister, read through ``getrandbits`` only), never from a library's distributions.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import random
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from handgrad_cli.errors import UserError
+
+DIFFICULTIES = ("easy", "medium", "hard")
+DEFAULT_DIFFICULTY = "medium"
+MAX_SEED = 2**63 - 1
+
+_ID_PATTERN = re.compile(r"^(?P<kind>[a-z][a-z0-9-]*)-(?P<level>[emh])(?P<seed>\d{1,19})$")
+
+
+@dataclass(frozen=True)
+class ProblemId:
+    kind: str
+    difficulty: str
+    seed: int
+
+    def __post_init__(self) -> None:
+        if self.difficulty not in DIFFICULTIES:
+            raise UserError(f"unknown difficulty {self.difficulty!r}: use easy, medium or hard")
+        if not 0 <= self.seed <= MAX_SEED:
+            raise UserError(f"seed {self.seed} is out of range: use a whole number from 0 to {MAX_SEED}")
+
+    def __str__(self) -> str:
+        return f"{self.kind}-{self.difficulty[0]}{self.seed}"
+
+    @classmethod
+    def parse(cls, text: str) -> ProblemId:
+        match = _ID_PATTERN.match(text.strip())
+        if match is None:
+            raise UserError(f"{text!r} is not a problem ID: IDs look like softmax-ce-m42 (kind, e/m/h, seed)")
+        level = {"e": "easy", "m": "medium", "h": "hard"}[match["level"]]
+        return cls(match["kind"], level, int(match["seed"]))
+
+
+def derive_seed(seed: int, *parts: object) -> int:
+    """A seed for one member of a set (problem i, student s): stable, spread out, short."""
+    digest = hashlib.sha256(repr((seed, *parts)).encode()).digest()
+    return int.from_bytes(digest[:8], "big") % 1_000_000_000
+
+
+class Draw:
+    """Reproducible random choices for one problem, from one ID."""
+
+    def __init__(self, problem_id: ProblemId) -> None:
+        material = f"handgrad|{problem_id.kind}|{problem_id.difficulty}|{problem_id.seed}".encode()
+        self._random = random.Random(int.from_bytes(hashlib.sha256(material).digest(), "big"))
+
+    def below(self, n: int) -> int:
+        """A whole number in [0, n), by rejection so every value is equally likely."""
+        bits = max(1, (n - 1).bit_length())
+        while True:
+            value = self._random.getrandbits(bits)
+            if value < n:
+                return value
+
+    def integer(self, low: int, high: int) -> int:
+        """A whole number in [low, high], both ends included."""
+        return low + self.below(high - low + 1)
+
+    def decimal(self, low: float, high: float, places: int) -> float:
+        """A number in [low, high] with at most `places` decimals, as a person would write it."""
+        scale = 10**places
+        return self.integer(round(low * scale), round(high * scale)) / scale
+
+    def decimals(self, count: int, low: float, high: float, places: int) -> list[float]:
+        return [self.decimal(low, high, places) for _ in range(count)]
+
+
+@dataclass(frozen=True)
+class Quantity:
+    """A labelled value in a chain-rule step: the expression as a learner writes it, and its number."""
+
+    label: str
+    value: Any  # float or numpy array
+
+
+@dataclass(frozen=True)
+class Step:
+    """One chain-rule step: gradient = local derivative × upstream gradient."""
+
+    quantity: str  # the gradient this step produces, e.g. "dz"
+    formula: str  # how it is computed, e.g. "dz = (1 - a**2) * dout"
+    forward: Quantity  # the forward operation this step goes back through
+    local: Quantity  # its local derivative
+    upstream: Quantity  # the gradient flowing in from above
+    result: Any  # the gradient this step produces
+
+
+@dataclass(frozen=True)
+class Mistake:
+    """A known wrong answer: what a learner gets by one specific slip."""
+
+    slug: str  # short stable name, e.g. "sign-flipped"
+    gradient: str  # the gradient it affects
+    description: str  # the slip in words a learner reads
+    value: Any  # what the slip gives
+    step: str  # the chain-rule step where it happens
+
+
+@dataclass(frozen=True)
+class Problem:
+    kind: str
+    difficulty: str
+    id: ProblemId | None  # None for inputs typed by a person
+    inputs: dict[str, Any]  # name -> number, index or numpy array
+    forward: dict[str, Any]  # forward-pass values by name, e.g. probs, loss
+    answers: dict[str, Any]  # gradient name -> reference value (float or array)
+    steps: tuple[Step, ...]
+    question: str
+    closed_form: dict[str, str] = field(default_factory=dict)  # gradient -> formula
+
+    @property
+    def asked(self) -> tuple[str, ...]:
+        return tuple(self.answers)
+
+    @property
+    def label(self) -> str:
+        return str(self.id) if self.id else f"{self.kind} (your inputs)"
+
+
+def set_ids(kinds: list[str] | tuple[str, ...], count: int, seed: int, difficulty: str, *member: object):
+    """The IDs of a problem set: kinds in turn, each problem's seed derived from the set's seed.
+
+    `member` (a student's name, say) gives a set of its own from the same seed.
+    """
+    for i in range(count):
+        yield ProblemId(kinds[i % len(kinds)], difficulty, derive_seed(seed, *member, i))

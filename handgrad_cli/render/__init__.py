@@ -1,0 +1,1 @@
+"""Pure functions from problems, solutions and grades to Rich renderables or text. Nothing here prints."""
