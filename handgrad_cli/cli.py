@@ -201,5 +201,131 @@ def check_command(
         raise typer.Exit(int(ExitStatus.WRONG))
 
 
+# Progress: the practice history, stats, and flashcards (issue 5)
+
+
+class StatsFormat(str, Enum):
+    table = "table"
+    json = "json"
+
+
+class HistoryFormat(str, Enum):
+    csv = "csv"
+    jsonl = "jsonl"
+
+
+NoHistoryOption = Annotated[bool, typer.Option("--no-history", help="Keep nothing: do not read or write the history.")]
+
+
+def history_file():
+    """The history database: in HANDGRAD_HOME if set, else the platform's user data directory."""
+    from handgrad_cli.paths import history_path
+
+    return history_path()
+
+
+def utc_now():
+    from datetime import datetime, timezone
+
+    return datetime.now(timezone.utc)
+
+
+def line_reader(console):
+    """Like input(): a prompt on a terminal; when stdin is not one, lines read quietly (scripts)."""
+    if sys.stdin.isatty():
+        return console.input
+
+    def read_line(prompt: str) -> str:
+        line = sys.stdin.readline()
+        if not line:
+            raise EOFError
+        return line
+
+    return read_line
+
+
+@app.command("stats")
+@user_errors
+def stats_command(
+    output_format: Annotated[StatsFormat, typer.Option("--format", "-f", help="table or json.")] = StatsFormat.table,
+) -> None:
+    """Your progress: accuracy per kind and difficulty, its trend, common mistakes, streak, review boxes."""
+    from handgrad_cli.history import read_attempts
+    from handgrad_cli.kinds import KINDS
+    from handgrad_cli.stats import summary
+
+    data = summary(read_attempts(history_file()), utc_now(), list(KINDS))
+    if output_format is StatsFormat.json:
+        print_json(data)
+        return
+    from handgrad_cli.render.progress import stats_view
+
+    stdout_console().print(stats_view(data))
+
+
+@app.command("history")
+@user_errors
+def history_command(
+    output_format: Annotated[HistoryFormat, typer.Option("--format", "-f", help="csv or jsonl.")] = HistoryFormat.csv,
+) -> None:
+    """Every graded answer, oldest first, for export."""
+    from handgrad_cli.history import read_attempts
+    from handgrad_cli.render.progress import HISTORY_FORMATS
+
+    HISTORY_FORMATS[output_format.value](read_attempts(history_file()), sys.stdout)
+
+
+@app.command("cards")
+@user_errors
+def cards_command(
+    deck: Annotated[Optional[str], typer.Option("--deck", help="One deck (see --list); default: all.")] = None,
+    count: Annotated[int, typer.Option("--count", "-n", min=1, help="At most this many cards.")] = 20,
+    list_decks: Annotated[bool, typer.Option("--list", help="Show the decks and how many cards are due.")] = False,
+    no_history: NoHistoryOption = False,
+) -> None:
+    """Flashcards of the local derivatives: the front, the back on Enter, then again, good or easy.
+
+    Cards come back on a Leitner schedule kept in the history (1, 2, 4, 8, 16 days).
+    """
+    from handgrad_cli.cards import due_cards
+    from handgrad_cli.decks import chosen_decks
+
+    decks = chosen_decks(deck)
+    if list_decks:
+        _list_decks(decks, no_history)
+        return
+    from handgrad_cli.history import open_history
+
+    cards = [card for cards in decks.values() for card in cards]
+    if no_history:
+        _run_cards(cards[:count], lambda review: None)
+        return
+    with open_history(history_file()) as history:
+        due = due_cards(cards, history.card_reviews(), utc_now(), count)
+        if not due:
+            typer.echo("No cards are due: see `handgrad cards --list` for when the next ones are.")
+            return
+        _run_cards(due, history.record_review)
+
+
+def _list_decks(decks, no_history: bool) -> None:
+    from handgrad_cli.cards import deck_status
+    from handgrad_cli.history import read_card_reviews
+    from handgrad_cli.render.progress import decks_table
+
+    reviews = [] if no_history else read_card_reviews(history_file())
+    now = utc_now()
+    stdout_console().print(decks_table([deck_status(name, cards, reviews, now) for name, cards in decks.items()]))
+
+
+def _run_cards(cards, record) -> None:
+    from handgrad_cli.cards import run_cards
+    from handgrad_cli.render.progress import CardView, cards_done
+
+    console = stdout_console()
+    tally = run_cards(cards, line_reader(console), console.print, record, utc_now, CardView)
+    console.print(cards_done(tally))
+
+
 def main() -> None:
     app(prog_name="handgrad")

@@ -1,0 +1,161 @@
+"""Adaptive review: a Leitner box per (kind, difficulty), worked out from the practice history.
+
+Boxes and their intervals: box 1 comes back after 1 day, box 2 after 2, box 3 after 4, box 4
+after 8 and box 5 after 16. Every problem of a drill is one result for its (kind, difficulty):
+
+- a miss (any gradient wrong) sends the level back to box 1 and makes it due at once: the next
+  `drill --review` brings it back first;
+- a clean problem (every gradient right, no hints) moves the level up one box when it was due,
+  so a streak of right answers on the days it comes back spaces it out further; answering it
+  again before it is due keeps its box (cramming does not move it up);
+- a problem answered right only with hints keeps the box and comes back after its interval.
+
+A difficulty rises when the learner masters the one below: once a level reaches box 3 (right
+on two separate days since its last miss) the next difficulty of that kind joins the schedule.
+A kind never practised starts at easy; `drill --review` takes it only when nothing practised is due.
+
+The same boxes schedule the flashcards (see `cards.py`): again -> box 1, good -> up one box,
+easy -> up two.
+
+Everything here is a pure function of the history and a clock (`now`), so tests can squeeze a
+week of practice into a second.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta, timezone
+from itertools import groupby
+
+from handgrad_cli.attempts import Attempt
+from handgrad_cli.problem import DIFFICULTIES, ProblemId, derive_seed
+
+BOX_DAYS = (1, 2, 4, 8, 16)  # box n comes back after BOX_DAYS[n - 1] days
+TOP_BOX = len(BOX_DAYS)
+MASTERED_BOX = 3
+
+MISS, HINTED, CLEAN = "miss", "hinted", "clean"
+
+
+def parse_time(text: str) -> datetime:
+    """An ISO 8601 UTC time as the history keeps it, e.g. 2026-11-25T17:00:05Z."""
+    return datetime.fromisoformat(text)
+
+
+def utc_stamp(moment: datetime) -> str:
+    """The history's time format: UTC, ISO 8601, to the second."""
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def interval(box: int) -> timedelta:
+    return timedelta(days=BOX_DAYS[box - 1])
+
+
+def moved(box: int, steps: int) -> int:
+    """The box after a result: steps < 0 means back to box 1."""
+    return 1 if steps < 0 else min(TOP_BOX, box + steps)
+
+
+@dataclass(frozen=True)
+class Level:
+    """A (kind, difficulty) in the schedule."""
+
+    kind: str
+    difficulty: str
+    box: int = 1
+    due: datetime | None = None  # None: new, due now
+    results: int = 0
+    misses: int = 0
+
+    def is_due(self, now: datetime) -> bool:
+        return self.due is None or self.due <= now
+
+    def after(self, result: str, at: datetime) -> Level:
+        """This level after one problem's result at time `at`."""
+        counted = replace(self, results=self.results + 1, misses=self.misses + (result == MISS))
+        if result == MISS:
+            return replace(counted, box=1, due=at)
+        if result == CLEAN and self.is_due(at):
+            box = moved(self.box, 1)
+            return replace(counted, box=box, due=at + interval(box))
+        if result == HINTED:
+            return replace(counted, due=at + interval(self.box))
+        return counted  # clean but early: no change to the schedule
+
+
+@dataclass(frozen=True)
+class ProblemResult:
+    """One problem of a drill: all its graded gradients together."""
+
+    at: datetime  # when its last gradient was graded
+    kind: str
+    difficulty: str
+    result: str
+
+
+def problem_results(attempts: Iterable[Attempt]) -> list[ProblemResult]:
+    """The attempts grouped into problems (same session and problem ID, in a row), oldest first."""
+    ordered = sorted(attempts, key=lambda attempt: attempt.answered_at)
+    results = []
+    for _, group in groupby(ordered, key=lambda attempt: (attempt.session, attempt.problem_id)):
+        graded = list(group)
+        if not all(attempt.correct for attempt in graded):
+            result = MISS
+        elif any(attempt.hints_used for attempt in graded):
+            result = HINTED
+        else:
+            result = CLEAN
+        last = graded[-1]
+        results.append(ProblemResult(parse_time(last.answered_at), last.kind, last.difficulty, result))
+    return results
+
+
+def levels(attempts: Iterable[Attempt], kinds: Sequence[str]) -> dict[tuple[str, str], Level]:
+    """Every level of `kinds` in the schedule: those practised, and the next difficulty of each mastered one."""
+    known = set(kinds)
+    schedule: dict[tuple[str, str], Level] = {}
+    for result in problem_results(attempts):
+        if result.kind not in known or result.difficulty not in DIFFICULTIES:
+            continue
+        key = (result.kind, result.difficulty)
+        schedule[key] = schedule.get(key, Level(*key)).after(result.result, result.at)
+    for kind in kinds:
+        for key in _unlocked(kind, schedule):
+            schedule.setdefault(key, Level(*key))
+    return schedule
+
+
+def _unlocked(kind: str, schedule: dict[tuple[str, str], Level]) -> list[tuple[str, str]]:
+    """Every difficulty above a mastered one; a kind never practised starts at the first."""
+    practised = any((kind, difficulty) in schedule for difficulty in DIFFICULTIES)
+    unlocked = [] if practised else [(kind, DIFFICULTIES[0])]
+    for lower, higher in zip(DIFFICULTIES, DIFFICULTIES[1:]):
+        level = schedule.get((kind, lower))
+        if level is not None and level.box >= MASTERED_BOX:
+            unlocked.append((kind, higher))
+    return unlocked
+
+
+def queue(schedule: dict[tuple[str, str], Level], now: datetime) -> list[Level]:
+    """Levels in the order review takes them: due ones first (lowest box, most overdue), then the rest."""
+    def priority(level: Level):
+        due = level.due or now
+        return (not level.is_due(now), level.box, due, DIFFICULTIES.index(level.difficulty), level.kind)
+
+    return sorted(schedule.values(), key=priority)
+
+
+def review_ids(attempts: Iterable[Attempt], kinds: Sequence[str], now: datetime, count: int,
+               seed: int) -> list[ProblemId]:
+    """`count` problems for `drill --review`, taking levels in turn: the practised ones that are due,
+    else the new ones, else the one due soonest."""
+    ordered = queue(levels(attempts, kinds), now)
+    due = [level for level in ordered if level.is_due(now)]
+    chosen = [level for level in due if level.results] or due or ordered[:1]
+    return [ProblemId(level.kind, level.difficulty, derive_seed(seed, "review", i))
+            for i, level in zip(range(count), _cycle(chosen, count))]
+
+
+def _cycle(items: list[Level], count: int) -> list[Level]:
+    return [items[i % len(items)] for i in range(count)]

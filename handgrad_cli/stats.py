@@ -1,0 +1,135 @@
+"""What the history says about a learner: accuracy per kind and difficulty, its recent trend, the
+common mistakes, the streak of practice days and the accuracy of the last sessions.
+
+Pure functions of the attempts and a clock, so tests can squeeze a week of practice. Practice
+days are calendar days in the learner's time zone (`tz`, the local one by default).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, tzinfo
+from itertools import groupby
+from typing import Any
+
+from handgrad_cli.attempts import Attempt
+from handgrad_cli.problem import DIFFICULTIES
+from handgrad_cli.review import Level, levels, parse_time, queue, utc_stamp
+
+RECENT = 10  # the trend compares the last RECENT attempts of a level with the ones before them
+LAST_SESSIONS = 12
+TOP_MISTAKES = 3
+
+
+def accuracy(attempts: Sequence[Attempt]) -> float | None:
+    return sum(attempt.correct for attempt in attempts) / len(attempts) if attempts else None
+
+
+def common_mistakes(attempts: Iterable[Attempt], top: int = TOP_MISTAKES) -> list[tuple[str, int]]:
+    """The diagnosed mistakes, most frequent first (ties in name order)."""
+    counts = Counter(attempt.mistake for attempt in attempts if attempt.mistake)
+    return sorted(counts.items(), key=lambda item: (-item[1], item[0]))[:top]
+
+
+@dataclass(frozen=True)
+class LevelStats:
+    kind: str
+    difficulty: str
+    attempts: int
+    correct: int
+    accuracy: float
+    recent_accuracy: float
+    trend: float | None  # recent accuracy minus the accuracy before it; None with no earlier attempts
+    mistakes: list[tuple[str, int]]
+
+
+def level_stats(attempts: Iterable[Attempt], recent: int = RECENT) -> list[LevelStats]:
+    """One row per (kind, difficulty) practised, by kind then difficulty."""
+    def key(attempt: Attempt):
+        return (attempt.kind, _difficulty_rank(attempt.difficulty), attempt.difficulty)
+
+    ordered = sorted(attempts, key=lambda attempt: (key(attempt), attempt.answered_at))
+    rows = []
+    for (kind, _, difficulty), group in groupby(ordered, key=key):
+        graded = list(group)
+        latest, earlier = graded[-recent:], graded[:-recent]
+        recent_accuracy = accuracy(latest)
+        trend = recent_accuracy - accuracy(earlier) if earlier else None
+        rows.append(LevelStats(kind, difficulty, len(graded), sum(a.correct for a in graded), accuracy(graded),
+                               recent_accuracy, trend, common_mistakes(graded)))
+    return rows
+
+
+def _difficulty_rank(difficulty: str) -> int:
+    return DIFFICULTIES.index(difficulty) if difficulty in DIFFICULTIES else len(DIFFICULTIES)
+
+
+def practice_day(attempt: Attempt, tz: tzinfo | None = None) -> date:
+    return parse_time(attempt.answered_at).astimezone(tz).date()
+
+
+def streak(days: Iterable[date], today: date) -> int:
+    """Consecutive practice days ending today, or yesterday while today is still open."""
+    practised = set(days)
+    day = today if today in practised else today - timedelta(days=1)
+    count = 0
+    while day in practised:
+        count += 1
+        day -= timedelta(days=1)
+    return count
+
+
+@dataclass(frozen=True)
+class SessionStats:
+    session: str
+    started: str
+    attempts: int
+    correct: int
+    accuracy: float
+
+
+def session_stats(attempts: Iterable[Attempt], last: int = LAST_SESSIONS, tz: tzinfo | None = None) -> list[SessionStats]:
+    """The last sessions, oldest first. Attempts kept before sessions were recorded group by day."""
+    sessions: dict[str, list[Attempt]] = {}
+    for attempt in sorted(attempts, key=lambda attempt: attempt.answered_at):
+        name = attempt.session or f"day {practice_day(attempt, tz).isoformat()}"
+        sessions.setdefault(name, []).append(attempt)
+    rows = [SessionStats(name, graded[0].answered_at, len(graded), sum(a.correct for a in graded), accuracy(graded))
+            for name, graded in sessions.items()]
+    rows.sort(key=lambda row: row.started)
+    return rows[-last:]
+
+
+def summary(attempts: Sequence[Attempt], now: datetime, kinds: Sequence[str], tz: tzinfo | None = None) -> dict[str, Any]:
+    """Everything `handgrad stats` shows, as JSON-ready data."""
+    days = {practice_day(attempt, tz) for attempt in attempts}
+    return {
+        "attempts": len(attempts),
+        "correct": sum(attempt.correct for attempt in attempts),
+        "accuracy": accuracy(attempts),
+        "practice_days": len(days),
+        "streak_days": streak(days, now.astimezone(tz).date()),
+        "last_practice": max((attempt.answered_at for attempt in attempts), default=None),
+        "levels": [_level_record(row) for row in level_stats(attempts)],
+        "mistakes": [{"mistake": slug, "count": count} for slug, count in common_mistakes(attempts)],
+        "sessions": [vars(row) for row in session_stats(attempts, tz=tz)],
+        "review": [_schedule_record(level, now) for level in queue(levels(attempts, kinds), now)],
+    }
+
+
+def _level_record(row: LevelStats) -> dict[str, Any]:
+    record = vars(row) | {"mistakes": [{"mistake": slug, "count": count} for slug, count in row.mistakes]}
+    return record
+
+
+def _schedule_record(level: Level, now: datetime) -> dict[str, Any]:
+    return {
+        "kind": level.kind,
+        "difficulty": level.difficulty,
+        "box": level.box,
+        "due": utc_stamp(level.due) if level.due else None,
+        "due_now": level.is_due(now),
+        "new": level.results == 0,
+    }
