@@ -1,0 +1,23 @@
+"""Attempts and clocks for the progress tests: a week of practice without waiting a week."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+from handgrad_cli.attempts import Attempt
+from handgrad_cli.review import utc_stamp
+
+MONDAY = datetime(2026, 11, 16, 9, 0, tzinfo=timezone.utc)
+
+
+def day(n: int, hour: int = 9, minute: int = 0) -> datetime:
+    """Day n of the practice week, at hour:minute UTC."""
+    return MONDAY + timedelta(days=n, hours=hour - 9, minutes=minute)
+
+
+def make_attempt(at: datetime = MONDAY, *, kind: str = "softmax-ce", difficulty: str = "medium",
+                 correct: bool = True, mistake: str | None = None, hints: int = 0, session: str = "s1",
+                 problem: str | None = None, gradient: str = "dlogits", seconds: float = 12.5) -> Attempt:
+    problem_id = problem or f"{kind}-{difficulty[0]}{at.day}{at.hour}{at.minute}"
+    return Attempt(utc_stamp(at), session, problem_id, kind, difficulty, gradient, correct,
+                   None if correct else mistake, hints, seconds)
