@@ -18,10 +18,15 @@ from rich.text import Text
 
 from handgrad_cli.attempts import Attempt
 from handgrad_cli.cards import Card, CardsTally, DeckStatus
-from handgrad_cli.review import utc_stamp
+from handgrad_cli.review import parse_time, utc_stamp
 
 SPARKS = "▁▂▃▄▅▆▇█"
 BAR_WIDTH = 20
+
+
+def local_time(stamp: str) -> str:
+    """A UTC time from the history, in the learner's own time zone, to the minute."""
+    return parse_time(stamp).astimezone().strftime("%Y-%m-%d %H:%M")
 
 
 def percent(value: float | None) -> str:
@@ -82,7 +87,7 @@ def sessions_chart(sessions: Sequence[dict[str, Any]]) -> Table:
     table.add_column(justify="right")
     table.add_column(justify="right", style="dim")
     for row in sessions:
-        table.add_row(row["started"][:16].replace("T", " "), bar(row["accuracy"]), percent(row["accuracy"]),
+        table.add_row(local_time(row["started"]), bar(row["accuracy"]), percent(row["accuracy"]),
                       f"{row['attempts']} answers")
     return table
 
@@ -92,7 +97,7 @@ def review_table(levels: Sequence[dict[str, Any]]) -> Table:
     for column in ("kind", "difficulty", "box", "due"):
         table.add_column(column)
     for level in levels:
-        due = "new" if level["new"] else "now" if level["due_now"] else level["due"][:16].replace("T", " ")
+        due = "new" if level["new"] else "now" if level["due_now"] else local_time(level["due"])
         table.add_row(level["kind"], level["difficulty"], str(level["box"]),
                       Text(due, style="bold yellow" if level["due_now"] else ""))
     return table
@@ -139,7 +144,7 @@ def decks_table(statuses: Sequence[DeckStatus]) -> Table:
                             ("next due", "left")):
         table.add_column(column, justify=justify)
     for status in statuses:
-        next_due = utc_stamp(status.next_due)[:16].replace("T", " ") if status.next_due else "-"
+        next_due = local_time(utc_stamp(status.next_due)) if status.next_due else "-"
         table.add_row(status.deck, str(status.cards), str(status.new),
                       Text(str(status.due), style="bold yellow" if status.due else ""), next_due)
     return table
