@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
@@ -106,7 +107,8 @@ def test_stats_table_shows_trend_mistakes_and_the_chart_without_colour(tmp_path:
     assert "\x1b[" not in out  # not a terminal: no colour
     assert "29 answers graded, 76% right, over 7 practice days" in out
     assert "not-divided-by-n x6" in out and "+33 pts" in out
-    assert "Last 7 sessions: " in out and "████████████████████ 100%" in out
+    assert "Last 7 sessions: ▄▅▇▇███" in out
+    assert re.search(r"█{8}░{12} +40% +5 answers", out) and re.search(r"█{20} +100% +4 answers", out)
 
 
 def test_stats_with_no_history_says_how_to_start_and_creates_nothing(tmp_path: Path) -> None:
