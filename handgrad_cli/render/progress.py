@@ -167,5 +167,5 @@ class CardView:
 
 
 def cards_done(tally: CardsTally) -> Text:
-    return Text(f"{tally.again + tally.good + tally.easy} cards graded: {tally.again} again, {tally.good} good, "
-                f"{tally.easy} easy.")
+    graded = tally.again + tally.good + tally.easy
+    return Text(f"{graded} card{'s' * (graded != 1)} graded: {tally.again} again, {tally.good} good, {tally.easy} easy.")
