@@ -84,7 +84,8 @@ class SoftmaxCE(Kind):
 
         dlogprobs = -y / n
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            dprobs = dlogprobs / probs  # infinite where a target probability underflows
+            local = 1 / probs  # infinite where a probability underflows at extreme logits
+            dprobs = local * dlogprobs
         dlogits = (probs - y) / n  # the closed form: stable for every logit
         forward = {"probs": probs.reshape(shape), "logprobs": logprobs.reshape(shape), "loss": loss_value}
         steps = (
@@ -100,7 +101,7 @@ class SoftmaxCE(Kind):
                 "dprobs",
                 "dprobs = (1 / probs) * dlogprobs",
                 Quantity("logprobs = log(probs)", logprobs.reshape(shape)),
-                Quantity("1 / probs", (1 / probs).reshape(shape)),
+                Quantity("1 / probs", local.reshape(shape)),
                 Quantity("dlogprobs", dlogprobs.reshape(shape)),
                 dprobs.reshape(shape),
             ),
