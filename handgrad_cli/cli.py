@@ -194,9 +194,9 @@ def check_command(
     else:
         from rich.console import Group
 
-        from handgrad_cli.render.terminal import diagnosis_lines, grades_table
+        from handgrad_cli.render.terminal import check_summary, diagnosis_lines, grades_table
 
-        stdout_console().print(Group(grades_table(grades, decimals), *diagnosis_lines(grades)))
+        stdout_console().print(Group(grades_table(grades, decimals), *diagnosis_lines(grades), check_summary(problem, grades)))
     if not all(grade.correct for grade in grades):
         raise typer.Exit(int(ExitStatus.WRONG))
 

@@ -165,3 +165,16 @@ def diagnosis_lines(grades: list[Grade]) -> list[Text]:
             lines.append(Text.assemble((f"{grade.gradient}: ", "bold"), ("likely mistake: ", "yellow"),
                                        grade.mistake.description))
     return lines
+
+
+def check_summary(problem: Problem, grades: list[Grade]) -> Text:
+    """How many entries were right, and where to look when some were not."""
+    entries = [entry for grade in grades for entry in grade.entries]
+    right = sum(entry.correct for entry in entries)
+    missing = [grade.gradient for grade in grades if not grade.given]
+    text = Text(f"{right}/{len(entries)} entries correct", style="bold")
+    if missing:
+        text.append(f"; not given: {', '.join(missing)}")
+    if right < len(entries) or missing:
+        text.append(f". The derivation: handgrad explain {problem.id}")
+    return text
