@@ -60,7 +60,8 @@ def forward_table(problem: Problem, decimals: int = DEFAULT_DECIMALS) -> Table:
 
 def steps_table(problem: Problem, decimals: int = DEFAULT_DECIMALS, wrong_step: str | None = None) -> Table:
     """The backward pass, one row a step: local derivative x upstream gradient = gradient."""
-    table = Table(title="Backward pass: local derivative x upstream gradient", title_justify="left", header_style="bold")
+    table = Table(title="Backward pass: local derivative x upstream gradient", title_justify="left",
+                  header_style="bold", show_lines=True)
     for column in ("gradient, through", "local derivative", "x upstream", "= gradient"):
         table.add_column(column)
     for step in problem.steps:
