@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from typing import Protocol
 from datetime import datetime
 
 from handgrad_cli.review import interval, moved, parse_time, utc_stamp
@@ -94,6 +95,18 @@ ReadLine = Callable[[str], str]  # like input(): raises EOFError when input ends
 Show = Callable[[object], None]  # prints a renderable or a line
 
 
+class CardScreen(Protocol):
+    """What the loop shows: renderables for a card's two sides, and the prompts."""
+
+    reveal_prompt: str
+    grade_prompt: str
+    grade_help: object
+
+    def front(self, card: Card, number: int, total: int) -> object: ...
+
+    def back(self, card: Card) -> object: ...
+
+
 @dataclass
 class CardsTally:
     shown: int = 0
@@ -103,7 +116,7 @@ class CardsTally:
 
 
 def run_cards(cards: Sequence[Card], read_line: ReadLine, show: Show, record: Callable[[CardReview], None],
-              now: Callable[[], datetime], render) -> CardsTally:
+              now: Callable[[], datetime], render: CardScreen) -> CardsTally:
     """Show each card, its back on Enter, and record the learner's grade as soon as it is given.
 
     `render` provides `front(card, number, total)`, `back(card)` and the prompts; `q` or the end of
@@ -137,7 +150,7 @@ def _read(read_line: ReadLine, prompt: str) -> str:
         return "q"
 
 
-def _ask_grade(read_line: ReadLine, show: Show, render) -> str | None:
+def _ask_grade(read_line: ReadLine, show: Show, render: CardScreen) -> str | None:
     while True:
         text = _read(read_line, render.grade_prompt)
         if text in QUIT:

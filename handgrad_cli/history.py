@@ -110,7 +110,7 @@ class History:
     def attempts(self) -> list[Attempt]:
         """Every attempt, oldest first."""
         rows = self._select(f"SELECT {', '.join(_ATTEMPT_COLUMNS)} FROM attempts ORDER BY answered_at, id")
-        return [Attempt(**dict(zip(_ATTEMPT_COLUMNS, row), correct=bool(row[6]))) for row in rows]
+        return [_attempt(dict(zip(_ATTEMPT_COLUMNS, row))) for row in rows]
 
     def card_reviews(self) -> list[CardReview]:
         """Every flashcard self-grade, oldest first."""
@@ -129,6 +129,10 @@ class History:
 
     def __exit__(self, *exc_info) -> None:
         self.close()
+
+
+def _attempt(row: dict) -> Attempt:
+    return Attempt(**row | {"correct": bool(row["correct"])})  # SQLite keeps booleans as 0 and 1
 
 
 def open_history(path: Path) -> History:

@@ -95,8 +95,11 @@ class ProblemResult:
 
 
 def problem_results(attempts: Iterable[Attempt]) -> list[ProblemResult]:
-    """The attempts grouped into problems (same session and problem ID, in a row), oldest first."""
-    ordered = sorted(attempts, key=lambda attempt: attempt.answered_at)
+    """The attempts grouped into problems (one session's gradients of one problem, in a row), oldest first.
+
+    Sessions are apart first, so two drills at once do not split each other's problems.
+    """
+    ordered = sorted(attempts, key=lambda attempt: (attempt.session, attempt.answered_at))
     results = []
     for _, group in groupby(ordered, key=lambda attempt: (attempt.session, attempt.problem_id)):
         graded = list(group)
@@ -108,7 +111,7 @@ def problem_results(attempts: Iterable[Attempt]) -> list[ProblemResult]:
             result = CLEAN
         last = graded[-1]
         results.append(ProblemResult(parse_time(last.answered_at), last.kind, last.difficulty, result))
-    return results
+    return sorted(results, key=lambda result: result.at)
 
 
 def levels(attempts: Iterable[Attempt], kinds: Sequence[str]) -> dict[tuple[str, str], Level]:

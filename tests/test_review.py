@@ -105,3 +105,14 @@ def test_nothing_due_reviews_the_level_due_soonest() -> None:
 def test_kinds_no_longer_known_are_left_out() -> None:
     schedule = levels([make_attempt(day(0), kind="retired-kind")], KINDS)
     assert all(kind in KINDS for kind, _ in schedule)
+
+
+def test_two_drills_at_once_do_not_split_each_others_problems() -> None:
+    attempts = [
+        make_attempt(day(0), session="left", problem="softmax-ce-m1", gradient="dlogits"),
+        make_attempt(day(0, minute=1), session="right", kind="tanh-neuron", problem="tanh-neuron-m2", gradient="dz"),
+        make_attempt(day(0, minute=2), session="left", problem="softmax-ce-m1", gradient="dloss", correct=False),
+    ]
+    results = problem_results(attempts)
+    assert [(result.kind, result.result, result.at) for result in results] == [
+        ("tanh-neuron", CLEAN, day(0, minute=1)), ("softmax-ce", MISS, day(0, minute=2))]
