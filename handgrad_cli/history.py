@@ -10,6 +10,7 @@ to version i + 1, so an older file is brought forward step by step when it is op
 
 from __future__ import annotations
 
+import shlex
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -64,7 +65,7 @@ class HistoryError(UserError):
 def unreadable(path: Path) -> HistoryError:
     aside = path.with_name(path.name + ".bak")
     return HistoryError(f"{path} is not a readable handgrad database: move it aside "
-                        f"(mv {path} {aside}) or drill with --no-history")
+                        f"(mv {shlex.quote(str(path))} {shlex.quote(str(aside))}) or drill with --no-history")
 
 
 @contextmanager

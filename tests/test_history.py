@@ -194,3 +194,12 @@ def test_history_exports_csv_and_jsonl(db: Path) -> None:
     records = [json.loads(line) for line in result.stdout.splitlines()]
     assert records[0]["correct"] is False and records[0]["mistake"] == "sign-flipped"
     assert records[1]["answered_at"] == "2026-11-17T09:00:00Z" and records[1]["seconds"] == 12.5
+
+
+def test_the_move_aside_command_is_quoted_for_paths_with_spaces(tmp_path: Path) -> None:
+    home = tmp_path / "Application Support" / "handgrad"
+    home.mkdir(parents=True)
+    (home / "history.sqlite3").write_text("notes\n" * 200)
+    with pytest.raises(HistoryError) as raised:
+        open_history(home / "history.sqlite3")
+    assert f"(mv '{home}/history.sqlite3' '{home}/history.sqlite3.bak')" in str(raised.value)
