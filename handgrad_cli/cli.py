@@ -257,6 +257,24 @@ def line_reader(console):
     return read_line
 
 
+def open_drill_history(no_history: bool):
+    """The history a drill records into as it grades, or None with --no-history (nothing read or written)."""
+    if no_history:
+        return None
+    from handgrad_cli.history import open_history
+
+    return open_history(history_file())
+
+
+def review_problem_ids(history, kinds: list[str], count: int, seed: int):
+    """What `drill --review` asks: problems of the levels the history's Leitner boxes say are due."""
+    if history is None:
+        raise UserError("--review schedules from your history: drop --no-history")
+    from handgrad_cli.review import review_ids
+
+    return review_ids(history.attempts(), kinds, utc_now(), count, seed)
+
+
 @app.command("stats")
 @user_errors
 def stats_command(
