@@ -7,7 +7,8 @@ after 8 and box 5 after 16. Every problem of a drill is one result for its (kind
   `drill --review` brings it back first;
 - a clean problem (every gradient right, no hints) moves the level up one box when it was due,
   so a streak of right answers on the days it comes back spaces it out further; answering it
-  again before it is due keeps its box (cramming does not move it up);
+  again before it is due keeps its box (cramming does not move it up), and so does a right
+  answer in the same session as a miss: a missed level must be got right in a later session;
 - a problem answered right only with hints keeps the box and comes back after its interval.
 
 A difficulty rises when the learner masters the one below: once a level reaches box 3 (right
@@ -67,16 +68,17 @@ class Level:
     due: datetime | None = None  # None: new, due now
     results: int = 0
     misses: int = 0
+    missed_in: str | None = None  # the session of the last miss
 
     def is_due(self, now: datetime) -> bool:
         return self.due is None or self.due <= now
 
-    def after(self, result: str, at: datetime) -> Level:
-        """This level after one problem's result at time `at`."""
+    def after(self, result: str, at: datetime, session: str = "") -> Level:
+        """This level after one problem's result at time `at` in a drill session."""
         counted = replace(self, results=self.results + 1, misses=self.misses + (result == MISS))
         if result == MISS:
-            return replace(counted, box=1, due=at)
-        if result == CLEAN and self.is_due(at):
+            return replace(counted, box=1, due=at, missed_in=session)
+        if result == CLEAN and self.is_due(at) and (session != self.missed_in or not session):
             box = moved(self.box, 1)
             return replace(counted, box=box, due=at + interval(box))
         if result == HINTED:
@@ -89,6 +91,7 @@ class ProblemResult:
     """One problem of a drill: all its graded gradients together."""
 
     at: datetime  # when its last gradient was graded
+    session: str
     kind: str
     difficulty: str
     result: str
@@ -110,7 +113,7 @@ def problem_results(attempts: Iterable[Attempt]) -> list[ProblemResult]:
         else:
             result = CLEAN
         last = graded[-1]
-        results.append(ProblemResult(parse_time(last.answered_at), last.kind, last.difficulty, result))
+        results.append(ProblemResult(parse_time(last.answered_at), last.session, last.kind, last.difficulty, result))
     return sorted(results, key=lambda result: result.at)
 
 
@@ -122,7 +125,7 @@ def levels(attempts: Iterable[Attempt], kinds: Sequence[str]) -> dict[tuple[str,
         if result.kind not in known or result.difficulty not in DIFFICULTIES:
             continue
         key = (result.kind, result.difficulty)
-        schedule[key] = schedule.get(key, Level(*key)).after(result.result, result.at)
+        schedule[key] = schedule.get(key, Level(*key)).after(result.result, result.at, result.session)
     for kind in kinds:
         for key in _unlocked(kind, schedule):
             schedule.setdefault(key, Level(*key))

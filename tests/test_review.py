@@ -116,3 +116,21 @@ def test_two_drills_at_once_do_not_split_each_others_problems() -> None:
     results = problem_results(attempts)
     assert [(result.kind, result.result, result.at) for result in results] == [
         ("tanh-neuron", CLEAN, day(0, minute=1)), ("softmax-ce", MISS, day(0, minute=2))]
+
+
+def test_a_miss_must_be_got_right_in_a_later_session() -> None:
+    missed = Level("softmax-ce", "medium", box=3, due=day(0)).after(MISS, day(0), "monday")
+    same = missed.after(CLEAN, day(0, minute=5), "monday")
+    assert (same.box, same.due) == (1, day(0))  # still due: the next review brings it back
+    later = same.after(CLEAN, day(0, hour=18), "evening")
+    assert (later.box, later.due) == (2, day(0, hour=18) + timedelta(days=2))
+
+
+def test_review_brings_back_a_miss_even_when_the_next_problem_was_right() -> None:
+    attempts = [
+        make_attempt(day(0), session="s1", problem="softmax-ce-m1", correct=False, mistake="sign-flipped"),
+        make_attempt(day(0, minute=1), session="s1", problem="softmax-ce-m2"),
+        make_attempt(day(0, minute=2), session="s1", kind="tanh-neuron", difficulty="easy", problem="tanh-neuron-e3"),
+    ]
+    chosen = review_ids(attempts, KINDS, day(0, minute=10), 2, seed=3)
+    assert [(pid.kind, pid.difficulty) for pid in chosen] == [("softmax-ce", "medium")] * 2
