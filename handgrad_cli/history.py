@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import shlex
 import sqlite3
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -144,13 +145,26 @@ def open_history(path: Path) -> History:
         except OSError as error:
             raise HistoryError(f"cannot create {path.parent}: {error.strerror}; set HANDGRAD_HOME "
                                "to a folder you can write, or drill with --no-history") from None
+        return History(_connect(path), path)
+
+
+def _connect(path: Path) -> sqlite3.Connection:
+    """A prepared connection. SQLite answers "locked" without waiting in a few cases (two openers
+    switching a new file to WAL at once), so opening is tried again for as long as the busy timeout."""
+    deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+    while True:
         connection = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
         try:
             _prepare(connection, path)
+            return connection
+        except sqlite3.OperationalError as error:
+            connection.close()
+            if "locked" not in str(error) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
         except BaseException:
             connection.close()
             raise
-    return History(connection, path)
 
 
 def _prepare(connection: sqlite3.Connection, path: Path) -> None:

@@ -134,7 +134,7 @@ WRITER = textwrap.dedent("""
 def writer(db: Path, name: str, count: int, wait: bool = False) -> subprocess.Popen:
     code = WRITER.format(tests=str(Path(__file__).parent), db=str(db))
     return subprocess.Popen([sys.executable, "-c", code, name, str(count), "wait" if wait else "now"],
-                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
 def test_a_session_killed_with_sigkill_keeps_every_graded_answer(db: Path) -> None:
@@ -158,8 +158,8 @@ def test_two_sessions_at_once_lose_nothing(db: Path) -> None:
         process.stdin.write("go\n")
         process.stdin.flush()
     for process in processes:
-        process.communicate()
-        assert process.returncode == 0
+        _, errors = process.communicate()
+        assert process.returncode == 0, errors
     sessions = [attempt.session for attempt in read_attempts(db)]
     assert sessions.count("left") == 1000 and sessions.count("right") == 1000
 
