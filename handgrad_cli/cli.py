@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import sys
 from enum import Enum
+from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
@@ -37,6 +38,17 @@ class SetFormat(str, Enum):
     text = "text"
     json = "json"
     jsonl = "jsonl"
+    markdown = "markdown"
+    latex = "latex"
+    gift = "gift"
+    moodle_xml = "moodle-xml"
+
+
+class AnswersMode(str, Enum):
+    none = "none"
+    inline = "inline"
+    end = "end"
+    only = "only"
 
 
 DifficultyOption = Annotated[Difficulty, typer.Option("--difficulty", "-d", help="easy, medium or hard.")]
@@ -65,6 +77,18 @@ def user_errors(command):
             raise typer.Exit(int(ExitStatus.OK)) from None
 
     return wrapper
+
+
+def read_file(path: Path) -> str:
+    """A text file's contents, or one line that says why it cannot be read."""
+    try:
+        return path.read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise UserError(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise UserError(f"{path} is a directory: give a file") from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise UserError(f"cannot read {path}: {getattr(error, 'strerror', None) or error}") from None
 
 
 def stdout_console():
@@ -149,19 +173,38 @@ def generate_command(
     count: Annotated[int, typer.Option("--count", "-n", min=1, help="How many problems.")] = 10,
     seed: Annotated[int, typer.Option(min=0, help="Seed of the set: the same seed gives the same bytes.")] = 0,
     difficulty: DifficultyOption = Difficulty.medium,
-    output_format: Annotated[SetFormat, typer.Option("--format", "-f", help="text, json or jsonl.")] = SetFormat.text,
+    output_format: Annotated[
+        SetFormat, typer.Option("--format", "-f", help="text, json, jsonl, markdown, latex, gift or moodle-xml.")
+    ] = SetFormat.text,
+    answers: Annotated[
+        Optional[AnswersMode],
+        typer.Option(help="text, markdown, latex: none (students' sheet), inline, end (default) or only (the key)."),
+    ] = None,
+    students: Annotated[
+        Optional[Path], typer.Option(help="A file of student names, one a line: each gets a set of their own.")
+    ] = None,
+    variants: Annotated[
+        Optional[int], typer.Option(min=1, help="N sets of their own, named variant-01 ... (instead of --students).")
+    ] = None,
 ) -> None:
     """Print a reproducible problem set with its answers on stdout."""
-    from handgrad_cli.kinds import KINDS, build, get_kind
-    from handgrad_cli.problem import set_ids
-    from handgrad_cli.render.sets import FORMATS
+    from handgrad_cli.classroom import problem_source, read_roster, variant_names
+    from handgrad_cli.kinds import KINDS, get_kind
+    from handgrad_cli.render.sets import FORMATS, PRINTED_FORMATS, ProblemSet, Sheet
 
+    if answers is not None and output_format.value not in PRINTED_FORMATS:
+        raise UserError(f"--answers shapes text, markdown and latex; {output_format.value} always carries its answers")
+    if students is not None and variants is not None:
+        raise UserError("give --students or --variants, not both")
     names = [get_kind(name).name for name in kinds] if kinds else list(KINDS)
-
-    def problems():
-        return (build(problem_id) for problem_id in set_ids(names, count, seed, difficulty.value))
-
-    FORMATS[output_format.value](problems, sys.stdout)
+    members = read_roster(read_file(students), str(students)) if students else None
+    members = variant_names(variants) if variants else members
+    sheets = tuple(
+        Sheet(member, problem_source(names, count, seed, difficulty.value, *([member] if member else [])))
+        for member in (members or [None])
+    )
+    problem_set = ProblemSet(sheets, answers.value if answers else "end")
+    FORMATS[output_format.value](problem_set, sys.stdout)
 
 
 @app.command("check")
