@@ -244,5 +244,37 @@ def check_command(
         raise typer.Exit(int(ExitStatus.WRONG))
 
 
+@app.command("grade")
+@user_errors
+def grade_command(
+    problem_set: Annotated[Path, typer.Argument(metavar="SET", help="The issued set: `generate -f jsonl` output.")],
+    responses: Annotated[
+        Path, typer.Argument(metavar="RESPONSES.csv", help="Columns student,id,gradient,answer (answer as for check).")
+    ],
+    atol: Annotated[float, typer.Option(min=0, help="Absolute tolerance per entry.")] = 1e-3,
+    rtol: Annotated[float, typer.Option(min=0, help="Relative tolerance per entry.")] = 1e-3,
+) -> None:
+    """Grade a class: scores per student and problem as CSV on stdout, a summary on stderr.
+
+    Rows that cannot be read are reported with their line number and skipped; exit 0 once graded,
+    2 if the set or the responses cannot be read at all.
+    """
+    from rich.console import Console
+
+    from handgrad_cli.classroom import grade_class, read_responses, read_set
+    from handgrad_cli.grading import Tolerance
+    from handgrad_cli.render.classroom import summary, write_scores
+
+    issued = read_set(read_file(problem_set), str(problem_set))
+    answers = read_responses(read_file(responses), issued, str(responses))
+    result = grade_class(issued, answers, Tolerance(atol, rtol))
+    for note in answers.skipped:
+        typer.echo(f"{responses} line {note.line} skipped: {note.text}", err=True)
+    for note in answers.replaced:
+        typer.echo(f"{responses} line {note.line}: {note.text}", err=True)
+    write_scores(result, sys.stdout)
+    Console(stderr=True, highlight=False).print(summary(result))
+
+
 def main() -> None:
     app(prog_name="handgrad")
