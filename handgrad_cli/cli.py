@@ -200,11 +200,31 @@ def generate_command(
     members = read_roster(read_file(students), str(students)) if students else None
     members = variant_names(variants) if variants else members
     sheets = tuple(
-        Sheet(member, problem_source(names, count, seed, difficulty.value, *([member] if member else [])))
+        Sheet(member, with_progress_if_long(problem_source(names, count, seed, difficulty.value,
+                                                           *([member] if member else [])), count))
         for member in (members or [None])
     )
     problem_set = ProblemSet(sheets, answers.value if answers else "end")
     FORMATS[output_format.value](problem_set, sys.stdout)
+
+
+PROGRESS_FROM = 2000  # smaller sets finish before a progress line helps
+
+
+def with_progress_if_long(source, count: int):
+    """A sheet's source that shows progress on stderr when the sheet is long and stderr a terminal."""
+    if not (sys.stderr.isatty() and count >= PROGRESS_FROM):
+        return source
+    return lambda: with_progress(source(), count)
+
+
+def with_progress(items, total: int):
+    """Count items on stderr as they pass (only called when stderr is a terminal)."""
+    for done, item in enumerate(items, 1):
+        if done % 500 == 0 or done == total:
+            sys.stderr.write(f"\rhandgrad: {done:,}/{total:,} problems" + ("\n" if done == total else ""))
+            sys.stderr.flush()
+        yield item
 
 
 @app.command("check")
@@ -237,9 +257,9 @@ def check_command(
     else:
         from rich.console import Group
 
-        from handgrad_cli.render.terminal import diagnosis_lines, grades_table
+        from handgrad_cli.render.terminal import check_summary, diagnosis_lines, grades_table
 
-        stdout_console().print(Group(grades_table(grades, decimals), *diagnosis_lines(grades)))
+        stdout_console().print(Group(grades_table(grades, decimals), *diagnosis_lines(grades), check_summary(problem, grades)))
     if not all(grade.correct for grade in grades):
         raise typer.Exit(int(ExitStatus.WRONG))
 
