@@ -187,7 +187,7 @@ def generate_command(
         Optional[int], typer.Option(min=1, help="N sets of their own, named variant-01 ... (instead of --students).")
     ] = None,
 ) -> None:
-    """Print a reproducible problem set with its answers on stdout."""
+    """Print a reproducible problem set on stdout: sheets and keys, learning-platform imports, a set per student."""
     from handgrad_cli.classroom import problem_source, read_roster, variant_names
     from handgrad_cli.kinds import KINDS, get_kind
     from handgrad_cli.render.sets import FORMATS, PRINTED_FORMATS, ProblemSet, Sheet

@@ -115,6 +115,8 @@ def test_thirty_variants_graded_from_a_csv(tmp_path):
     assert [r["student"] for r in totals] == [f"variant-{i:02d}" for i in range(1, 31)]
     assert {r["score"] for r in totals} == {"4.000"}
     assert "Graded 30 students, 120 problems; 0 rows skipped." in result.stderr
+    assert "│ 100%        │       30 │" in result.stderr
+    assert "Most missed problems: none\nMost common diagnosed mistakes: none\n" in result.stderr
 
 
 @pytest.mark.parametrize("set_text,responses,message", [

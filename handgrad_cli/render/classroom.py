@@ -82,9 +82,8 @@ def common_mistakes(result: ClassResult) -> list[tuple[str, int, str]]:
 
 
 def summary(result: ClassResult):
-    """A Rich renderable: the headline, then the three tables."""
+    """A Rich renderable: the headline, the score distribution, the most missed problems and mistakes."""
     from rich.console import Group
-    from rich.table import Table
     from rich.text import Text
 
     responses = result.responses
@@ -92,20 +91,28 @@ def summary(result: ClassResult):
     if responses.replaced:
         notes.append(f"{len(responses.replaced)} answers replaced by a later one")
     headline = Text(f"Graded {len(result.students)} students, {len(result.scores)} problems; {', '.join(notes)}.")
-    bands = Table(title="Score distribution", title_justify="left")
-    bands.add_column("total score")
-    bands.add_column("students", justify="right")
-    bands.add_column("")
-    for label, count in distribution(result):
-        bands.add_row(label, str(count), "#" * count)
-    missed = Table(title="Most missed problems", title_justify="left")
-    for column in ("problem", "missed by", "mean score"):
-        missed.add_column(column, justify="left" if column == "problem" else "right")
-    for what, count, total, mean in most_missed(result):
-        missed.add_row(what, f"{count} of {total}", points(mean))
-    mistakes = Table(title="Most common diagnosed mistakes", title_justify="left")
-    for column in ("mistake", "times", "for example"):
-        mistakes.add_column(column, justify="right" if column == "times" else "left")
-    for name, count, description in common_mistakes(result):
-        mistakes.add_row(name, str(count), description)
+    bands = _table("Score distribution", ("total score", ">students", ""), [
+        (label, str(count), "#" * count) for label, count in distribution(result)
+    ])
+    missed = _table("Most missed problems", ("problem", ">missed by", ">mean score"), [
+        (what, f"{count} of {total}", points(mean)) for what, count, total, mean in most_missed(result)
+    ])
+    mistakes = _table("Most common diagnosed mistakes", ("mistake", ">times", "for example"), [
+        (name, str(count), description) for name, count, description in common_mistakes(result)
+    ])
     return Group(headline, bands, missed, mistakes)
+
+
+def _table(title: str, columns: tuple[str, ...], rows: list[tuple[str, ...]]):
+    """A table (a column named ``>name`` is right-aligned), or a line saying "none" when it has no rows."""
+    from rich.table import Table
+    from rich.text import Text
+
+    if not rows:
+        return Text(f"{title}: none")
+    table = Table(title=title, title_justify="left")
+    for column in columns:
+        table.add_column(column.lstrip(">"), justify="right" if column.startswith(">") else "left")
+    for row in rows:
+        table.add_row(*row)
+    return table
