@@ -146,32 +146,33 @@ class ClassResult:
 
 def read_set(text: str, source: str = "the set") -> IssuedSet:
     """The set as `generate -f jsonl` wrote it (a `-f json` array is read too); each ID is rebuilt."""
-    problems = tuple(_assigned(record, line, source) for line, record in _set_records(text, source))
+    problems = tuple(_assigned(record, where) for where, record in _set_records(text, source))
     if not problems:
         raise UserError(f"{source} holds no problems: give the jsonl that `handgrad generate -f jsonl` wrote")
     return IssuedSet(problems)
 
 
-def _set_records(text: str, source: str) -> Iterator[tuple[int, Any]]:
+def _set_records(text: str, source: str) -> Iterator[tuple[str, Any]]:
+    """(where, record) pairs: ``SET line 3`` for JSONL, ``SET record 3`` for a JSON array."""
     if text.lstrip().startswith("["):
         try:
-            yield from ((1, record) for record in json.loads(text))
+            records = json.loads(text)
         except json.JSONDecodeError as error:
             raise UserError(f"{source} line {error.lineno} is not JSON: {error.msg}") from None
+        yield from ((f"{source} record {number}", record) for number, record in enumerate(records, 1))
         return
     for line, content in enumerate(text.splitlines(), 1):
         if not content.strip():
             continue
         try:
-            yield line, json.loads(content)
+            yield f"{source} line {line}", json.loads(content)
         except json.JSONDecodeError as error:
             raise UserError(f"{source} line {line} is not JSON ({error.msg}): give the jsonl of the set") from None
 
 
-def _assigned(record: Any, line: int, source: str) -> Assigned:
+def _assigned(record: Any, where: str) -> Assigned:
     from handgrad_cli.kinds import build
 
-    where = f"{source} line {line}"
     if not isinstance(record, dict) or not isinstance(record.get("id"), str):
         raise UserError(f"{where} has no problem \"id\": give the jsonl that `handgrad generate -f jsonl` wrote")
     student = record.get("student")

@@ -99,6 +99,18 @@ def test_a_shared_set_grades_everyone_who_answered_and_a_later_answer_counts(tmp
     assert "responses.csv line 3: a second answer to Zoë's dlogits of" in result.stderr
 
 
+def test_a_json_set_and_extra_columns_are_read(tmp_path):
+    records = json.loads(generate("softmax-ce", "-n", "2", "--variants", "2", "-f", "json"))
+    (tmp_path / "set.jsonl").write_text(json.dumps(records), encoding="utf-8")
+    first = records[0]
+    responses = "submitted_at,Student,ID,Gradient,Answer\n" + \
+        f'2026-11-25T09:00,{first["student"]},{first["id"]},dlogits,"{typed(first["answers"]["dlogits"])}"\n'
+    result = grade(tmp_path, responses)
+    assert result.exit_code == 0
+    assert scores(result)["variant-01", "1"]["correct"] == "1"
+    assert scores(result)["variant-02", "total"]["score"] == "0.000"  # on the roster, so graded though silent
+
+
 def test_tolerances_can_be_widened(tmp_path):
     (problem,) = issue(tmp_path, "softmax-ce", "-n", "1", "--seed", "3")
     close = row("Zoë", problem["id"], "dlogits", typed(problem["answers"]["dlogits"], shift=0.004))
@@ -124,6 +136,7 @@ def test_thirty_variants_graded_from_a_csv(tmp_path):
     ('{"kind": "softmax-ce"}\n', HEADER,
      'set.jsonl line 1 has no problem "id": give the jsonl that `handgrad generate -f jsonl` wrote'),
     ('{"id": "nonsense"}\n', HEADER, "set.jsonl line 1: 'nonsense' is not a problem ID"),
+    ('[{"id": "softmax-ce-m1"}, 3]', HEADER, 'set.jsonl record 2 has no problem "id"'),
     ("\n", HEADER, "set.jsonl holds no problems: give the jsonl that `handgrad generate -f jsonl` wrote"),
     (None, "student,id,answer\n", "responses.csv has no column gradient: its header must name "
                                   "student,id,gradient,answer"),
