@@ -50,8 +50,12 @@ def member_problems(kinds: list[str], count: int, seed: int, difficulty: str, *m
     return (build(problem_id) for problem_id in set_ids(kinds, count, seed, difficulty, *member))
 
 
-def problem_source(kinds: list[str], count: int, seed: int, difficulty: str, *member: str):
-    """A source for a sheet: called once per pass, it gives the member's problems afresh."""
+def problem_source(kinds: list[str], count: int, seed: int, difficulty: str, student: str | None):
+    """A source for a sheet: called once per pass, it gives the student's problems afresh.
+
+    `student` None gives the set the whole class shares, with the IDs `generate` always gave.
+    """
+    member = () if student is None else (student,)
     return partial(member_problems, kinds, count, seed, difficulty, *member)
 
 

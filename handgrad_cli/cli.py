@@ -197,12 +197,14 @@ def generate_command(
     if students is not None and variants is not None:
         raise UserError("give --students or --variants, not both")
     names = [get_kind(name).name for name in kinds] if kinds else list(KINDS)
-    members = read_roster(read_file(students), str(students)) if students else None
-    members = variant_names(variants) if variants else members
+    roster: list[str | None] = [None]  # one sheet the whole class shares
+    if students is not None:
+        roster = list(read_roster(read_file(students), str(students)))
+    elif variants is not None:
+        roster = list(variant_names(variants))
     sheets = tuple(
-        Sheet(member, with_progress_if_long(problem_source(names, count, seed, difficulty.value,
-                                                           *([member] if member else [])), count))
-        for member in (members or [None])
+        Sheet(student, with_progress_if_long(problem_source(names, count, seed, difficulty.value, student), count))
+        for student in roster
     )
     problem_set = ProblemSet(sheets, answers.value if answers else "end")
     FORMATS[output_format.value](problem_set, sys.stdout)

@@ -17,14 +17,9 @@ from handgrad_cli.render.latex import write_latex
 from handgrad_cli.render.markdown import write_markdown
 from handgrad_cli.render.moodle_xml import write_moodle_xml
 from handgrad_cli.render.records import problem_record
-from handgrad_cli.render.sheets import (  # noqa: F401  (ProblemSource, Sheet, answer_lines: for importers)
-    ANSWER_MODES,
-    ProblemSet,
-    ProblemSource,
-    Sheet,
-    answer_lines,
-    write_printed,
-)
+from handgrad_cli.render.sheets import ProblemSet, ProblemSource, Sheet, answer_lines, write_printed
+
+__all__ = ["FORMATS", "PRINTED_FORMATS", "ProblemSet", "ProblemSource", "Sheet", "answer_lines"]
 
 
 def set_record(sheet: Sheet, problem: Problem) -> dict:
