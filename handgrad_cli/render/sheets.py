@@ -30,6 +30,10 @@ class ProblemSet:
     sheets: tuple[Sheet, ...]
     answers: str = DEFAULT_ANSWERS  # one of ANSWER_MODES; only the printed formats use it
 
+    def __post_init__(self) -> None:
+        if self.answers not in ANSWER_MODES:
+            raise ValueError(f"answers must be one of {', '.join(ANSWER_MODES)}, not {self.answers!r}")
+
     @classmethod
     def single(cls, problems: ProblemSource, answers: str = DEFAULT_ANSWERS) -> ProblemSet:
         return cls((Sheet(None, problems),), answers)
