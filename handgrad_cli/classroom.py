@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cached_property, partial
@@ -27,6 +28,8 @@ def read_roster(text: str, source: str = "the students file") -> list[str]:
         student = line.strip()
         if not student:
             continue
+        if any(unicodedata.category(char) == "Cc" for char in student):
+            raise UserError(f"{source} line {line_number}: a name holds a control character; write plain text")
         if len(student) > MAX_NAME_CHARS:
             raise UserError(f"{source} line {line_number}: a name is longer than {MAX_NAME_CHARS} characters")
         if student in names:

@@ -64,6 +64,7 @@ def test_sheets_carry_the_name_and_the_key_lists_every_variant(roster, fmt, shee
 @pytest.mark.parametrize("content,message", [
     ("Ana\nBo\nAna\n", "line 3: 'Ana' is listed twice; names must be unique"),
     ("\n  \n", "lists no students: write one name a line"),
+    ("Ana\nB\x01o\n", "line 2: a name holds a control character; write plain text"),
 ])
 def test_a_roster_that_cannot_be_used_is_refused_in_one_line(tmp_path, content, message):
     path = tmp_path / "students.txt"

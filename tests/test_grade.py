@@ -111,6 +111,16 @@ def test_a_json_set_and_extra_columns_are_read(tmp_path):
     assert scores(result)["variant-02", "total"]["score"] == "0.000"  # on the roster, so graded though silent
 
 
+def test_the_summary_prints_brackets_as_written():
+    from rich.console import Console
+
+    from handgrad_cli.render.classroom import summary_table
+
+    console = Console(width=100, record=True)
+    console.print(summary_table("t", ("a",), [("probs[range(n), target] [bold]x",)]))
+    assert "probs[range(n), target] [bold]x" in console.export_text()
+
+
 def test_tolerances_can_be_widened(tmp_path):
     (problem,) = issue(tmp_path, "softmax-ce", "-n", "1", "--seed", "3")
     close = row("Zoë", problem["id"], "dlogits", typed(problem["answers"]["dlogits"], shift=0.004))

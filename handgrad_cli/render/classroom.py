@@ -91,19 +91,19 @@ def summary(result: ClassResult):
     if responses.replaced:
         notes.append(f"{len(responses.replaced)} answers replaced by a later one")
     headline = Text(f"Graded {len(result.students)} students, {len(result.scores)} problems; {', '.join(notes)}.")
-    bands = _table("Score distribution", ("total score", ">students", ""), [
+    bands = summary_table("Score distribution", ("total score", ">students", ""), [
         (label, str(count), "#" * count) for label, count in distribution(result)
     ])
-    missed = _table("Most missed problems", ("problem", ">missed by", ">mean score"), [
+    missed = summary_table("Most missed problems", ("problem", ">missed by", ">mean score"), [
         (what, f"{count} of {total}", points(mean)) for what, count, total, mean in most_missed(result)
     ])
-    mistakes = _table("Most common diagnosed mistakes", ("mistake", ">times", "for example"), [
+    mistakes = summary_table("Most common diagnosed mistakes", ("mistake", ">times", "for example"), [
         (name, str(count), description) for name, count, description in common_mistakes(result)
     ])
     return Group(headline, bands, missed, mistakes)
 
 
-def _table(title: str, columns: tuple[str, ...], rows: list[tuple[str, ...]]):
+def summary_table(title: str, columns: tuple[str, ...], rows: list[tuple[str, ...]]):
     """A table (a column named ``>name`` is right-aligned), or a line saying "none" when it has no rows."""
     from rich.table import Table
     from rich.text import Text
@@ -114,5 +114,5 @@ def _table(title: str, columns: tuple[str, ...], rows: list[tuple[str, ...]]):
     for column in columns:
         table.add_column(column.lstrip(">"), justify="right" if column.startswith(">") else "left")
     for row in rows:
-        table.add_row(*row)
+        table.add_row(*(Text(cell) for cell in row))  # as written: brackets are not Rich markup
     return table
