@@ -4,6 +4,8 @@ import re
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from handgrad_cli.grading import Tolerance
 from handgrad_cli.kinds import build
@@ -115,3 +117,8 @@ def test_titles_name_the_student_of_a_variant(tmp_path):
     parsed = parse(generate("-n", "1", "--students", roster, "-f", "gift"))
     titles = [item[1] for item in parsed if item[0] == "question"]
     assert titles and all(title.endswith("(Ana: group {A})") for title in titles)
+
+
+@given(st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=60))
+def test_any_text_escaped_reads_back_as_itself(text):
+    assert plain(escape(text)) == text.replace("\r", "")
