@@ -44,9 +44,11 @@ def format_input(value: Any) -> str:
         value = value.tolist()
     if isinstance(value, list):
         return "[" + ", ".join(map(format_input, value)) + "]"
-    if isinstance(value, float):
-        return str(int(value)) if value.is_integer() else repr(value)
-    return str(value)
+    return _shortest(value) if isinstance(value, float) else str(value)
+
+
+def _shortest(value: float) -> str:
+    return str(int(value)) if value.is_integer() else repr(value)
 
 
 def plain(value: Any) -> Any:

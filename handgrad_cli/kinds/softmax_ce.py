@@ -24,20 +24,22 @@ LEVELS = {
 }
 
 
+def forward(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """probs and logprobs of each row, in makemore's names; stable: the row max is subtracted first."""
+    norm_logits = rows - np.maximum.reduce(rows, axis=1, keepdims=True)
+    counts = np.exp(norm_logits)
+    counts_sum = np.add.reduce(counts, axis=1, keepdims=True)
+    return counts / counts_sum, norm_logits - np.log(counts_sum)
+
+
 def softmax(logits: np.ndarray) -> np.ndarray:
-    """Row-wise softmax, stable: subtracting the row max keeps exp finite for any logits."""
-    counts = np.exp(logits - logits.max(axis=-1, keepdims=True))
-    return counts / counts.sum(axis=-1, keepdims=True)
+    return forward(np.atleast_2d(logits))[0].reshape(np.shape(logits))
 
 
-def log_softmax(logits: np.ndarray) -> np.ndarray:
-    norm_logits = logits - logits.max(axis=-1, keepdims=True)
-    return norm_logits - np.log(np.exp(norm_logits).sum(axis=-1, keepdims=True))
-
-
-def loss(logits: np.ndarray, target: np.ndarray) -> float:
+def loss(logits: np.ndarray, target: Any) -> float:
     rows = np.atleast_2d(logits)
-    return float(-log_softmax(rows)[np.arange(len(rows)), np.atleast_1d(target)].mean())
+    logprobs = forward(rows)[1]
+    return float(-logprobs[np.arange(len(rows)), np.atleast_1d(target)].mean())
 
 
 @functools.cache
@@ -86,12 +88,7 @@ class SoftmaxCE(Kind):
         shape = logits.shape
         rows = logits.reshape(-1, shape[-1])
         n, classes = rows.shape
-        # the forward pass in makemore's names, stable: subtract each row's max first
-        norm_logits = rows - np.maximum.reduce(rows, axis=1, keepdims=True)
-        counts = np.exp(norm_logits)
-        counts_sum = np.add.reduce(counts, axis=1, keepdims=True)
-        probs = counts / counts_sum
-        logprobs = norm_logits - np.log(counts_sum)
+        probs, logprobs = forward(rows)
         y = onehot(target, classes).reshape(n, classes)
         loss_value = -float(np.add.reduce(logprobs * y, axis=None)) / n  # logprobs is finite
 
