@@ -86,6 +86,15 @@ def deck_status(deck: str, cards: Sequence[Card], reviews: Iterable[CardReview],
                       min(later) if later else None)
 
 
+def cards_record(decks: dict[str, Sequence[Card]], reviews: Sequence[CardReview], now: datetime) -> list[dict]:
+    """Each deck's cards, new and due, as JSON-ready data."""
+    records = []
+    for name, cards in decks.items():
+        status = deck_status(name, cards, reviews, now)
+        records.append(vars(status) | {"next_due": utc_stamp(status.next_due) if status.next_due else None})
+    return records
+
+
 def read_grade(text: str) -> str | None:
     word = text.strip().lower()
     return word if word in GRADES else _GRADE_WORDS.get(word)

@@ -364,11 +364,15 @@ def stats_command(
     output_format: Annotated[StatsFormat, typer.Option("--format", "-f", help="table or json.")] = StatsFormat.table,
 ) -> None:
     """Your progress: accuracy per kind and difficulty, its trend, common mistakes, streak, review boxes."""
-    from handgrad_cli.history import read_attempts
+    from handgrad_cli.cards import cards_record
+    from handgrad_cli.decks import DECKS
+    from handgrad_cli.history import read_history
     from handgrad_cli.kinds import KINDS
     from handgrad_cli.stats import summary
 
-    data = summary(read_attempts(history_file()), utc_now(), list(KINDS))
+    attempts, reviews = read_history(history_file())
+    now = utc_now()
+    data = summary(attempts, now, list(KINDS)) | {"cards": cards_record(DECKS, reviews, now)}
     if output_format is StatsFormat.json:
         print_json(data)
         return

@@ -200,16 +200,17 @@ def _version(connection: sqlite3.Connection) -> int:
     return connection.execute("PRAGMA user_version").fetchone()[0]
 
 
-def read_attempts(path: Path) -> list[Attempt]:
-    """Every attempt in the file, or none if there is no file yet (nothing is created)."""
+def read_history(path: Path) -> tuple[list[Attempt], list[CardReview]]:
+    """Every attempt and card grade in the file, or none if there is no file yet (nothing is created)."""
     if not path.exists():
-        return []
+        return [], []
     with open_history(path) as history:
-        return history.attempts()
+        return history.attempts(), history.card_reviews()
+
+
+def read_attempts(path: Path) -> list[Attempt]:
+    return read_history(path)[0]
 
 
 def read_card_reviews(path: Path) -> list[CardReview]:
-    if not path.exists():
-        return []
-    with open_history(path) as history:
-        return history.card_reviews()
+    return read_history(path)[1]

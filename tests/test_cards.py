@@ -119,3 +119,17 @@ def test_no_history_runs_cards_beside_a_damaged_file(tmp_path: Path) -> None:
     result = runner.invoke(app, ["cards", "-n", "1", "--no-history"], input="\ngood\n", env=env)
     assert result.exit_code == 0
     assert "1 card graded" in result.stdout
+
+
+def test_stats_counts_the_cards_new_and_due(tmp_path: Path) -> None:
+    import json
+
+    env = {"HANDGRAD_HOME": str(tmp_path)}
+    runner.invoke(app, ["cards", "--deck", "tensors", "-n", "2"], input="\nagain\n\ngood\n\ngood\n", env=env)
+    result = runner.invoke(app, ["stats", "--format", "json"], env=env)
+    assert result.exit_code == 0
+    decks = {deck["deck"]: deck for deck in json.loads(result.stdout)["cards"]}
+    assert (decks["tensors"]["new"], decks["tensors"]["due"], decks["micrograd"]["new"]) == (10, 0, 12)
+    assert decks["tensors"]["next_due"].endswith("Z")
+    table = runner.invoke(app, ["stats"], env=env)
+    assert "Flashcards: 0 due, 36 new (`handgrad cards`)" in table.stdout

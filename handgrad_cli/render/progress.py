@@ -106,13 +106,20 @@ def review_table(levels: Sequence[dict[str, Any]]) -> Table:
 def stats_view(data: dict[str, Any]) -> RenderableType:
     """The whole `handgrad stats` screen."""
     if not data["attempts"]:
-        return Text("No practice recorded yet: start with `handgrad drill`.")
+        return Group(Text("No practice recorded yet: start with `handgrad drill`."), cards_line(data["cards"]))
     parts: list[RenderableType] = [headline(data), Text(), levels_table(data["levels"]), Text(),
                                    sessions_chart(data["sessions"])]
     if data["mistakes"]:
         parts += [Text(), Text.assemble(("Most common mistakes: ", "bold"), mistakes_text(data["mistakes"]))]
-    parts += [Text(), review_table(data["review"])]
+    parts += [Text(), review_table(data["review"]), Text(), cards_line(data["cards"])]
     return Group(*parts)
+
+
+def cards_line(decks: Sequence[dict[str, Any]]) -> Text:
+    due = sum(deck["due"] for deck in decks)
+    new = sum(deck["new"] for deck in decks)
+    return Text.assemble(("Flashcards: ", "bold"), (f"{due} due", "bold yellow" if due else ""),
+                         f", {new} new (`handgrad cards`)")
 
 
 # The history, for export
