@@ -29,6 +29,10 @@ def local_time(stamp: str) -> str:
     return parse_time(stamp).astimezone().strftime("%Y-%m-%d %H:%M")
 
 
+def plural(count: int, word: str) -> str:
+    return f"{count} {word}{'s' * (count != 1)}"
+
+
 def percent(value: float | None) -> str:
     return "-" if value is None else f"{value * 100:.0f}%"
 
@@ -58,12 +62,12 @@ def mistakes_text(mistakes: Sequence[dict[str, Any]]) -> str:
 
 def headline(data: dict[str, Any]) -> Text:
     days = data["streak_days"]
-    text = Text.assemble((f"{data['attempts']}", "bold"), " answers graded, ", (percent(data["accuracy"]), "bold"),
-                         " right, over ", f"{data['practice_days']} practice day{'s' * (data['practice_days'] != 1)}; ",
-                         "streak: ", (f"{days} day{'s' * (days != 1)}", "bold"))
+    text = Text.assemble((plural(data["attempts"], "answer"), "bold"), " graded, ", (percent(data["accuracy"]), "bold"),
+                         " right, over ", plural(data["practice_days"], "practice day"), "; streak: ",
+                         (plural(days, "day"), "bold"))
     sessions = data["sessions"]
     if sessions:
-        text.append(f"\nLast {len(sessions)} sessions: ")
+        text.append(f"\nLast {plural(len(sessions), 'session')}: ")
         text.append(sparkline([row["accuracy"] for row in sessions]), style="cyan")
     return text
 
@@ -88,7 +92,7 @@ def sessions_chart(sessions: Sequence[dict[str, Any]]) -> Table:
     table.add_column(justify="right", style="dim")
     for row in sessions:
         table.add_row(local_time(row["started"]), bar(row["accuracy"]), percent(row["accuracy"]),
-                      f"{row['attempts']} answers")
+                      plural(row["attempts"], "answer"))
     return table
 
 
@@ -175,4 +179,4 @@ class CardView:
 
 def cards_done(tally: CardsTally) -> Text:
     graded = tally.again + tally.good + tally.easy
-    return Text(f"{graded} card{'s' * (graded != 1)} graded: {tally.again} again, {tally.good} good, {tally.easy} easy.")
+    return Text(f"{plural(graded, 'card')} graded: {tally.again} again, {tally.good} good, {tally.easy} easy.")
