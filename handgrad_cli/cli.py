@@ -226,7 +226,7 @@ def drill_command(
     from handgrad_cli.grading import Tolerance
     from handgrad_cli.kinds import LESSON_KINDS, get_kind
     from handgrad_cli.problem import set_ids
-    from handgrad_cli.render.drill import drill_intro, summary_view
+    from handgrad_cli.render.drill import drill_intro, replay_line, summary_view
 
     names = [get_kind(name).name for name in kinds] if kinds else list(LESSON_KINDS)
     seed = fresh_seed() if seed is None else seed
@@ -236,7 +236,8 @@ def drill_command(
     settings = DrillSettings(Tolerance(atol, rtol), tries, decimals)
     summary = run_drill(set_ids(names, count, seed, difficulty.value), reader_for(sys.stdin, console), console,
                         settings=settings, recorder=None if no_history else recorder, session=session_id())
-    console.print(summary_view(summary, replay_command(names, count, seed, difficulty.value, settings)))
+    console.print(summary_view(summary))
+    console.print(replay_line(replay_command(names, count, seed, difficulty.value, settings)), soft_wrap=True)
     if summary.interrupted:
         raise fail("interrupted", ExitStatus.INTERRUPTED)
 

@@ -311,7 +311,7 @@ def piped_reader(stream: TextIO, console: Console) -> ReadLine:
         if not line:
             raise EOFError
         line = line.rstrip("\r\n")
-        console.print(Text(prompt + line))
+        console.print(Text(prompt + line), soft_wrap=True)  # the line as typed, unwrapped
         return line
 
     return read_line

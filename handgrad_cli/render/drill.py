@@ -34,8 +34,8 @@ def problem_heading(problem: Problem, number: int, total: int) -> Group:
 def wrong_line(grade: Grade) -> Text:
     """One line after a wrong answer: how many entries are off, and the likely mistake."""
     wrong = sum(not entry.correct for entry in grade.entries)
-    entries = f"{wrong} of {len(grade.entries)} entries off" if len(grade.entries) > 1 else "off"
-    line = Text.assemble((f"{grade.gradient}: ", "bold"), ("incorrect", "bold red"), f" ({entries}).")
+    line = Text.assemble((f"{grade.gradient}: ", "bold"), ("incorrect", "bold red"))
+    line.append(f" ({wrong} of {len(grade.entries)} entries off)." if len(grade.entries) > 1 else ".")
     if grade.mistake:
         line.append(" Likely mistake: ", style="yellow")
         line.append(grade.mistake.description + ".")
@@ -59,20 +59,25 @@ def duration(seconds: float) -> str:
     return f"{minutes}m {seconds:02d}s" if minutes else f"{seconds}s"
 
 
-def summary_view(summary: DrillSummary, replay: str | None = None) -> Group:
-    """The score in gradients, by kind, the time taken and the command that replays the session."""
-    ended = "" if summary.ended == "finished" else f" ({summary.ended})"
-    head = Text(f"Drill over{ended}: {summary.problems_seen} of {summary.problems} problems, "
-                f"{duration(summary.seconds)}.", style="bold")
+def summary_view(summary: DrillSummary) -> Group:
+    """The score in gradients, by kind, and the time taken."""
+    if summary.ended == "finished":
+        where = f": {summary.problems} problem{'s' if summary.problems != 1 else ''}"
+    else:
+        where = f" ({summary.ended}) at problem {summary.problems_seen} of {summary.problems}"
+    head = Text(f"Drill over{where}, {duration(summary.seconds)}.", style="bold")
     parts = [Text(), head, Text(f"Score {summary.score}/{summary.total} gradients", style="bold green")]
     if summary.outcomes:
         parts.append(_by_kind(summary))
     missed = Counter(outcome.status for outcome in summary.outcomes if not outcome.solved)
     if missed:
         parts.append(Text("Not solved: " + ", ".join(f"{missed[s]} {s}" for s in NOT_SOLVED if missed[s])))
-    if replay:
-        parts.append(Text.assemble(("Replay: ", "dim"), replay))
     return Group(*parts)
+
+
+def replay_line(command: str) -> Text:
+    """The command that replays the session; print it with soft_wrap so it can be copied whole."""
+    return Text.assemble(("Replay: ", "dim"), command)
 
 
 def _by_kind(summary: DrillSummary) -> Table:
