@@ -159,9 +159,22 @@ def generate_command(
     names = [get_kind(name).name for name in kinds] if kinds else list(KINDS)
 
     def problems():
-        return (build(problem_id) for problem_id in set_ids(names, count, seed, difficulty.value))
+        built = (build(problem_id) for problem_id in set_ids(names, count, seed, difficulty.value))
+        return with_progress(built, count) if sys.stderr.isatty() and count >= PROGRESS_FROM else built
 
     FORMATS[output_format.value](problems, sys.stdout)
+
+
+PROGRESS_FROM = 2000  # smaller sets finish before a progress line helps
+
+
+def with_progress(items, total: int):
+    """Count items on stderr as they pass (only called when stderr is a terminal)."""
+    for done, item in enumerate(items, 1):
+        if done % 500 == 0 or done == total:
+            sys.stderr.write(f"\rhandgrad: {done:,}/{total:,} problems" + ("\n" if done == total else ""))
+            sys.stderr.flush()
+        yield item
 
 
 @app.command("check")
@@ -194,9 +207,9 @@ def check_command(
     else:
         from rich.console import Group
 
-        from handgrad_cli.render.terminal import diagnosis_lines, grades_table
+        from handgrad_cli.render.terminal import check_summary, diagnosis_lines, grades_table
 
-        stdout_console().print(Group(grades_table(grades, decimals), *diagnosis_lines(grades)))
+        stdout_console().print(Group(grades_table(grades, decimals), *diagnosis_lines(grades), check_summary(problem, grades)))
     if not all(grade.correct for grade in grades):
         raise typer.Exit(int(ExitStatus.WRONG))
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 DEFAULT_DECIMALS = 3
 
 
@@ -41,18 +43,16 @@ def format_input(value: Any) -> str:
     if hasattr(value, "tolist"):
         value = value.tolist()
     if isinstance(value, list):
-        return "[" + ", ".join(format_input(item) for item in value) + "]"
+        return "[" + ", ".join(map(format_input, value)) + "]"
     if isinstance(value, float):
-        return format_number(value, 0) if value.is_integer() else repr(value)
+        return str(int(value)) if value.is_integer() else repr(value)
     return str(value)
 
 
 def plain(value: Any) -> Any:
-    """Full-precision JSON-ready numbers: floats, ints and nested lists (no negative zeros)."""
-    if hasattr(value, "dtype") and value.dtype.kind == "f":
-        value = value + 0.0
-    if hasattr(value, "tolist"):
+    """Full-precision JSON-ready numbers: floats, ints and nested lists."""
+    if isinstance(value, np.ndarray):
         return value.tolist()
-    if isinstance(value, float):
-        return value + 0.0
+    if isinstance(value, float):  # numpy's float64 too
+        return float(value)
     return value

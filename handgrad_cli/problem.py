@@ -12,7 +12,7 @@ import hashlib
 import random
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from handgrad_cli.errors import UserError
 
@@ -81,16 +81,14 @@ class Draw:
         return [self.decimal(low, high, places) for _ in range(count)]
 
 
-@dataclass(frozen=True)
-class Quantity:
+class Quantity(NamedTuple):
     """A labelled value in a chain-rule step: the expression as a learner writes it, and its number."""
 
     label: str
     value: Any  # float or numpy array
 
 
-@dataclass(frozen=True)
-class Step:
+class Step(NamedTuple):
     """One chain-rule step: gradient = local derivative × upstream gradient."""
 
     quantity: str  # the gradient this step produces, e.g. "dz"
@@ -101,8 +99,7 @@ class Step:
     result: Any  # the gradient this step produces
 
 
-@dataclass(frozen=True)
-class Mistake:
+class Mistake(NamedTuple):
     """A known wrong answer: what a learner gets by one specific slip."""
 
     slug: str  # short stable name, e.g. "sign-flipped"

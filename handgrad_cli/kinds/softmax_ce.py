@@ -5,6 +5,7 @@ Backward, as in makemore Part 4: ``dlogits = (probs - onehot(target)) / n``.
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import numpy as np
@@ -39,8 +40,16 @@ def loss(logits: np.ndarray, target: np.ndarray) -> float:
     return float(-log_softmax(rows)[np.arange(len(rows)), np.atleast_1d(target)].mean())
 
 
-def onehot(target: np.ndarray, classes: int) -> np.ndarray:
-    return np.eye(classes)[np.atleast_1d(target)]
+@functools.cache
+def _identity(classes: int) -> np.ndarray:
+    identity = np.eye(classes)
+    identity.flags.writeable = False  # shared between problems
+    return identity
+
+
+def onehot(target: Any, classes: int) -> np.ndarray:
+    """1 at the target class, 0 elsewhere: a row for one target, a matrix for a batch of them."""
+    return _identity(classes)[target]
 
 
 class SoftmaxCE(Kind):
@@ -74,43 +83,49 @@ class SoftmaxCE(Kind):
 
     def solve(self, inputs: dict[str, Any], difficulty: str, problem_id: ProblemId | None) -> Problem:
         logits, target = inputs["logits"], inputs["target"]
-        rows = np.atleast_2d(logits)
+        shape = logits.shape
+        rows = logits.reshape(-1, shape[-1])
         n, classes = rows.shape
-        probs = softmax(rows)
-        logprobs = log_softmax(rows)
-        y = onehot(target, classes)
-        loss_value = float(-logprobs[np.arange(n), np.atleast_1d(target)].mean())
-        shape = np.shape(logits)
+        # the forward pass in makemore's names, stable: subtract each row's max first
+        norm_logits = rows - np.maximum.reduce(rows, axis=1, keepdims=True)
+        counts = np.exp(norm_logits)
+        counts_sum = np.add.reduce(counts, axis=1, keepdims=True)
+        probs = counts / counts_sum
+        logprobs = norm_logits - np.log(counts_sum)
+        y = onehot(target, classes).reshape(n, classes)
+        loss_value = -float(np.add.reduce(logprobs * y, axis=None)) / n  # logprobs is finite
 
         dlogprobs = -y / n
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            dprobs = dlogprobs / probs  # infinite where a target probability underflows
+            local = 1 / probs  # infinite where a probability underflows at extreme logits
+            dprobs = local * dlogprobs
         dlogits = (probs - y) / n  # the closed form: stable for every logit
-        forward = {"probs": probs.reshape(shape), "logprobs": logprobs.reshape(shape), "loss": loss_value}
+        probs, logprobs = probs.reshape(shape), logprobs.reshape(shape)
+        dlogprobs, dprobs, dlogits = dlogprobs.reshape(shape), dprobs.reshape(shape), dlogits.reshape(shape)
         steps = (
             Step(
                 "dlogprobs",
                 "dlogprobs = -onehot(target) / n",
                 Quantity("loss = -mean(logprobs[range(n), target])", loss_value),
-                Quantity("-1/n at the target, 0 elsewhere", dlogprobs.reshape(shape)),
+                Quantity("-1/n at the target, 0 elsewhere", dlogprobs),
                 Quantity("dloss", 1.0),
-                dlogprobs.reshape(shape),
+                dlogprobs,
             ),
             Step(
                 "dprobs",
                 "dprobs = (1 / probs) * dlogprobs",
-                Quantity("logprobs = log(probs)", logprobs.reshape(shape)),
-                Quantity("1 / probs", (1 / probs).reshape(shape)),
-                Quantity("dlogprobs", dlogprobs.reshape(shape)),
-                dprobs.reshape(shape),
+                Quantity("logprobs = log(probs)", logprobs),
+                Quantity("1 / probs", local.reshape(shape)),
+                Quantity("dlogprobs", dlogprobs),
+                dprobs,
             ),
             Step(
                 "dlogits",
                 "dlogits = probs * (dprobs - sum(probs * dprobs)) = (probs - onehot(target)) / n",
-                Quantity("probs = softmax(logits)", probs.reshape(shape)),
+                Quantity("probs = softmax(logits)", probs),
                 Quantity("probs_i * (delta_ij - probs_j), a matrix per row", _jacobian(probs, shape)),
-                Quantity("dprobs", dprobs.reshape(shape)),
-                dlogits.reshape(shape),
+                Quantity("dprobs", dprobs),
+                dlogits,
             ),
         )
         return Problem(
@@ -118,8 +133,8 @@ class SoftmaxCE(Kind):
             difficulty=difficulty,
             id=problem_id,
             inputs=inputs,
-            forward=forward,
-            answers={"dlogits": dlogits.reshape(shape)},
+            forward={"probs": probs, "logprobs": logprobs, "loss": loss_value},
+            answers={"dlogits": dlogits},
             steps=steps,
             question=_question(logits, target, n),
             closed_form={"dlogits": "dlogits = (probs - onehot(target)) / n"},
@@ -143,8 +158,8 @@ class SoftmaxCE(Kind):
 
     def mistakes(self, problem: Problem) -> list[Mistake]:
         logits, target = problem.inputs["logits"], problem.inputs["target"]
-        shape = np.shape(logits)
-        rows = np.atleast_2d(logits)
+        shape = logits.shape
+        rows = logits.reshape(-1, shape[-1])
         n, classes = rows.shape
         probs = softmax(rows)
         y = onehot(target, classes)
@@ -192,7 +207,8 @@ class SoftmaxCE(Kind):
 
 def _jacobian(probs: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
     """d probs / d logits for each row: diag(p) - p p^T."""
-    jacobians = np.einsum("ni,ij->nij", probs, np.eye(probs.shape[1])) - np.einsum("ni,nj->nij", probs, probs)
+    rows = probs.reshape(-1, shape[-1])
+    jacobians = rows[:, :, None] * (_identity(shape[-1]) - rows[:, None, :])
     return jacobians[0] if len(shape) == 1 else jacobians
 
 

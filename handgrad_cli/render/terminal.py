@@ -60,7 +60,8 @@ def forward_table(problem: Problem, decimals: int = DEFAULT_DECIMALS) -> Table:
 
 def steps_table(problem: Problem, decimals: int = DEFAULT_DECIMALS, wrong_step: str | None = None) -> Table:
     """The backward pass, one row a step: local derivative x upstream gradient = gradient."""
-    table = Table(title="Backward pass: local derivative x upstream gradient", title_justify="left", header_style="bold")
+    table = Table(title="Backward pass: local derivative x upstream gradient", title_justify="left",
+                  header_style="bold", show_lines=True)
     for column in ("gradient, through", "local derivative", "x upstream", "= gradient"):
         table.add_column(column)
     for step in problem.steps:
@@ -165,3 +166,16 @@ def diagnosis_lines(grades: list[Grade]) -> list[Text]:
             lines.append(Text.assemble((f"{grade.gradient}: ", "bold"), ("likely mistake: ", "yellow"),
                                        grade.mistake.description))
     return lines
+
+
+def check_summary(problem: Problem, grades: list[Grade]) -> Text:
+    """How many entries were right, and where to look when some were not."""
+    entries = [entry for grade in grades for entry in grade.entries]
+    right = sum(entry.correct for entry in entries)
+    missing = [grade.gradient for grade in grades if not grade.given]
+    text = Text(f"{right}/{len(entries)} entries correct", style="bold")
+    if missing:
+        text.append(f"; not given: {', '.join(missing)}")
+    if right < len(entries) or missing:
+        text.append(f". The derivation: handgrad explain {problem.id}")
+    return text

@@ -1,0 +1,108 @@
+"""handgrad's performance figures, printed (no test asserts a time).
+
+- start-up: `handgrad --help` against a bare Typer app on the same interpreter and packages;
+- generate: problems per second for `generate --format jsonl`, against `json.dumps` alone
+  on the same objects (the floor), measured in one run at N = 20,000;
+- memory: peak resident memory of `handgrad generate --format jsonl` from 1,000 to 100,000 problems.
+
+Run it with `make bench`. Pass `--quick` for smaller counts.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+BARE_TYPER_APP = '''
+import sys
+import typer
+app = typer.Typer(rich_markup_mode=None if "--plain" in sys.argv else "rich")
+sys.argv = [arg for arg in sys.argv if arg != "--plain"]
+
+@app.command()
+def hello(name: str = "world") -> None:
+    """Say hello."""
+    typer.echo(name)
+
+@app.command()
+def bye() -> None:
+    """Say goodbye."""
+
+app()
+'''
+
+
+def median_seconds(command: list[str], runs: int) -> float:
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
+        times.append(time.perf_counter() - started)
+    return statistics.median(times)
+
+
+def startup(runs: int) -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        bare = Path(folder) / "bare_typer_app.py"
+        bare.write_text(BARE_TYPER_APP)
+        median_seconds([sys.executable, str(bare), "--help"], 3)  # warm the file cache
+        rich_help = median_seconds([sys.executable, str(bare), "--help"], runs)
+        plain_help = median_seconds([sys.executable, str(bare), "--help", "--plain"], runs)
+    handgrad_time = median_seconds([sys.executable, "-m", "handgrad_cli", "--help"], runs)
+    print(f"start-up, median of {runs} runs of --help: bare Typer app {rich_help * 1000:.1f} ms "
+          f"(with its default Rich help; {plain_help * 1000:.1f} ms with plain help like handgrad's); "
+          f"handgrad {handgrad_time * 1000:.1f} ms ({handgrad_time / plain_help:.2f}x the plain bare app)")
+
+
+def generate_throughput(count: int) -> None:
+    from handgrad_cli.kinds import KINDS, build
+    from handgrad_cli.problem import set_ids
+    from handgrad_cli.render.records import problem_record
+    from handgrad_cli.render.sets import write_jsonl
+
+    def problems():
+        return (build(problem_id) for problem_id in set_ids(list(KINDS), count, 0, "medium"))
+
+    started = time.perf_counter()
+    write_jsonl(problems, io.StringIO())
+    produce = time.perf_counter() - started
+
+    records = [problem_record(problem) for problem in problems()]
+    started = time.perf_counter()
+    for record in records:
+        json.dumps(record)
+    floor = time.perf_counter() - started
+    print(f"generate --format jsonl, N = {count:,}: {produce:.2f} s ({count / produce:,.0f} problems/s); "
+          f"json.dumps alone {floor:.2f} s; ratio {produce / floor:.2f}x (the aim: at most 3x)")
+
+
+def peak_memory(counts: list[int]) -> None:
+    for count in counts:
+        probe = (
+            "import resource, subprocess, sys;"
+            f"subprocess.run([sys.executable, '-m', 'handgrad_cli', 'generate', '--count', '{count}',"
+            " '--format', 'jsonl'], stdout=subprocess.DEVNULL, check=True);"
+            "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)"
+        )
+        kilobytes = int(subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                                       check=True).stdout)
+        print(f"peak memory, generate --count {count:,} --format jsonl: {kilobytes / 1024:.1f} MiB")
+
+
+def main() -> None:
+    quick = "--quick" in sys.argv
+    os.environ.setdefault("PYTHONDONTWRITEBYTECODE", "1")
+    startup(runs=5 if quick else 15)
+    generate_throughput(2_000 if quick else 20_000)
+    peak_memory([1_000, 10_000] if quick else [1_000, 10_000, 100_000])
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,211 @@
+"""The commands as a user runs them: exit codes, stdout, and one-line messages on stderr."""
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from handgrad_cli import __version__
+from handgrad_cli.cli import app
+from handgrad_cli.kinds import build
+from handgrad_cli.numbers import as_typed
+
+runner = CliRunner()
+
+
+def run(*args, **kwargs):
+    return runner.invoke(app, list(args), **kwargs)
+
+
+def assert_one_line_error(result, fragment):
+    assert result.exit_code == 2, result.output
+    assert result.stdout == ""
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and fragment in lines[0], result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_version():
+    result = run("--version")
+    assert result.exit_code == 0 and result.stdout.strip() == f"handgrad {__version__}"
+
+
+def test_module_entry_point_works():
+    out = subprocess.run([sys.executable, "-m", "handgrad_cli", "kinds"], capture_output=True, text=True, check=True)
+    assert out.stdout.splitlines()[0].startswith("softmax-ce")
+
+
+def test_kinds_lists_a_line_each():
+    result = run("kinds")
+    assert result.exit_code == 0
+    assert [line.split()[0] for line in result.stdout.splitlines()] == ["softmax-ce", "tanh-neuron"]
+
+
+def test_explain_reproduces_the_lesson_softmax_example():
+    result = run("explain", "softmax-ce", "--logits", "2,1,0", "--target", "0")
+    assert result.exit_code == 0
+    out = result.stdout
+    assert "[0.665, 0.245, 0.090]" in out  # probs
+    assert "0.408" in out  # the loss
+    assert "[-0.335, 0.245, 0.090]" in out  # dlogits = p - y
+    assert "row sums of dlogits (each is 0)" in out and "[0.000]" in out
+    assert "local derivative" in out and "upstream" in out
+
+
+def test_explain_reproduces_micrograds_neuron():
+    result = run("explain", "tanh-neuron", "--x", "2,0", "--w", "-3,1", "--b", "6.8813735870195432",
+                 "--dout", "1", "--decimals", "4")
+    assert result.exit_code == 0
+    assert "0.7071" in result.stdout and "0.5000" in result.stdout
+    assert "[-1.5000, 0.5000]" in result.stdout and "[1.0000, 0.0000]" in result.stdout
+
+
+def test_explain_json_has_full_precision():
+    result = run("explain", "softmax-ce", "--logits", "2,1,0", "--target", "0", "--json")
+    record = json.loads(result.stdout)
+    assert record["answers"]["dlogits"] == pytest.approx([-0.33475904, 0.24472847, 0.09003057], abs=1e-8)
+
+
+def test_explain_a_random_problem_prints_its_id_and_an_id_reproduces_it():
+    result = run("explain", "tanh-neuron", "--seed", "5", "--difficulty", "hard")
+    assert result.exit_code == 0 and "tanh-neuron-h5" in result.stdout
+    again = run("explain", "tanh-neuron-h5")
+    assert again.exit_code == 0 and again.stdout == result.stdout
+
+
+def test_explain_a_gradient_step_lowers_the_loss():
+    record = run("explain", "softmax-ce", "--logits", "2,1,0", "--target", "0", "--lr", "0.5")
+    assert "logits - 0.5 * dlogits" in record.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "fragment"),
+    [
+        (["explain", "relu"], "unknown kind 'relu'"),
+        (["explain", "softmax-ce", "--x", "1,2"], "--x is not an input of softmax-ce"),
+        (["explain", "softmax-ce", "--logits", "2,1,0"], "needs --target"),
+        (["explain", "softmax-ce", "--logits", "2,1,0", "--target", "3"], "from 0 to 2"),
+        (["explain", "softmax-ce", "--logits", "2,1,0", "--target", "0.5"], "whole numbers"),
+        (["explain", "softmax-ce", "--logits", "2,1;0", "--target", "0,0"], "rows of equal length"),
+        (["explain", "softmax-ce", "--logits", "2,x,0", "--target", "0"], "not a number"),
+        (["explain", "tanh-neuron", "--x", "1,2", "--w", "1", "--b", "0", "--dout", "1"], "same length"),
+        (["explain", "softmax-ce-m1", "--logits", "1,2"], "drop the input flags"),
+        (["check", "softmax-ce-q1", "dlogits=1"], "not a problem ID"),
+    ],
+)
+def test_explain_and_check_refuse_bad_input_in_one_line(args, fragment):
+    assert_one_line_error(run(*args), fragment)
+
+
+def test_explain_handles_extreme_logits():
+    result = run("explain", "softmax-ce", "--logits", "10000,-10000,0", "--target", "1", "--json")
+    assert result.exit_code == 0
+    assert np.all(np.isfinite(json.loads(result.stdout)["answers"]["dlogits"]))
+
+
+# generate
+
+
+def test_generate_jsonl_is_reproducible_and_complete():
+    args = ("generate", "--count", "6", "--seed", "11", "--format", "jsonl")
+    first, second = run(*args), run(*args)
+    assert first.exit_code == 0 and first.stdout == second.stdout
+    records = [json.loads(line) for line in first.stdout.splitlines()]
+    assert [r["kind"] for r in records] == ["softmax-ce", "tanh-neuron"] * 3
+    for record in records:
+        assert set(record) == {"id", "kind", "difficulty", "seed", "question", "inputs", "answers", "steps"}
+        problem = build(record["id"])
+        for name, value in problem.answers.items():
+            assert record["answers"][name] == np.asarray(value).tolist()  # full float precision
+        assert record["steps"][0].keys() == {"quantity", "formula", "forward", "local", "upstream", "result"}
+
+
+def test_generate_json_is_one_array_of_the_same_objects():
+    as_json = json.loads(run("generate", "-n", "3", "-f", "json", "--difficulty", "hard").stdout)
+    as_jsonl = [json.loads(line) for line in run("generate", "-n", "3", "-f", "jsonl", "-d", "hard").stdout.splitlines()]
+    assert as_json == as_jsonl and len(as_json) == 3
+
+
+def test_generate_one_kind_only():
+    records = [json.loads(line) for line in run("generate", "tanh-neuron", "-n", "4", "-f", "jsonl").stdout.splitlines()]
+    assert {r["kind"] for r in records} == {"tanh-neuron"}
+
+
+def test_generate_text_numbers_problems_then_the_key():
+    out = run("generate", "-n", "2", "--seed", "3").stdout
+    problems, key = out.split("Answer key")
+    assert problems.startswith("1. softmax-ce-m") and "\n2. tanh-neuron-m" in problems
+    assert "dlogits = " in key and "dw = " in key and "dlogits" not in problems.split("compute")[0]
+
+
+def test_generate_refuses_unknown_kinds_and_formats():
+    assert_one_line_error(run("generate", "relu"), "unknown kind 'relu'")
+    assert run("generate", "--format", "pdf").exit_code == 2
+
+
+# check
+
+
+def typed(problem, rounding=3, sign=1):
+    return [f"{name}={as_typed(sign * np.asarray(value), rounding)}" for name, value in problem.answers.items()]
+
+
+@pytest.mark.parametrize("problem_id", ["softmax-ce-m42", "softmax-ce-h7", "tanh-neuron-e1", "tanh-neuron-h99"])
+def test_check_accepts_the_rounded_right_answer(problem_id):
+    result = run("check", problem_id, *typed(build(problem_id)))
+    assert result.exit_code == 0, result.stdout
+    assert "incorrect" not in result.stdout and "entries correct" in result.stdout
+
+
+def test_check_refuses_a_sign_flipped_answer_and_names_the_mistake():
+    result = run("check", "softmax-ce-m42", *typed(build("softmax-ce-m42"), sign=-1))
+    assert result.exit_code == 1
+    assert "incorrect" in result.stdout and "sign is flipped" in result.stdout
+    assert "handgrad explain softmax-ce-m42" in result.stdout
+
+
+def test_check_counts_a_missing_gradient_as_wrong():
+    problem = build("tanh-neuron-m3")
+    result = run("check", "tanh-neuron-m3", typed(problem)[0], "--json")
+    assert result.exit_code == 1
+    record = json.loads(result.stdout)
+    assert record["correct"] is False
+    assert [g["given"] for g in record["gradients"]] == [True, False, False, False]
+
+
+def test_check_json_reports_every_entry():
+    record = json.loads(run("check", "softmax-ce-m42", *typed(build("softmax-ce-m42")), "--json").stdout)
+    assert record["correct"] is True and len(record["gradients"][0]["entries"]) == 4
+
+
+def test_check_tolerance_is_adjustable():
+    problem = build("softmax-ce-m42")
+    rough = typed(problem, rounding=2)
+    assert run("check", "softmax-ce-m42", *rough).exit_code == 1
+    assert run("check", "softmax-ce-m42", *rough, "--atol", "0.01").exit_code == 0
+
+
+@pytest.mark.parametrize(
+    ("answers", "fragment"),
+    [
+        ([], "no answers given"),
+        (["dlogits=1,2"], "expects 4 values"),
+        (["dq=1,2,3,4"], "does not ask 'dq'"),
+        (["dlogits=1,2,x,4"], "not a number"),
+        (["dlogits=1,2,3,1e999"], "not a finite number"),
+        (["dlogits=__import__('os').system('echo pwned'),1,2,3"], "not a number"),
+        (["dlogits=9**9**9**9,1,2,3"], "exponent"),
+        (["dlogits=" + "1," * 3000 + "1"], "longer than"),
+    ],
+)
+def test_check_refuses_unreadable_or_hostile_answers(answers, fragment):
+    assert_one_line_error(run("check", "softmax-ce-m42", *answers), fragment)
+
+
+def test_help_starts_without_numpy_or_rich():
+    code = "import sys; from handgrad_cli import cli; print('numpy' in sys.modules, 'rich' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["False", "False"]

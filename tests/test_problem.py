@@ -1,0 +1,61 @@
+"""Problem IDs: they round-trip, and the IDs pinned here give the same problem in every release."""
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from handgrad_cli.errors import UserError
+from handgrad_cli.kinds import KINDS, build
+from handgrad_cli.problem import DIFFICULTIES, MAX_SEED, ProblemId, set_ids
+
+GOLDEN = json.loads((Path(__file__).parent / "golden" / "ids.json").read_text())
+
+
+@given(st.sampled_from(sorted(KINDS)), st.sampled_from(DIFFICULTIES), st.integers(0, MAX_SEED))
+def test_ids_round_trip(kind, difficulty, seed):
+    problem_id = ProblemId(kind, difficulty, seed)
+    assert ProblemId.parse(str(problem_id)) == problem_id
+    assert build(str(problem_id)).id == problem_id
+
+
+@pytest.mark.parametrize("problem_id", sorted(GOLDEN))
+def test_golden_ids_give_the_same_problem(problem_id):
+    problem = build(problem_id)
+    pinned = GOLDEN[problem_id]
+    for name, value in pinned["inputs"].items():
+        assert np.asarray(problem.inputs[name]).tolist() == value, name
+    for name, value in pinned["answers"].items():
+        np.testing.assert_allclose(problem.answers[name], value, rtol=1e-12, atol=1e-15, err_msg=name)
+
+
+def test_a_golden_set_keeps_its_ids():
+    ids = [str(i) for i in set_ids(["softmax-ce", "tanh-neuron"], 4, 0, "medium")]
+    assert ids == ["softmax-ce-m404994428", "tanh-neuron-m190345649", "softmax-ce-m802012143", "tanh-neuron-m382340631"]
+
+
+def test_a_member_of_a_set_gets_problems_of_its_own():
+    alice = [str(i) for i in set_ids(["softmax-ce"], 3, 7, "easy", "alice")]
+    bob = [str(i) for i in set_ids(["softmax-ce"], 3, 7, "easy", "bob")]
+    assert alice != bob
+    assert alice == [str(i) for i in set_ids(["softmax-ce"], 3, 7, "easy", "alice")]
+
+
+@pytest.mark.parametrize("text", ["", "softmax-ce", "softmax-ce-x1", "softmax-ce-m", "softmax-ce-m-1",
+                                  "SOFTMAX-CE-m1", "softmax-ce-m12345678901234567890", "tanh neuron-m1"])
+def test_malformed_ids_are_refused_with_an_example(text):
+    with pytest.raises(UserError, match="softmax-ce-m42"):
+        ProblemId.parse(text)
+
+
+def test_an_unknown_kind_in_an_id_names_the_known_kinds():
+    with pytest.raises(UserError, match="softmax-ce, tanh-neuron"):
+        build("relu-m1")
+
+
+def test_a_seed_beyond_range_is_refused():
+    with pytest.raises(UserError, match="out of range"):
+        ProblemId.parse("softmax-ce-m9999999999999999999")
