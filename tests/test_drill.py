@@ -9,6 +9,8 @@ from datetime import datetime, timezone
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from rich.console import Console
 from typer.testing import CliRunner
 
@@ -322,3 +324,27 @@ def test_numbers_read_like_check_does():
     as_arithmetic = ", ".join(f"({value:.6f} + 1) - 1" for value in np.ravel(reference))
     result = drill(["softmax-ce", "-n", "1", "--seed", "3"], [f"[{as_arithmetic}]"])
     assert "Score 1/1 gradients" in result.stdout
+
+
+# --- any session ---------------------------------------------------------------------------
+
+lines = st.lists(
+    st.one_of(
+        st.sampled_from(["?", "hint", "skip", "explain", "", "HINT", " skip ", "quit"]),
+        st.sampled_from(right(NEURON) + right(SOFTMAX)),
+        st.text(max_size=30),
+    ),
+    max_size=12,
+)
+
+
+@settings(max_examples=max(10, settings.default.max_examples // 6))  # whole sessions: a sixth of the profile's
+@given(lines, st.booleans())
+def test_any_session_ends_cleanly_and_records_each_settled_gradient_once(typed_lines, interrupt):
+    summary, attempts, script, out = loop([NEURON, SOFTMAX], typed_lines, interrupt=interrupt)
+    assert summary.ended in ("finished", "quit", "end of input", "interrupted")
+    assert len(attempts) == summary.total <= 5
+    assert [a.gradient for a in attempts] == [o.gradient for o in summary.outcomes]
+    assert [a.correct for a in attempts] == [o.solved for o in summary.outcomes]
+    assert 0 <= summary.score <= summary.total
+    assert len(script.prompts) <= len(typed_lines) + 1
