@@ -57,7 +57,7 @@ def startup(runs: int) -> None:
         median_seconds([sys.executable, str(bare), "--help"], 3)  # warm the file cache
         rich_help = median_seconds([sys.executable, str(bare), "--help"], runs)
         plain_help = median_seconds([sys.executable, str(bare), "--help", "--plain"], runs)
-    handgrad_time = median_seconds([sys.executable, "-m", "handgrad_cli", "--help"], runs)
+    handgrad_time = median_seconds([str(Path(sys.executable).with_name("handgrad")), "--help"], runs)
     print(f"start-up, median of {runs} runs of --help: bare Typer app {rich_help * 1000:.1f} ms "
           f"(with its default Rich help; {plain_help * 1000:.1f} ms with plain help like handgrad's); "
           f"handgrad {handgrad_time * 1000:.1f} ms ({handgrad_time / plain_help:.2f}x the plain bare app)")
@@ -65,7 +65,7 @@ def startup(runs: int) -> None:
 
 BARE_PROMPT_APP = '''
 import typer
-app = typer.Typer()
+app = typer.Typer(rich_markup_mode=None)  # plain help, like handgrad's
 
 @app.command()
 def drill() -> None:
@@ -95,7 +95,7 @@ def first_prompt(runs: int) -> None:
         bare = Path(folder) / "bare_prompt_app.py"
         bare.write_text(BARE_PROMPT_APP)
         commands = {"bare": [sys.executable, str(bare)],
-                    "drill": [sys.executable, "-m", "handgrad_cli", "drill", "--seed", "1"]}
+                    "drill": [str(Path(sys.executable).with_name("handgrad")), "drill", "--seed", "1"]}
         times = {name: [] for name in commands}
         for _ in range(runs):  # interleaved, so a busy moment hits both alike
             for name, command in commands.items():
@@ -109,13 +109,13 @@ def generate_throughput(count: int) -> None:
     from handgrad_cli.kinds import KINDS, build
     from handgrad_cli.problem import set_ids
     from handgrad_cli.render.records import problem_record
-    from handgrad_cli.render.sets import write_jsonl
+    from handgrad_cli.render.sets import ProblemSet, write_jsonl
 
     def problems():
         return (build(problem_id) for problem_id in set_ids(list(KINDS), count, 0, "medium"))
 
     started = time.perf_counter()
-    write_jsonl(problems, io.StringIO())
+    write_jsonl(ProblemSet.single(problems), io.StringIO())
     produce = time.perf_counter() - started
 
     records = [problem_record(problem) for problem in problems()]

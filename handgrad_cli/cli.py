@@ -1,14 +1,14 @@
 """The Typer app: parses flags, calls the core, maps errors to exit statuses.
 
 numpy and Rich are imported inside the commands that need them, so `handgrad --help`
-starts as fast as a bare Typer app.
+starts as fast as a bare Typer app. No `from __future__ import annotations` here: Typer
+would have to evaluate every string annotation at start-up, which costs more than all the rest.
 """
-
-from __future__ import annotations
 
 import functools
 import sys
 from enum import Enum
+from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
@@ -37,6 +37,17 @@ class SetFormat(str, Enum):
     text = "text"
     json = "json"
     jsonl = "jsonl"
+    markdown = "markdown"
+    latex = "latex"
+    gift = "gift"
+    moodle_xml = "moodle-xml"
+
+
+class AnswersMode(str, Enum):
+    none = "none"
+    inline = "inline"
+    end = "end"
+    only = "only"
 
 
 DifficultyOption = Annotated[Difficulty, typer.Option("--difficulty", "-d", help="easy, medium or hard.")]
@@ -65,6 +76,18 @@ def user_errors(command):
             raise typer.Exit(int(ExitStatus.OK)) from None
 
     return wrapper
+
+
+def read_file(path: Path) -> str:
+    """A text file's contents, or one line that says why it cannot be read."""
+    try:
+        return path.read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise UserError(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise UserError(f"{path} is a directory: give a file") from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise UserError(f"cannot read {path}: {getattr(error, 'strerror', None) or error}") from None
 
 
 def stdout_console():
@@ -149,23 +172,51 @@ def generate_command(
     count: Annotated[int, typer.Option("--count", "-n", min=1, help="How many problems.")] = 10,
     seed: Annotated[int, typer.Option(min=0, help="Seed of the set: the same seed gives the same bytes.")] = 0,
     difficulty: DifficultyOption = Difficulty.medium,
-    output_format: Annotated[SetFormat, typer.Option("--format", "-f", help="text, json or jsonl.")] = SetFormat.text,
+    output_format: Annotated[
+        SetFormat, typer.Option("--format", "-f", help="text, json, jsonl, markdown, latex, gift or moodle-xml.")
+    ] = SetFormat.text,
+    answers: Annotated[
+        Optional[AnswersMode],
+        typer.Option(help="text, markdown, latex: none (students' sheet), inline, end (default) or only (the key)."),
+    ] = None,
+    students: Annotated[
+        Optional[Path], typer.Option(help="A file of student names, one a line: each gets a set of their own.")
+    ] = None,
+    variants: Annotated[
+        Optional[int], typer.Option(min=1, help="N sets of their own, named variant-01 ... (instead of --students).")
+    ] = None,
 ) -> None:
-    """Print a reproducible problem set with its answers on stdout."""
-    from handgrad_cli.kinds import KINDS, build, get_kind
-    from handgrad_cli.problem import set_ids
-    from handgrad_cli.render.sets import FORMATS
+    """Print a reproducible problem set on stdout: sheets and keys, learning-platform imports, a set per student."""
+    from handgrad_cli.classroom import problem_source, read_roster, variant_names
+    from handgrad_cli.kinds import KINDS, get_kind
+    from handgrad_cli.render.sets import FORMATS, PRINTED_FORMATS, ProblemSet, Sheet
 
+    if answers is not None and output_format.value not in PRINTED_FORMATS:
+        raise UserError(f"--answers shapes text, markdown and latex; {output_format.value} always carries its answers")
+    if students is not None and variants is not None:
+        raise UserError("give --students or --variants, not both")
     names = [get_kind(name).name for name in kinds] if kinds else list(KINDS)
-
-    def problems():
-        built = (build(problem_id) for problem_id in set_ids(names, count, seed, difficulty.value))
-        return with_progress(built, count) if sys.stderr.isatty() and count >= PROGRESS_FROM else built
-
-    FORMATS[output_format.value](problems, sys.stdout)
+    roster: list[str | None] = [None]  # one sheet the whole class shares
+    if students is not None:
+        roster = list(read_roster(read_file(students), str(students)))
+    elif variants is not None:
+        roster = list(variant_names(variants))
+    sheets = tuple(
+        Sheet(student, with_progress_if_long(problem_source(names, count, seed, difficulty.value, student), count))
+        for student in roster
+    )
+    problem_set = ProblemSet(sheets, answers.value if answers else "end")
+    FORMATS[output_format.value](problem_set, sys.stdout)
 
 
 PROGRESS_FROM = 2000  # smaller sets finish before a progress line helps
+
+
+def with_progress_if_long(source, count: int):
+    """A sheet's source that shows progress on stderr when the sheet is long and stderr a terminal."""
+    if not (sys.stderr.isatty() and count >= PROGRESS_FROM):
+        return source
+    return lambda: with_progress(source(), count)
 
 
 def with_progress(items, total: int):
@@ -212,6 +263,38 @@ def check_command(
         stdout_console().print(Group(grades_table(grades, decimals), *diagnosis_lines(grades), check_summary(problem, grades)))
     if not all(grade.correct for grade in grades):
         raise typer.Exit(int(ExitStatus.WRONG))
+
+
+@app.command("grade")
+@user_errors
+def grade_command(
+    problem_set: Annotated[Path, typer.Argument(metavar="SET", help="The issued set: `generate -f jsonl` output.")],
+    responses: Annotated[
+        Path, typer.Argument(metavar="RESPONSES.csv", help="Columns student,id,gradient,answer (answer as for check).")
+    ],
+    atol: Annotated[float, typer.Option(min=0, help="Absolute tolerance per entry.")] = 1e-3,
+    rtol: Annotated[float, typer.Option(min=0, help="Relative tolerance per entry.")] = 1e-3,
+) -> None:
+    """Grade a class: scores per student and problem as CSV on stdout, a summary on stderr.
+
+    Rows that cannot be read are reported with their line number and skipped; exit 0 once graded,
+    2 if the set or the responses cannot be read at all.
+    """
+    from rich.console import Console
+
+    from handgrad_cli.classroom import grade_class, read_responses, read_set
+    from handgrad_cli.grading import Tolerance
+    from handgrad_cli.render.classroom import summary, write_scores
+
+    issued = read_set(read_file(problem_set), str(problem_set))
+    answers = read_responses(read_file(responses), issued, str(responses))
+    result = grade_class(issued, answers, Tolerance(atol, rtol))
+    for note in answers.skipped:
+        typer.echo(f"{responses} line {note.line} skipped: {note.text}", err=True)
+    for note in answers.replaced:
+        typer.echo(f"{responses} line {note.line}: {note.text}", err=True)
+    write_scores(result, sys.stdout)
+    Console(stderr=True, highlight=False).print(summary(result))
 
 
 @app.command("drill")

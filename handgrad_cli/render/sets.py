@@ -1,51 +1,84 @@
-"""Problem sets as text for stdout, one writer per format. Each streams, problem by problem."""
+"""Problem sets as text for stdout, one writer per format. Each streams, problem by problem.
+
+A set is one sheet for the whole class, or a sheet per student (variants). Writers never hold
+the whole set: a sheet's problems come from a source called once per pass, so the answer key
+is a second pass, not a copy kept in memory.
+"""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable
 from typing import TextIO
 
-from handgrad_cli.numbers import as_typed
 from handgrad_cli.problem import Problem
+from handgrad_cli.render.gift import write_gift
+from handgrad_cli.render.latex import write_latex
+from handgrad_cli.render.markdown import write_markdown
+from handgrad_cli.render.moodle_xml import write_moodle_xml
 from handgrad_cli.render.records import problem_record
+from handgrad_cli.render.sheets import ProblemSet, ProblemSource, Sheet, answer_lines, write_printed
 
-ProblemSource = Callable[[], Iterator[Problem]]  # called once per pass over the set
-
-
-def write_jsonl(problems: ProblemSource, out: TextIO) -> None:
-    for problem in problems():
-        out.write(json.dumps(problem_record(problem)) + "\n")
+__all__ = ["FORMATS", "PRINTED_FORMATS", "ProblemSet", "ProblemSource", "Sheet", "answer_lines"]
 
 
-def write_json(problems: ProblemSource, out: TextIO) -> None:
+def set_record(sheet: Sheet, problem: Problem) -> dict:
+    """A problem's JSON record, with the student it was issued to when the set has variants."""
+    record = problem_record(problem)
+    return record if sheet.student is None else {"student": sheet.student, **record}
+
+
+def write_jsonl(problem_set: ProblemSet, out: TextIO) -> None:
+    for sheet, _, problem in problem_set.items():
+        out.write(json.dumps(set_record(sheet, problem)) + "\n")
+
+
+def write_json(problem_set: ProblemSet, out: TextIO) -> None:
     separator = "[\n"
-    for problem in problems():
-        out.write(separator + json.dumps(problem_record(problem)))
+    for sheet, _, problem in problem_set.items():
+        out.write(separator + json.dumps(set_record(sheet, problem)))
         separator = ",\n"
     out.write("\n]\n" if separator != "[\n" else "[]\n")
 
 
-def answer_lines(problem: Problem) -> Iterable[str]:
-    for name, value in problem.answers.items():
-        yield f"{name} = {as_typed(value)}"
+class TextLayout:
+    def begin(self) -> str:
+        return ""
+
+    def sheet(self, sheet: Sheet) -> str:
+        return f"Problem set for {sheet.student}\n\n" if sheet.student is not None else ""
+
+    def problem(self, sheet: Sheet, number: int, problem: Problem, inline: bool) -> str:
+        text = f"{number}. {problem.label} ({problem.kind}, {problem.difficulty})\n   {problem.question}\n"
+        if inline:
+            text += "".join(f"   Answer: {line}\n" for line in answer_lines(problem))
+        return text + "\n"
+
+    def key(self) -> str:
+        return "Answer key\n\n"
+
+    def key_sheet(self, sheet: Sheet) -> str:
+        return f"{sheet.student}\n\n" if sheet.student is not None else ""
+
+    def answer(self, sheet: Sheet, number: int, problem: Problem) -> str:
+        return f"{number}. {problem.label}\n" + "".join(f"   {line}\n" for line in answer_lines(problem)) + "\n"
+
+    def end(self) -> str:
+        return ""
 
 
-def write_text(problems: ProblemSource, out: TextIO) -> None:
+def write_text(problem_set: ProblemSet, out: TextIO) -> None:
     """Numbered problems, then the answer key (a second pass, so nothing is kept in memory)."""
-    for number, problem in enumerate(problems(), 1):
-        out.write(f"{number}. {problem.label} ({problem.kind}, {problem.difficulty})\n")
-        out.write(f"   {problem.question}\n\n")
-    out.write("Answer key\n\n")
-    for number, problem in enumerate(problems(), 1):
-        out.write(f"{number}. {problem.label}\n")
-        for line in answer_lines(problem):
-            out.write(f"   {line}\n")
-        out.write("\n")
+    write_printed(problem_set, out, TextLayout())
 
 
-FORMATS: dict[str, Callable[[ProblemSource, TextIO], None]] = {
+PRINTED_FORMATS = ("text", "markdown", "latex")  # the formats `--answers` shapes
+FORMATS: dict[str, Callable[[ProblemSet, TextIO], None]] = {
     "text": write_text,
     "json": write_json,
     "jsonl": write_jsonl,
+    "markdown": write_markdown,
+    "latex": write_latex,
+    "gift": write_gift,
+    "moodle-xml": write_moodle_xml,
 }

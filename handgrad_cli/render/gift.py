@@ -1,0 +1,39 @@
+"""Moodle GIFT: one numerical question per gradient entry, ``::title::text{#value:tolerance}``.
+
+Moodle's reader treats ``~ = # { } :`` as syntax and ``\\`` as the escape, so every text
+we write has them escaped; a category line per kind comes first (``$CATEGORY:``).
+"""
+
+from __future__ import annotations
+
+from typing import TextIO
+
+from handgrad_cli.problem import Problem
+from handgrad_cli.render.platform import Blank, blanks, by_kind, category, decimal, title
+from handgrad_cli.render.sheets import ProblemSet, Sheet
+
+_ESCAPES = str.maketrans({char: "\\" + char for char in "\\~=#{}:"} | {"\n": "\\n", "\r": ""})
+
+
+def escape(text: str) -> str:
+    return text.translate(_ESCAPES)
+
+
+def question(sheet: Sheet, problem: Problem, blank: Blank) -> str:
+    text = f"{problem.question} Give {blank.label}."
+    feedback = problem.closed_form.get(blank.gradient, "")
+    answer = f"#{decimal(blank.value)}:{decimal(blank.tolerance)}"
+    if feedback:
+        answer += f"####{escape(feedback)}"
+    return f"::{escape(title(sheet, problem, blank.label))}::{escape(text)}{{{answer}}}\n\n"
+
+
+def write_gift(problem_set: ProblemSet, out: TextIO) -> None:
+    out.write("// handgrad problem set: one numerical question per gradient entry.\n")
+    out.write("// Each tolerance is handgrad's grading tolerance, atol + rtol * |answer|.\n\n")
+    for kind, items in by_kind(problem_set):
+        out.write(f"$CATEGORY: {category(kind)}\n\n")
+        for sheet, _, problem in items:
+            for gradient in problem.asked:
+                for blank in blanks(problem, gradient):
+                    out.write(question(sheet, problem, blank))

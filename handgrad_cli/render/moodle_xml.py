@@ -1,0 +1,85 @@
+"""Moodle XML: a category per kind, then one cloze (embedded answers) question per problem.
+
+Each gradient entry is a blank ``{1:NUMERICAL:=value:tolerance}`` in the question's HTML,
+with the grading tolerance. Elements are built with ElementTree, so the XML is always well formed.
+"""
+
+from __future__ import annotations
+
+import html
+import xml.etree.ElementTree as ET
+from typing import TextIO
+
+import numpy as np
+
+from handgrad_cli.problem import Problem
+from handgrad_cli.render.platform import Blank, blanks, by_kind, category, decimal, title
+from handgrad_cli.render.sheets import ProblemSet, Sheet
+
+PENALTY = "0.3333333"  # Moodle's default penalty for each wrong try
+
+
+def _text(parent: ET.Element, tag: str, text: str, **attributes: str) -> ET.Element:
+    element = ET.SubElement(parent, tag, attributes)
+    ET.SubElement(element, "text").text = text
+    return element
+
+
+def category_question(kind: str) -> ET.Element:
+    question = ET.Element("question", {"type": "category"})
+    _text(question, "category", category(kind))
+    return question
+
+
+def cloze(blank: Blank) -> str:
+    return f"{{1:NUMERICAL:={decimal(blank.value)}:{decimal(blank.tolerance)}}}"
+
+
+def gradient_lines(problem: Problem, gradient: str) -> list[str]:
+    """A line of blanks per row: ``dz = {…}``, ``dw = [{…}, {…}]``, ``dlogits[0] = [{…}, …]``."""
+    entries = list(blanks(problem, gradient))
+    shape = np.shape(problem.answers[gradient])
+    if not shape:
+        return [f"{gradient} = {cloze(entries[0])}"]
+    width = shape[-1]
+    rows = [entries[start:start + width] for start in range(0, len(entries), width)]
+    lines = []
+    for row in rows:
+        name = gradient if len(shape) == 1 else f"{gradient}[{', '.join(str(i) for i in row[0].index[:-1])}]"
+        lines.append(f"{name} = [{', '.join(cloze(entry) for entry in row)}]")
+    return lines
+
+
+def question_html(sheet: Sheet, problem: Problem) -> str:
+    parts = [f"<p>{html.escape(problem.question)}</p>"]
+    if sheet.student is not None:
+        parts.insert(0, f"<p><em>For {html.escape(sheet.student)}</em></p>")
+    for gradient in problem.asked:
+        parts.extend(f"<p>{html.escape(line, quote=False)}</p>" for line in gradient_lines(problem, gradient))
+    return "\n".join(parts)
+
+
+def cloze_question(sheet: Sheet, problem: Problem) -> ET.Element:
+    question = ET.Element("question", {"type": "cloze"})
+    _text(question, "name", title(sheet, problem))
+    _text(question, "questiontext", question_html(sheet, problem), format="html")
+    feedback = "".join(f"<p>{html.escape(formula)}</p>" for formula in problem.closed_form.values())
+    _text(question, "generalfeedback", feedback, format="html")
+    ET.SubElement(question, "penalty").text = PENALTY
+    ET.SubElement(question, "hidden").text = "0"
+    ET.SubElement(question, "idnumber").text = problem.label
+    return question
+
+
+def _write(element: ET.Element, out: TextIO) -> None:
+    ET.indent(element, space="  ", level=1)
+    out.write("  " + ET.tostring(element, encoding="unicode") + "\n")
+
+
+def write_moodle_xml(problem_set: ProblemSet, out: TextIO) -> None:
+    out.write('<?xml version="1.0" encoding="UTF-8"?>\n<quiz>\n')
+    for kind, items in by_kind(problem_set):
+        _write(category_question(kind), out)
+        for sheet, _, problem in items:
+            _write(cloze_question(sheet, problem), out)
+    out.write("</quiz>\n")

@@ -1,0 +1,66 @@
+"""What the learning-platform formats (GIFT, Moodle XML) share: one blank per gradient entry,
+its tolerance equal to the grading tolerance, and the set grouped into a category per kind.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import numpy as np
+
+from handgrad_cli.grading import Tolerance
+from handgrad_cli.problem import Problem
+from handgrad_cli.render.sheets import ProblemSet, Sheet
+
+CATEGORY_ROOT = "$course$/handgrad"
+PLACES = 10  # decimals written for values and tolerances: far finer than any tolerance
+
+
+@dataclass(frozen=True)
+class Blank:
+    """One gradient entry a learner fills in."""
+
+    gradient: str
+    index: tuple[int, ...]  # () for a scalar gradient
+    value: float
+    tolerance: float
+
+    @property
+    def label(self) -> str:
+        """``dz``, ``dlogits[1]`` or ``dlogits[0, 2]``, as numpy indexes it."""
+        if not self.index:
+            return self.gradient
+        return f"{self.gradient}[{', '.join(str(i) for i in self.index)}]"
+
+
+def blanks(problem: Problem, gradient: str, tolerance: Tolerance = Tolerance()) -> Iterator[Blank]:
+    reference = np.asarray(problem.answers[gradient], dtype=float)
+    margins = tolerance.margin(reference)
+    for index in np.ndindex(reference.shape):
+        yield Blank(gradient, index, float(reference[index]), float(margins[index]))
+
+
+def decimal(value: float) -> str:
+    """A number as platforms parse it: plain decimals, no exponent, no negative zero."""
+    text = f"{value:.{PLACES}f}".rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text
+
+
+def category(kind: str) -> str:
+    return f"{CATEGORY_ROOT}/{kind}"
+
+
+def title(sheet: Sheet, problem: Problem, entry: str | None = None) -> str:
+    """The problem ID (it reproduces the problem), the entry asked, and the student it is for."""
+    parts = [problem.label] + ([entry] if entry else [])
+    if sheet.student is not None:
+        parts.append(f"({sheet.student})")
+    return " ".join(parts)
+
+
+def by_kind(problem_set: ProblemSet) -> Iterator[tuple[str, Iterator[tuple[Sheet, int, Problem]]]]:
+    """The set grouped by kind, in order of first appearance: one streaming pass per kind."""
+    kinds = list(dict.fromkeys(problem.kind for _, _, problem in problem_set.items()))
+    for kind in kinds:
+        yield kind, ((sheet, number, problem) for sheet, number, problem in problem_set.items() if problem.kind == kind)

@@ -1,0 +1,80 @@
+"""What every set writer shares: a set of sheets (one per student, or one for the class) and
+the layout of the printed formats (text, markdown, LaTeX) with the key placed per `--answers`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from typing import Protocol, TextIO
+
+from handgrad_cli.numbers import as_typed
+from handgrad_cli.problem import Problem
+
+ProblemSource = Callable[[], Iterator[Problem]]  # called once per pass over the set
+
+ANSWER_MODES = ("none", "inline", "end", "only")  # no key, after each problem, at the end, the key alone
+DEFAULT_ANSWERS = "end"
+
+
+@dataclass(frozen=True)
+class Sheet:
+    """The problems one student gets; `student` is None for a set the whole class shares."""
+
+    student: str | None
+    problems: ProblemSource
+
+
+@dataclass(frozen=True)
+class ProblemSet:
+    sheets: tuple[Sheet, ...]
+    answers: str = DEFAULT_ANSWERS  # one of ANSWER_MODES; only the printed formats use it
+
+    def __post_init__(self) -> None:
+        if self.answers not in ANSWER_MODES:
+            raise ValueError(f"answers must be one of {', '.join(ANSWER_MODES)}, not {self.answers!r}")
+
+    @classmethod
+    def single(cls, problems: ProblemSource, answers: str = DEFAULT_ANSWERS) -> ProblemSet:
+        return cls((Sheet(None, problems),), answers)
+
+    def items(self) -> Iterator[tuple[Sheet, int, Problem]]:
+        """Every problem of every sheet, with its number on that sheet (from 1)."""
+        for sheet in self.sheets:
+            for number, problem in enumerate(sheet.problems(), 1):
+                yield sheet, number, problem
+
+
+def answer_lines(problem: Problem) -> Iterable[str]:
+    for name, value in problem.answers.items():
+        yield f"{name} = {as_typed(value)}"
+
+
+class Layout(Protocol):
+    """How a printed format (text, markdown, LaTeX) lays out sheets and the key; each part is a string."""
+
+    def begin(self) -> str: ...
+    def sheet(self, sheet: Sheet) -> str: ...
+    def problem(self, sheet: Sheet, number: int, problem: Problem, inline: bool) -> str: ...
+    def key(self) -> str: ...
+    def key_sheet(self, sheet: Sheet) -> str: ...
+    def answer(self, sheet: Sheet, number: int, problem: Problem) -> str: ...
+    def end(self) -> str: ...
+
+
+def write_printed(problem_set: ProblemSet, out: TextIO, layout: Layout) -> None:
+    """Sheets, then the key per `answers`: none, inline (after each problem), end, or only the key."""
+    answers = problem_set.answers
+    out.write(layout.begin())
+    if answers != "only":
+        for sheet in problem_set.sheets:
+            out.write(layout.sheet(sheet))
+            for number, problem in enumerate(sheet.problems(), 1):
+                out.write(layout.problem(sheet, number, problem, inline=answers == "inline"))
+    if answers in ("end", "only"):
+        out.write(layout.key())
+        for sheet in problem_set.sheets:
+            out.write(layout.key_sheet(sheet))
+            for number, problem in enumerate(sheet.problems(), 1):
+                out.write(layout.answer(sheet, number, problem))
+    out.write(layout.end())

@@ -1,0 +1,53 @@
+"""LaTeX: a whole document, and one that pdflatex compiles for every kind and difficulty."""
+
+import shutil
+import subprocess
+
+import pytest
+
+from handgrad_cli.problem import DIFFICULTIES
+from handgrad_cli.render.latex import escape
+from tests.teach_helpers import KIND_NAMES, generate
+
+needs_pdflatex = pytest.mark.skipif(shutil.which("pdflatex") is None, reason="pdflatex is not installed")
+
+
+def compile_pdf(source: str, directory) -> str:
+    """pdflatex's log; the test fails with the log's tail when the document does not compile."""
+    (directory / "set.tex").write_text(source, encoding="utf-8")
+    done = subprocess.run(
+        ["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "-no-shell-escape", "set.tex"],
+        cwd=directory, capture_output=True, text=True, timeout=120,
+    )
+    assert done.returncode == 0, done.stdout[-3000:]
+    assert (directory / "set.pdf").stat().st_size > 0
+    return done.stdout
+
+
+def test_a_whole_document_with_the_key_on_its_own_page():
+    document = generate("-n", "2", "-f", "latex")
+    assert document.startswith("\\documentclass")
+    assert document.endswith("\\end{document}\n")
+    assert "\\clearpage\n\\section*{Answer key}" in document
+    assert document.count("\\begin{") == document.count("\\end{")
+
+
+def test_escape_makes_every_special_character_printable():
+    assert escape(r"50% of $x_1 & {#y} ~^\ <>") == (
+        r"50\% of \$x\_1 \& \{\#y\} \textasciitilde{}\textasciicircum{}\textbackslash{} \ensuremath{<}\ensuremath{>}"
+    )
+
+
+@needs_pdflatex
+@pytest.mark.parametrize("difficulty", DIFFICULTIES)
+def test_pdflatex_compiles_every_kind_with_inline_answers(difficulty, tmp_path):
+    source = generate(*KIND_NAMES, "-n", str(2 * len(KIND_NAMES)), "-d", difficulty, "-f", "latex",
+                      "--answers", "inline")
+    compile_pdf(source, tmp_path)
+
+
+@needs_pdflatex
+def test_pdflatex_compiles_sheets_for_students_with_awkward_names(tmp_path):
+    roster = tmp_path / "students.txt"
+    roster.write_text("Zoë Ñúñez\nO'Brien & Sons_2\n100% {sure} #1 ~me^ \\o/ <x>\n", encoding="utf-8")
+    compile_pdf(generate("-n", "3", "-d", "hard", "--students", roster, "-f", "latex"), tmp_path)

@@ -1,0 +1,100 @@
+"""text, markdown and latex: the sheets, and the key where --answers puts it (or nowhere)."""
+
+import json
+
+import numpy as np
+import pytest
+
+from handgrad_cli.kinds import build
+from handgrad_cli.numbers import format_number
+from handgrad_cli.problem import DIFFICULTIES
+from handgrad_cli.render.markdown import escape as markdown_escape
+from tests.teach_helpers import KIND_NAMES, generate, run
+
+PRINTED = ("text", "markdown", "latex")
+ALL_FORMATS = PRINTED + ("json", "jsonl", "gift", "moodle-xml")
+KEY_HEADING = {"text": "Answer key", "markdown": "# Answer key", "latex": r"\section*{Answer key}"}
+
+
+def the_set(*args: str):
+    """The problems `generate ARGS` issues, read back from its jsonl."""
+    return [build(json.loads(line)["id"]) for line in generate(*args, "-f", "jsonl").splitlines()]
+
+
+def answer_numbers(problems) -> set[str]:
+    """Every answer entry as the sheets print it (3 decimals); inputs never have 3 decimals."""
+    return {format_number(entry) for problem in problems for value in problem.answers.values()
+            for entry in np.ravel(value)}
+
+
+def printed_numbers(output: str, numbers: set[str]) -> set[str]:
+    return {number for number in numbers if number in output}
+
+
+@pytest.mark.parametrize("fmt", ALL_FORMATS)
+def test_every_format_is_the_same_bytes_for_a_seed(fmt):
+    args = ("-n", "4", "--seed", "9", "--variants", "2", "-f", fmt)
+    assert generate(*args) == generate(*args)
+
+
+@pytest.mark.parametrize("fmt", PRINTED)
+@pytest.mark.parametrize("difficulty", DIFFICULTIES)
+def test_answers_none_leaks_no_answer(fmt, difficulty):
+    args = ("-n", "4", "-d", difficulty, "--seed", "2")
+    numbers = answer_numbers(the_set(*args))
+    sheet = generate(*args, "-f", fmt, "--answers", "none")
+    assert printed_numbers(sheet, numbers) == set()
+    assert KEY_HEADING[fmt] not in sheet and "Answer" not in sheet
+    assert printed_numbers(generate(*args, "-f", fmt), numbers) == numbers  # the check bites: the key has them all
+
+
+@pytest.mark.parametrize("fmt", PRINTED)
+def test_inline_puts_each_answer_after_its_problem(fmt):
+    problems = the_set("-n", "3", "--seed", "4")
+    sheet = generate("-n", "3", "--seed", "4", "-f", fmt, "--answers", "inline")
+    assert KEY_HEADING[fmt] not in sheet
+    positions = [sheet.index(problem.label) for problem in problems] + [len(sheet)]
+    for problem, start, end in zip(problems, positions, positions[1:]):
+        assert printed_numbers(sheet[start:end], answer_numbers([problem])) == answer_numbers([problem])
+
+
+@pytest.mark.parametrize("fmt", PRINTED)
+def test_end_puts_the_key_after_every_problem_and_only_prints_the_key_alone(fmt):
+    problems = the_set("-n", "3", "--seed", "4")
+    whole = generate("-n", "3", "--seed", "4", "-f", fmt)
+    key_at = whole.index(KEY_HEADING[fmt])
+    assert printed_numbers(whole[:key_at], answer_numbers(problems)) == set()
+    assert printed_numbers(whole[key_at:], answer_numbers(problems)) == answer_numbers(problems)
+    key = generate("-n", "3", "--seed", "4", "-f", fmt, "--answers", "only")
+    assert KEY_HEADING[fmt] in key
+    assert all(problem.question not in key and markdown_escape(problem.question) not in key for problem in problems)
+    assert all(problem.label in key for problem in problems)
+
+
+def test_text_default_is_the_sheet_then_the_key():
+    problems = the_set("-n", "2", "--seed", "1")
+    sheet = "".join(
+        f"{n}. {p.label} ({p.kind}, {p.difficulty})\n   {p.question}\n\n" for n, p in enumerate(problems, 1)
+    )
+    assert generate("-n", "2", "--seed", "1").startswith(sheet + "Answer key\n\n1. ")
+
+
+def test_markdown_has_a_heading_and_an_inputs_table_per_problem():
+    problems = the_set(*KIND_NAMES, "-n", "2", "--seed", "6")
+    page = generate(*KIND_NAMES, "-n", "2", "--seed", "6", "-f", "markdown", "--answers", "none")
+    assert page.startswith("# Problem set\n\n")
+    for number, problem in enumerate(problems, 1):
+        assert f"## {number}. {problem.label}\n" in page
+        for name in problem.inputs:
+            assert f"| `{name}` | `" in page
+
+
+def test_markdown_escapes_what_it_would_otherwise_format():
+    assert markdown_escape("probs[range(n), target] * 2 <b>") == r"probs\[range(n), target\] \* 2 \<b\>"
+
+
+def test_answers_is_refused_for_formats_that_always_carry_answers():
+    result = run("generate", "-f", "gift", "--answers", "none")
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    assert result.stderr == "handgrad: --answers shapes text, markdown and latex; gift always carries its answers\n"

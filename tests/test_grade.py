@@ -1,0 +1,170 @@
+"""`handgrad grade SET RESPONSES.csv` on made-up classes: right, wrong, missing and unreadable rows."""
+
+import csv
+import io
+import json
+
+import numpy as np
+import pytest
+
+from handgrad_cli.numbers import as_typed
+from tests.teach_helpers import generate, run
+
+HEADER = "student,id,gradient,answer\n"
+
+
+def issue(tmp_path, *args: str) -> list[dict]:
+    """Writes the set `generate ARGS -f jsonl` issues to set.jsonl; returns its records."""
+    text = generate(*args, "-f", "jsonl")
+    (tmp_path / "set.jsonl").write_text(text, encoding="utf-8")
+    return [json.loads(line) for line in text.splitlines()]
+
+
+def typed(value, shift: float = 0.0, sign: float = 1.0) -> str:
+    return as_typed(sign * np.asarray(value) + shift)
+
+
+def row(student: str, problem_id: str, gradient: str, answer: str) -> str:
+    return f'{student},{problem_id},{gradient},"{answer}"\n'
+
+
+def grade(tmp_path, responses: str, *options: str):
+    (tmp_path / "responses.csv").write_text(responses, encoding="utf-8")
+    return run("grade", tmp_path / "set.jsonl", tmp_path / "responses.csv", *options)
+
+
+def scores(result) -> dict[tuple[str, str], dict]:
+    return {(r["student"], r["problem"]): r for r in csv.DictReader(io.StringIO(result.stdout))}
+
+
+@pytest.fixture
+def variants(tmp_path):
+    """Two students, a softmax-ce and a tanh-neuron problem each."""
+    return issue(tmp_path, "softmax-ce", "tanh-neuron", "-n", "2", "--variants", "2", "--seed", "11")
+
+
+def test_a_class_with_right_wrong_missing_and_unreadable_rows(tmp_path, variants):
+    ana_soft, ana_tanh, bo_soft, bo_tanh = variants
+    a = ana_tanh["answers"]
+    responses = HEADER + "".join([
+        row("variant-01", ana_soft["id"], "dlogits", typed(ana_soft["answers"]["dlogits"])),  # right
+        row("variant-01", ana_tanh["id"], "dz", typed(a["dz"], sign=-1)),  # wrong: the sign is flipped
+        row("variant-01", ana_tanh["id"], "dw", typed(a["dw"])),  # right
+        row("variant-01", ana_tanh["id"], "db", typed(a["db"], shift=0.5)),  # wrong, no known slip
+        # dx: missing
+        row("variant-02", bo_soft["id"], "dlogits", "0.1, 0.2"),  # line 6: wrong shape
+        row("variant-02", bo_tanh["id"], "dq", "1"),  # line 7: not asked
+        row("variant-02", ana_soft["id"], "dlogits", "1, 2, 3"),  # line 8: someone else's problem
+        row("variant-02", "softmax-ce-m1", "dlogits", "1"),  # line 9: not in the set
+        row("variant-02", bo_tanh["id"], "dz", "exp("),  # line 10: not a number
+        row("", bo_tanh["id"], "dz", "1"),  # line 11: nobody
+        row("variant-02", bo_tanh["id"], "dz", typed(bo_tanh["answers"]["dz"])),  # right
+    ])
+    result = grade(tmp_path, responses)
+    assert result.exit_code == 0
+    table = scores(result)
+    assert list(table) == [("variant-01", "1"), ("variant-01", "2"), ("variant-01", "total"),
+                           ("variant-02", "1"), ("variant-02", "2"), ("variant-02", "total")]
+    assert table["variant-01", "1"] == {
+        "student": "variant-01", "problem": "1", "id": ana_soft["id"], "kind": "softmax-ce",
+        "asked": "1", "answered": "1", "correct": "1", "score": "1.000", "out_of": "1", "mistakes": "",
+    }
+    ana = table["variant-01", "2"]
+    assert (ana["asked"], ana["answered"], ana["correct"], ana["score"]) == ("4", "3", "1", "0.250")
+    assert ana["mistakes"] == "dz:sign-flipped"
+    assert {k: v for k, v in table["variant-01", "total"].items() if k != "student"} == {
+        "problem": "total", "id": "", "kind": "", "asked": "5", "answered": "4", "correct": "2",
+        "score": "1.250", "out_of": "2", "mistakes": "",
+    }
+    assert table["variant-02", "1"]["answered"] == "0"
+    assert table["variant-02", "total"]["score"] == "0.250"
+    skipped = [line for line in result.stderr.splitlines() if " skipped: " in line]
+    assert [line.split(" skipped: ")[0].rsplit(" ", 1)[1] for line in skipped] == ["6", "7", "8", "9", "10", "11"]
+    assert f"line 8 skipped: {ana_soft['id']} was issued to variant-01, not to variant-02" in result.stderr
+    assert "line 9 skipped: 'softmax-ce-m1' is not a problem of the set" in result.stderr
+    assert "Graded 2 students, 4 problems; 6 rows skipped." in result.stderr
+    assert "tanh-neuron dz:sign-flipped" in result.stderr
+
+
+def test_a_shared_set_grades_everyone_who_answered_and_a_later_answer_counts(tmp_path):
+    (problem,) = issue(tmp_path, "softmax-ce", "-n", "1", "--seed", "3")
+    right, wrong = typed(problem["answers"]["dlogits"]), typed(problem["answers"]["dlogits"], sign=-1)
+    responses = HEADER + row("Zoë", problem["id"], "dlogits", wrong) + row("Zoë", problem["id"], "dlogits", right) \
+        + row("Max", problem["id"], "dlogits", "nonsense")
+    result = grade(tmp_path, responses)
+    assert result.exit_code == 0
+    table = scores(result)
+    assert table["Zoë", "1"]["correct"] == "1"
+    assert table["Max", "total"]["score"] == "0.000"  # unreadable, so graded as not answered: nobody is lost
+    assert "responses.csv line 3: a second answer to Zoë's dlogits of" in result.stderr
+
+
+def test_a_json_set_and_extra_columns_are_read(tmp_path):
+    records = json.loads(generate("softmax-ce", "-n", "2", "--variants", "2", "-f", "json"))
+    (tmp_path / "set.jsonl").write_text(json.dumps(records), encoding="utf-8")
+    first = records[0]
+    responses = "submitted_at,Student,ID,Gradient,Answer\n" + \
+        f'2026-11-25T09:00,{first["student"]},{first["id"]},dlogits,"{typed(first["answers"]["dlogits"])}"\n'
+    result = grade(tmp_path, responses)
+    assert result.exit_code == 0
+    assert scores(result)["variant-01", "1"]["correct"] == "1"
+    assert scores(result)["variant-02", "total"]["score"] == "0.000"  # on the roster, so graded though silent
+
+
+def test_the_summary_prints_brackets_as_written():
+    from rich.console import Console
+
+    from handgrad_cli.render.classroom import summary_table
+
+    console = Console(width=100, record=True)
+    console.print(summary_table("t", ("a",), [("probs[range(n), target] [bold]x",)]))
+    assert "probs[range(n), target] [bold]x" in console.export_text()
+
+
+def test_tolerances_can_be_widened(tmp_path):
+    (problem,) = issue(tmp_path, "softmax-ce", "-n", "1", "--seed", "3")
+    close = row("Zoë", problem["id"], "dlogits", typed(problem["answers"]["dlogits"], shift=0.004))
+    assert scores(grade(tmp_path, HEADER + close))["Zoë", "1"]["correct"] == "0"
+    assert scores(grade(tmp_path, HEADER + close, "--atol", "0.01"))["Zoë", "1"]["correct"] == "1"
+
+
+def test_thirty_variants_graded_from_a_csv(tmp_path):
+    records = issue(tmp_path, "-n", "4", "--variants", "30")
+    rows = [row(r["student"], r["id"], name, typed(value)) for r in records for name, value in r["answers"].items()]
+    result = grade(tmp_path, HEADER + "".join(rows))
+    assert result.exit_code == 0
+    totals = [r for r in csv.DictReader(io.StringIO(result.stdout)) if r["problem"] == "total"]
+    assert [r["student"] for r in totals] == [f"variant-{i:02d}" for i in range(1, 31)]
+    assert {r["score"] for r in totals} == {"4.000"}
+    assert "Graded 30 students, 120 problems; 0 rows skipped." in result.stderr
+    assert "│ 100%        │       30 │" in result.stderr
+    assert "Most missed problems: none\nMost common diagnosed mistakes: none\n" in result.stderr
+
+
+@pytest.mark.parametrize("set_text,responses,message", [
+    ("not json\n", HEADER, "set.jsonl line 1 is not JSON (Expecting value): give the jsonl of the set"),
+    ('{"kind": "softmax-ce"}\n', HEADER,
+     'set.jsonl line 1 has no problem "id": give the jsonl that `handgrad generate -f jsonl` wrote'),
+    ('{"id": "nonsense"}\n', HEADER, "set.jsonl line 1: 'nonsense' is not a problem ID"),
+    ('[{"id": "softmax-ce-m1"}, 3]', HEADER, 'set.jsonl record 2 has no problem "id"'),
+    ("\n", HEADER, "set.jsonl holds no problems: give the jsonl that `handgrad generate -f jsonl` wrote"),
+    (None, "student,id,answer\n", "responses.csv has no column gradient: its header must name "
+                                  "student,id,gradient,answer"),
+    (None, "", "responses.csv is empty: its first line must be the header student,id,gradient,answer"),
+])
+def test_a_set_or_responses_that_cannot_be_read_exit_2_in_one_line(tmp_path, set_text, responses, message):
+    if set_text is None:
+        issue(tmp_path, "-n", "1")
+    else:
+        (tmp_path / "set.jsonl").write_text(set_text, encoding="utf-8")
+    result = grade(tmp_path, responses)
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    assert len(result.stderr.splitlines()) == 1
+    assert result.stderr.startswith("handgrad: ") and message in result.stderr
+
+
+def test_a_missing_file_is_named(tmp_path):
+    result = run("grade", tmp_path / "set.jsonl", tmp_path / "responses.csv")
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr == f"handgrad: {tmp_path / 'set.jsonl'}: no such file\n"
