@@ -330,8 +330,9 @@ def drill_command(
     console = stdout_console()
     console.print(drill_intro(count, names, difficulty.value, seed))
     settings = DrillSettings(Tolerance(atol, rtol), tries, decimals)
-    summary = run_drill(set_ids(names, count, seed, difficulty.value), reader_for(sys.stdin, console), console,
-                        settings=settings, recorder=None if no_history else recorder, session=session_id())
+    problem_ids = set_ids(names, count, seed, difficulty.value)  # exactly the IDs `generate` prints
+    summary = run_drill(problem_ids, reader_for(sys.stdin, console), console, settings=settings, total=count,
+                        recorder=None if no_history else recorder, session=session_id())
     console.print(summary_view(summary))
     console.print(replay_line(replay_command(names, count, seed, difficulty.value, settings)), soft_wrap=True)
     if summary.interrupted:

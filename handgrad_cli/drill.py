@@ -107,14 +107,21 @@ def run_drill(
     session: str = "",
     clock: Callable[[], float] = time.monotonic,
     now: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
+    total: int | None = None,
 ) -> DrillSummary:
-    """Ask each problem in turn; return the summary of what was settled, however the session ends."""
-    ids = list(problem_ids)
-    summary = DrillSummary(problems=len(ids))
+    """Ask each problem in turn; return the summary of what was settled, however the session ends.
+
+    `total` is how many problems `problem_ids` yields; give it for a generator, which is then
+    read lazily (the first prompt need not wait for a long set's IDs).
+    """
+    if total is None:
+        problem_ids = list(problem_ids)
+        total = len(problem_ids)
+    summary = DrillSummary(problems=total)
     drill = _Drill(read_line, console, settings, recorder, session, clock, now, summary)
     started = clock()
     try:
-        for number, problem_id in enumerate(ids, 1):
+        for number, problem_id in enumerate(problem_ids, 1):
             summary.problems_seen = number
             drill.ask_problem(build(problem_id), number)
     except Quit:

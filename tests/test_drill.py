@@ -348,3 +348,9 @@ def test_any_session_ends_cleanly_and_records_each_settled_gradient_once(typed_l
     assert [a.correct for a in attempts] == [o.solved for o in summary.outcomes]
     assert 0 <= summary.score <= summary.total
     assert len(script.prompts) <= len(typed_lines) + 1
+
+
+def test_a_long_set_is_read_lazily():
+    result = drill(["-n", "1000000000", "--seed", "2"], ["quit"])
+    assert result.exit_code == 0
+    assert "Drill over (quit) at problem 1 of 1000000000" in result.stdout
