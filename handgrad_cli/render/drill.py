@@ -20,11 +20,14 @@ NOT_SOLVED = ("wrong", "revealed", "skipped", "explained")
 def drill_intro(problems: int, kinds: list[str], difficulty: str, seed: int | None) -> Text:
     seeded = f", seed {seed}" if seed is not None else ""
     return Text.assemble(
-        (f"Drill: {problems} problem{'s' if problems != 1 else ''} ({', '.join(kinds)}; {difficulty}{seeded}).\n",
-         "bold"),
+        (f"Drill: {_problems(problems)} ({', '.join(kinds)}; {difficulty}{seeded}).\n", "bold"),
         "Type each gradient's values separated by commas, matrix rows by ';' (arithmetic such as 1-0.665 is fine).\n",
         (f"At any prompt: {COMMANDS}.", "dim"),
     )
+
+
+def _problems(count: int) -> str:
+    return f"{count} problem" if count == 1 else f"{count} problems"
 
 
 def problem_heading(problem: Problem, number: int, total: int) -> Group:
@@ -62,7 +65,7 @@ def duration(seconds: float) -> str:
 def summary_view(summary: DrillSummary) -> Group:
     """The score in gradients, by kind, and the time taken."""
     if summary.ended == "finished":
-        where = f": {summary.problems} problem{'s' if summary.problems != 1 else ''}"
+        where = f": {_problems(summary.problems)}"
     else:
         where = f" ({summary.ended}) at problem {summary.problems_seen} of {summary.problems}"
     head = Text(f"Drill over{where}, {duration(summary.seconds)}.", style="bold")
