@@ -15,7 +15,7 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 run: $(STAMP)
-	$(BIN)/handgrad explain softmax-ce --logits 2,1,0 --target 0
+	$(BIN)/handgrad drill
 
 test: $(STAMP)
 	$(BIN)/python -m pytest

@@ -1,6 +1,8 @@
 """handgrad's performance figures, printed (no test asserts a time).
 
 - start-up: `handgrad --help` against a bare Typer app on the same interpreter and packages;
+- drill: the time to `handgrad drill`'s first prompt against a bare Typer app that imports numpy and
+  Rich and prompts, both in a pty;
 - generate: problems per second for `generate --format jsonl`, against `json.dumps` alone
   on the same objects (the floor), measured in one run at N = 20,000;
 - memory: peak resident memory of `handgrad generate --format jsonl` from 1,000 to 100,000 problems.
@@ -61,6 +63,48 @@ def startup(runs: int) -> None:
           f"handgrad {handgrad_time * 1000:.1f} ms ({handgrad_time / plain_help:.2f}x the plain bare app)")
 
 
+BARE_PROMPT_APP = '''
+import typer
+app = typer.Typer(rich_markup_mode=None)  # plain help, like handgrad's
+
+@app.command()
+def drill() -> None:
+    import numpy, rich.console
+    rich.console.Console().print("A problem")
+    input("dlogits (3 values) > ")
+
+app()
+'''
+
+
+def seconds_to_prompt(command: list[str]) -> float:
+    """From start to the first `... > ` prompt, in a real terminal (a pty)."""
+    import pexpect
+
+    started = time.perf_counter()
+    child = pexpect.spawn(command[0], command[1:], encoding="utf-8", timeout=30, env={**os.environ, "NO_COLOR": "1"})
+    child.expect_exact(" > ")
+    elapsed = time.perf_counter() - started
+    child.terminate(force=True)
+    return elapsed
+
+
+def first_prompt(runs: int) -> None:
+    """The drill's first prompt against a bare Typer app that imports numpy and Rich, then prompts."""
+    with tempfile.TemporaryDirectory() as folder:
+        bare = Path(folder) / "bare_prompt_app.py"
+        bare.write_text(BARE_PROMPT_APP)
+        commands = {"bare": [sys.executable, str(bare)],
+                    "drill": [str(Path(sys.executable).with_name("handgrad")), "drill", "--seed", "1"]}
+        times = {name: [] for name in commands}
+        for _ in range(runs):  # interleaved, so a busy moment hits both alike
+            for name, command in commands.items():
+                times[name].append(seconds_to_prompt(command))
+    bare_time, drill_time = (statistics.median(times[name]) for name in ("bare", "drill"))
+    print(f"drill, median of {runs} runs to the first prompt in a pty: bare Typer app with numpy and Rich "
+          f"{bare_time * 1000:.1f} ms; handgrad drill {drill_time * 1000:.1f} ms ({drill_time / bare_time:.2f}x)")
+
+
 def generate_throughput(count: int) -> None:
     from handgrad_cli.kinds import KINDS, build
     from handgrad_cli.problem import set_ids
@@ -100,6 +144,7 @@ def main() -> None:
     quick = "--quick" in sys.argv
     os.environ.setdefault("PYTHONDONTWRITEBYTECODE", "1")
     startup(runs=5 if quick else 15)
+    first_prompt(runs=5 if quick else 15)
     generate_throughput(2_000 if quick else 20_000)
     peak_memory([1_000, 10_000] if quick else [1_000, 10_000, 100_000])
 

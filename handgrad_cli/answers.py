@@ -11,6 +11,7 @@ from __future__ import annotations
 import ast
 import math
 import operator
+import warnings
 from collections.abc import Callable
 
 from handgrad_cli.errors import UserError
@@ -49,7 +50,9 @@ def read_number(text: str) -> float:
     if len(source) > MAX_VALUE_CHARS:
         raise UserError(f"a value is longer than {MAX_VALUE_CHARS} characters: shorten it")
     try:
-        tree = ast.parse(source, mode="eval")
+        with warnings.catch_warnings():  # "1if 2" would print Python's SyntaxWarning to the learner
+            warnings.simplefilter("ignore")
+            tree = ast.parse(source, mode="eval")
     except (SyntaxError, ValueError, MemoryError, RecursionError):
         raise UserError(f"{_shown(text)} is not a number or arithmetic (allowed: {ALLOWED})") from None
     value = _evaluate(tree.body, depth=0, text=text)

@@ -297,6 +297,48 @@ def grade_command(
     Console(stderr=True, highlight=False).print(summary(result))
 
 
+@app.command("drill")
+@user_errors
+def drill_command(
+    kinds: Annotated[Optional[list[str]], typer.Argument(help="Kinds to mix, in turn (default: the lesson's).")] = None,
+    count: Annotated[int, typer.Option("--count", "-n", min=1, help="How many problems.")] = 5,
+    seed: Annotated[
+        Optional[int], typer.Option(min=0, help="Seed of the set, as for `generate` (default: a fresh one, shown).")
+    ] = None,
+    difficulty: DifficultyOption = Difficulty.medium,
+    atol: Annotated[float, typer.Option(min=0, help="Absolute tolerance per entry.")] = 1e-3,
+    rtol: Annotated[float, typer.Option(min=0, help="Relative tolerance per entry.")] = 1e-3,
+    tries: Annotated[int, typer.Option(min=1, help="Answers allowed per gradient before it is shown.")] = 2,
+    decimals: DecimalsOption = 3,
+    no_history: Annotated[bool, typer.Option("--no-history", help="Do not record this session.")] = False,
+) -> None:
+    """Practise in the terminal: each gradient prompted, graded, hinted and explained.
+
+    Asks the same problems as `generate` with the same kinds, seed and difficulty. At a prompt:
+    ? or hint (three hints, the last is the answer), explain, skip, quit. When stdin is not a
+    terminal, reads one answer a line. The score counts gradients. Exit 0; 130 on Ctrl-C.
+    """
+    from handgrad_cli.drill import DrillSettings, reader_for, replay_command, run_drill, session_id
+    from handgrad_cli.grading import Tolerance
+    from handgrad_cli.kinds import LESSON_KINDS, get_kind
+    from handgrad_cli.problem import set_ids
+    from handgrad_cli.render.drill import drill_intro, replay_line, summary_view
+
+    names = [get_kind(name).name for name in kinds] if kinds else list(LESSON_KINDS)
+    seed = fresh_seed() if seed is None else seed
+    recorder = None  # the history store plugs in here unless --no-history
+    console = stdout_console()
+    console.print(drill_intro(count, names, difficulty.value, seed))
+    settings = DrillSettings(Tolerance(atol, rtol), tries, decimals)
+    problem_ids = set_ids(names, count, seed, difficulty.value)  # exactly the IDs `generate` prints
+    summary = run_drill(problem_ids, reader_for(sys.stdin, console), console, settings=settings, total=count,
+                        recorder=None if no_history else recorder, session=session_id())
+    console.print(summary_view(summary))
+    console.print(replay_line(replay_command(names, count, seed, difficulty.value, settings)), soft_wrap=True)
+    if summary.interrupted:
+        raise fail("interrupted", ExitStatus.INTERRUPTED)
+
+
 # Progress: the practice history, stats, and flashcards (issue 5)
 
 

@@ -1,0 +1,92 @@
+"""Rich renderables for the drill: the heading of a problem, feedback, the verdict, the summary."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from rich.console import Group
+from rich.table import Table
+from rich.text import Text
+
+from handgrad_cli.drill import COMMANDS, DrillSummary
+from handgrad_cli.grading import Grade
+from handgrad_cli.numbers import DEFAULT_DECIMALS
+from handgrad_cli.problem import Problem
+from handgrad_cli.render.terminal import diagnosis_lines, grades_table, problem_panel, steps_table
+
+NOT_SOLVED = ("wrong", "revealed", "skipped", "explained")
+
+
+def drill_intro(problems: int, kinds: list[str], difficulty: str, seed: int | None) -> Text:
+    seeded = f", seed {seed}" if seed is not None else ""
+    return Text.assemble(
+        (f"Drill: {_problems(problems)} ({', '.join(kinds)}; {difficulty}{seeded}).\n", "bold"),
+        "Type each gradient's values separated by commas, matrix rows by ';' (arithmetic such as 1-0.665 is fine).\n",
+        (f"At any prompt: {COMMANDS}.", "dim"),
+    )
+
+
+def _problems(count: int) -> str:
+    return f"{count} problem" if count == 1 else f"{count} problems"
+
+
+def problem_heading(problem: Problem, number: int, total: int) -> Group:
+    return Group(Text(), Text(f"Problem {number}/{total}", style="bold"), problem_panel(problem))
+
+
+def wrong_line(grade: Grade) -> Text:
+    """One line after a wrong answer: how many entries are off, and the likely mistake."""
+    wrong = sum(not entry.correct for entry in grade.entries)
+    line = Text.assemble((f"{grade.gradient}: ", "bold"), ("incorrect", "bold red"))
+    line.append(f" ({wrong} of {len(grade.entries)} entries off)." if len(grade.entries) > 1 else ".")
+    if grade.mistake:
+        line.append(" Likely mistake: ", style="yellow")
+        line.append(grade.mistake.description + ".")
+    return line
+
+
+def verdict(problem: Problem, grades: list[Grade], decimals: int = DEFAULT_DECIMALS,
+            wrong_step: str | None = None, steps: bool = True) -> Group:
+    """After a problem: yours against the reference per entry, the mistakes, the chain-rule steps."""
+    parts = [Text(), grades_table(grades, decimals), *diagnosis_lines(grades)]
+    if not any(grade.given for grade in grades):
+        parts = []  # nothing typed: the table would only repeat the answers
+    if steps:
+        parts += [Text(), steps_table(problem, decimals, wrong_step)]
+    return Group(*parts)
+
+
+def duration(seconds: float) -> str:
+    """``42s`` or ``3m 05s``."""
+    minutes, seconds = divmod(round(seconds), 60)
+    return f"{minutes}m {seconds:02d}s" if minutes else f"{seconds}s"
+
+
+def summary_view(summary: DrillSummary) -> Group:
+    """The score in gradients, by kind, and the time taken."""
+    if summary.ended == "finished":
+        where = f": {_problems(summary.problems)}"
+    else:
+        where = f" ({summary.ended}) at problem {summary.problems_seen} of {summary.problems}"
+    head = Text(f"Drill over{where}, {duration(summary.seconds)}.", style="bold")
+    parts = [Text(), head, Text(f"Score {summary.score}/{summary.total} gradients", style="bold green")]
+    if summary.outcomes:
+        parts.append(_by_kind(summary))
+    missed = Counter(outcome.status for outcome in summary.outcomes if not outcome.solved)
+    if missed:
+        parts.append(Text("Not solved: " + ", ".join(f"{missed[s]} {s}" for s in NOT_SOLVED if missed[s])))
+    return Group(*parts)
+
+
+def replay_line(command: str) -> Text:
+    """The command that replays the session; print it with soft_wrap so it can be copied whole."""
+    return Text.assemble(("Replay: ", "dim"), command)
+
+
+def _by_kind(summary: DrillSummary) -> Table:
+    table = Table(box=None, show_header=False, pad_edge=False)
+    table.add_column(style="cyan")
+    table.add_column(justify="right")
+    for kind, (solved, settled) in summary.by_kind().items():
+        table.add_row(f"  {kind}", f"{solved}/{settled}")
+    return table

@@ -1,0 +1,139 @@
+"""What the drill's feedback rests on: each known mistake is named, and typed text never crashes."""
+
+from __future__ import annotations
+
+import warnings
+from contextlib import contextmanager
+
+import numpy as np
+import pytest
+from hypothesis import assume, given
+from hypothesis import strategies as st
+
+from handgrad_cli.answers import MAX_ANSWER_CHARS, read_values
+from handgrad_cli.errors import UserError
+from handgrad_cli.grading import Tolerance, grade
+from handgrad_cli.kinds import KINDS, build, get_kind
+from handgrad_cli.numbers import as_typed
+from handgrad_cli.problem import DIFFICULTIES, MAX_SEED, ProblemId
+
+TOLERANCE = Tolerance()
+REQUIRED = {  # the slips issue 3 asks each kind to name
+    "softmax-ce": {"sign-flipped", "onehot-not-subtracted", "wrong-class"},
+    "tanh-neuron": {"tanh-not-derivative", "z-squared", "dout-dropped", "dw-dx-swapped"},
+}
+
+problem_ids = st.builds(
+    ProblemId, st.sampled_from(sorted(KINDS)), st.sampled_from(DIFFICULTIES), st.integers(0, MAX_SEED)
+)
+
+
+def telling(problem, mistake) -> bool:
+    """A slip tells itself apart only when its answer is not the right one for this problem."""
+    return not np.all(TOLERANCE.accepts(mistake.value, problem.answers[mistake.gradient]))
+
+
+def same_answer(one, other) -> bool:
+    return np.shape(one.value) == np.shape(other.value) and bool(np.all(TOLERANCE.accepts(one.value, other.value)))
+
+
+@given(problem_ids)
+def test_each_kind_keeps_the_required_mistakes(problem_id):
+    problem = build(problem_id)
+    slugs = {mistake.slug for mistake in get_kind(problem.kind).mistakes(problem)}
+    assert REQUIRED[problem.kind] <= slugs
+    if problem.kind == "softmax-ce" and np.ndim(problem.answers["dlogits"]) == 2:
+        assert "mean-forgotten" in slugs  # a batch has a 1/n to forget
+
+
+@given(problem_ids, st.data())
+def test_a_mistake_is_named_when_made(problem_id, data):
+    problem = build(problem_id)
+    mistake = data.draw(st.sampled_from(get_kind(problem.kind).mistakes(problem)))
+    assume(telling(problem, mistake))
+    graded = grade(problem, mistake.gradient, mistake.value, TOLERANCE)
+    assert not graded.correct
+    assert graded.mistake is not None
+    # the same slip, or another whose answer is the same here (the first listed is named)
+    assert graded.mistake.slug == mistake.slug or same_answer(graded.mistake, mistake)
+
+
+@given(problem_ids, st.data())
+def test_a_mistake_typed_to_three_decimals_is_still_named(problem_id, data):
+    problem = build(problem_id)
+    mistake = data.draw(st.sampled_from(get_kind(problem.kind).mistakes(problem)))
+    assume(telling(problem, mistake))
+    shape = np.shape(problem.answers[mistake.gradient])
+    yours = read_values(as_typed(mistake.value), shape, mistake.gradient)
+    graded = grade(problem, mistake.gradient, yours, TOLERANCE)
+    assume(not graded.correct)  # rounding can bring a slip within the tolerance of the answer
+    assert graded.mistake is not None
+
+
+@given(problem_ids)
+def test_the_right_answer_is_never_diagnosed(problem_id):
+    problem = build(problem_id)
+    for gradient, reference in problem.answers.items():
+        for yours in (reference, read_values(as_typed(reference), np.shape(reference), gradient)):
+            graded = grade(problem, gradient, yours, TOLERANCE)
+            assert graded.correct and graded.mistake is None
+
+
+@given(problem_ids, st.data())
+def test_an_unrelated_wrong_answer_is_not_diagnosed_as_a_slip_it_is_not(problem_id, data):
+    problem = build(problem_id)
+    gradient = data.draw(st.sampled_from(problem.asked))
+    reference = np.asarray(problem.answers[gradient], dtype=float)
+    yours = reference + data.draw(st.floats(5, 50)) * (1 + np.arange(reference.size).reshape(reference.shape))
+    graded = grade(problem, gradient, yours, TOLERANCE)
+    assert not graded.correct
+    if graded.mistake is not None:
+        assert np.all(TOLERANCE.accepts(yours, graded.mistake.value))
+
+
+# --- the answer reader as the drill calls it (test_answers.py fuzzes read_rows) -----------
+
+shapes = st.sampled_from([(), (1,), (3,), (2, 3)])
+arithmetic = st.text(alphabet="0123456789.,;+-*/^()[] eEpixtanhsqrlogdf−×", max_size=80)  # "1if", "1and"...
+anything = st.text(max_size=200)
+
+
+@contextmanager
+def quiet():
+    """Fails if a warning is raised: it would be printed on the learner's terminal."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        yield
+    assert not caught, [str(warning.message) for warning in caught]
+
+
+def read_or_refuse(text: str, shape: tuple[int, ...]) -> None:
+    """Any text is either read to finite values of the right shape or refused with one clear line."""
+    try:
+        with quiet():
+            value = read_values(text, shape, "dw")
+    except UserError as error:
+        message = str(error)
+        assert message and "\n" not in message and len(message) < 400
+        return
+    assert np.shape(value) == shape
+    assert np.all(np.isfinite(value))
+
+
+@given(st.one_of(anything, arithmetic), shapes)
+def test_any_text_is_read_to_the_asked_shape_or_refused_clearly(text, shape):
+    """As the drill reads it: against the gradient's shape, and without a Python warning."""
+    read_or_refuse(text, shape)
+
+
+HOSTILE = [
+    "9**9**9", "1e308*1e308", "(" * 300 + "1" + ")" * 300, "-" * 150 + "1", "exp(exp(exp(9)))", "1/0", "log(0)",
+    "sqrt(-1)", "(-8)**(1/3)", "0**-1", "__import__('os')", "x.y", "[1, 2]", "1" * (MAX_ANSWER_CHARS + 1), "1;;2",
+    "nan", "inf", "1if 2 else 3", "1and 2", "0x",
+]
+
+
+@pytest.mark.parametrize("text", HOSTILE)
+def test_hostile_input_is_refused_without_a_warning(text):
+    with quiet(), pytest.raises(UserError):
+        read_values(text, (), "db")
