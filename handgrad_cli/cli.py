@@ -310,13 +310,18 @@ def drill_command(
     rtol: Annotated[float, typer.Option(min=0, help="Relative tolerance per entry.")] = 1e-3,
     tries: Annotated[int, typer.Option(min=1, help="Answers allowed per gradient before it is shown.")] = 2,
     decimals: DecimalsOption = 3,
-    no_history: Annotated[bool, typer.Option("--no-history", help="Do not record this session.")] = False,
+    no_history: Annotated[bool, typer.Option("--no-history", help="Do not read or record the history.")] = False,
+    review: Annotated[
+        bool, typer.Option("--review", help="Ask what your history says is due (Leitner boxes, misses first).")
+    ] = False,
 ) -> None:
     """Practise in the terminal: each gradient prompted, graded, hinted and explained.
 
     Asks the same problems as `generate` with the same kinds, seed and difficulty. At a prompt:
     ? or hint (three hints, the last is the answer), explain, skip, quit. When stdin is not a
     terminal, reads one answer a line. The score counts gradients. Exit 0; 130 on Ctrl-C.
+    Each graded answer is recorded in your history as it is graded (see `handgrad stats`);
+    --review picks the kinds and difficulties from it (--difficulty is then not used).
     """
     from handgrad_cli.drill import DrillSettings, reader_for, replay_command, run_drill, session_id
     from handgrad_cli.grading import Tolerance
@@ -326,15 +331,27 @@ def drill_command(
 
     names = [get_kind(name).name for name in kinds] if kinds else list(LESSON_KINDS)
     seed = fresh_seed() if seed is None else seed
-    recorder = None  # the history store plugs in here unless --no-history
-    console = stdout_console()
-    console.print(drill_intro(count, names, difficulty.value, seed))
-    settings = DrillSettings(Tolerance(atol, rtol), tries, decimals)
-    problem_ids = set_ids(names, count, seed, difficulty.value)  # exactly the IDs `generate` prints
-    summary = run_drill(problem_ids, reader_for(sys.stdin, console), console, settings=settings, total=count,
-                        recorder=None if no_history else recorder, session=session_id())
+    history = open_drill_history(no_history)  # a damaged file stops here, before anything is asked
+    try:
+        if review:
+            problem_ids = review_problem_ids(history, names, count, seed)
+            intro = drill_intro(count, levels_named(problem_ids), "review", seed)
+        else:
+            problem_ids = set_ids(names, count, seed, difficulty.value)  # exactly the IDs `generate` prints
+            intro = drill_intro(count, names, difficulty.value, seed)
+        console = stdout_console()
+        console.print(intro)
+        settings = DrillSettings(Tolerance(atol, rtol), tries, decimals)
+        summary = run_drill(problem_ids, reader_for(sys.stdin, console), console, settings=settings, total=count,
+                            recorder=None if history is None else history.record, session=session_id())
+    finally:
+        if history is not None:
+            history.close()
     console.print(summary_view(summary))
-    console.print(replay_line(replay_command(names, count, seed, difficulty.value, settings)), soft_wrap=True)
+    if review:
+        console.print(review_line(problem_ids), soft_wrap=True)
+    else:
+        console.print(replay_line(replay_command(names, count, seed, difficulty.value, settings)), soft_wrap=True)
     if summary.interrupted:
         raise fail("interrupted", ExitStatus.INTERRUPTED)
 
@@ -368,20 +385,6 @@ def utc_now():
     return datetime.now(timezone.utc)
 
 
-def line_reader(console):
-    """Like input(): a prompt on a terminal; when stdin is not one, lines read quietly (scripts)."""
-    if sys.stdin.isatty():
-        return console.input
-
-    def read_line(prompt: str) -> str:
-        line = sys.stdin.readline()
-        if not line:
-            raise EOFError
-        return line
-
-    return read_line
-
-
 def open_drill_history(no_history: bool):
     """The history a drill records into as it grades, or None with --no-history (nothing read or written)."""
     if no_history:
@@ -398,6 +401,16 @@ def review_problem_ids(history, kinds: list[str], count: int, seed: int):
     from handgrad_cli.review import review_ids
 
     return review_ids(history.attempts(), kinds, utc_now(), count, seed)
+
+
+def levels_named(ids) -> list[str]:
+    """The levels a review asks, in order, once each: e.g. ["softmax-ce medium", "tanh-neuron easy"]."""
+    return list(dict.fromkeys(f"{problem_id.kind} {problem_id.difficulty}" for problem_id in ids))
+
+
+def review_line(ids) -> str:
+    """A review depends on the history, so instead of a replay command: the problem IDs, for `explain`."""
+    return "Review problems (see `handgrad explain ID`): " + " ".join(str(problem_id) for problem_id in ids)
 
 
 @app.command("stats")
@@ -480,10 +493,11 @@ def _list_decks(decks, no_history: bool) -> None:
 
 def _run_cards(cards, record) -> None:
     from handgrad_cli.cards import run_cards
+    from handgrad_cli.drill import reader_for
     from handgrad_cli.render.progress import CardView, cards_done
 
     console = stdout_console()
-    tally = run_cards(cards, line_reader(console), console.print, record, utc_now, CardView)
+    tally = run_cards(cards, reader_for(sys.stdin, console), console.print, record, utc_now, CardView)
     console.print(cards_done(tally))
 
 
