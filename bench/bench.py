@@ -90,8 +90,12 @@ def seconds_to_prompt(command: list[str]) -> float:
 
 
 def first_prompt(runs: int) -> None:
-    """The drill's first prompt against a bare Typer app that imports numpy and Rich, then prompts."""
+    """The drill's first prompt against a bare Typer app that imports numpy and Rich, then prompts.
+
+    The drill opens its history as a learner's would, in a throwaway HANDGRAD_HOME.
+    """
     with tempfile.TemporaryDirectory() as folder:
+        os.environ["HANDGRAD_HOME"] = folder
         bare = Path(folder) / "bare_prompt_app.py"
         bare.write_text(BARE_PROMPT_APP)
         commands = {"bare": [sys.executable, str(bare)],
