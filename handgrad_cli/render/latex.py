@@ -5,6 +5,7 @@ Only packages of a base TeX install are used (amsmath, geometry), so `texlive-la
 
 from __future__ import annotations
 
+import unicodedata
 from typing import Any, TextIO
 
 from handgrad_cli.numbers import format_input, format_number
@@ -20,6 +21,11 @@ PREAMBLE = r"""\documentclass[11pt]{article}
 \sloppy
 \begin{document}
 """
+
+# Before each problem (and each answer of the key): a page break here is preferred to one inside
+# the problem, so a problem is never split across two pages. Not after a heading: the first
+# problem under a heading stays with it.
+KEEP_TOGETHER = "\\filbreak\n"
 
 _SPECIAL = {
     "\\": r"\textbackslash{}",
@@ -38,8 +44,9 @@ _SPECIAL = {
 
 
 def escape(text: str) -> str:
-    """Plain text that LaTeX prints as typed."""
-    return "".join(_SPECIAL.get(char, char) for char in text)
+    """Plain text that LaTeX prints as typed. Composed first (NFC): pdflatex knows "ü" as one
+    character, not "u" followed by a combining diaeresis, as names pasted from a Mac often come."""
+    return "".join(_SPECIAL.get(char, char) for char in unicodedata.normalize("NFC", text))
 
 
 def name(text: str) -> str:
@@ -77,7 +84,8 @@ class LatexLayout:
 
     def problem(self, sheet: Sheet, number: int, problem: Problem, inline: bool) -> str:
         text = (
-            f"\\subsection*{{{number}.\\quad \\texttt{{{escape(problem.label)}}}}}\n"
+            (KEEP_TOGETHER if number > 1 else "")
+            + f"\\subsection*{{{number}.\\quad \\texttt{{{escape(problem.label)}}}}}\n"
             f"\\textit{{{escape(problem.kind)}, {escape(problem.difficulty)}}}\n\n"
             f"{escape(problem.question)}\n"
             f"{equations(problem.inputs, format_input)}\n"
@@ -88,10 +96,11 @@ class LatexLayout:
         return "\\clearpage\n\\section*{Answer key}\n\n"
 
     def key_sheet(self, sheet: Sheet) -> str:
-        return f"\\subsection*{{{escape(sheet.student)}}}\n\n" if sheet.student is not None else ""
+        return f"{KEEP_TOGETHER}\\subsection*{{{escape(sheet.student)}}}\n\n" if sheet.student is not None else ""
 
     def answer(self, sheet: Sheet, number: int, problem: Problem) -> str:
-        return f"\\textbf{{{number}.}}~\\texttt{{{escape(problem.label)}}}\n{answers_math(problem)}\n"
+        label = f"\\textbf{{{number}.}}~\\texttt{{{escape(problem.label)}}}\n"
+        return (KEEP_TOGETHER if number > 1 else "") + label + answers_math(problem) + "\n"
 
     def end(self) -> str:
         return "\\end{document}\n"
