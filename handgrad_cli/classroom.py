@@ -24,6 +24,7 @@ MAX_NAME_CHARS = 200
 def read_roster(text: str, source: str = "the students file") -> list[str]:
     """Student names, one a line; blank lines are skipped, a name given twice is refused."""
     names: list[str] = []
+    seen: set[str] = set()  # composed (NFC): "José" typed either way is one name
     for line_number, line in enumerate(text.splitlines(), 1):
         student = line.strip()
         if not student:
@@ -32,8 +33,9 @@ def read_roster(text: str, source: str = "the students file") -> list[str]:
             raise UserError(f"{source} line {line_number}: a name holds a control character; write plain text")
         if len(student) > MAX_NAME_CHARS:
             raise UserError(f"{source} line {line_number}: a name is longer than {MAX_NAME_CHARS} characters")
-        if student in names:
+        if unicodedata.normalize("NFC", student) in seen:
             raise UserError(f"{source} line {line_number}: {student!r} is listed twice; names must be unique")
+        seen.add(unicodedata.normalize("NFC", student))
         names.append(student)
     if not names:
         raise UserError(f"{source} lists no students: write one name a line")
