@@ -168,3 +168,13 @@ def test_a_missing_file_is_named(tmp_path):
     result = run("grade", tmp_path / "set.jsonl", tmp_path / "responses.csv")
     assert (result.exit_code, result.stdout) == (2, "")
     assert result.stderr == f"handgrad: {tmp_path / 'set.jsonl'}: no such file\n"
+
+
+def test_the_summary_counts_one_row_and_one_student_in_the_singular(tmp_path):
+    (record,) = issue(tmp_path, "softmax-ce", "-n", "1")
+    right = typed(record["answers"]["dlogits"])
+    responses = HEADER + row("Ana", record["id"], "dlogits", "x") + row("Ana", record["id"], "dlogits", right) \
+        + row("Ana", record["id"], "dlogits", right)
+    result = grade(tmp_path, responses)
+    assert result.exit_code == 0
+    assert "Graded 1 student, 1 problem; 1 row skipped, 1 answer replaced by a later one." in result.stderr

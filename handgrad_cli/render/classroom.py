@@ -86,11 +86,14 @@ def summary(result: ClassResult):
     from rich.console import Group
     from rich.text import Text
 
+    from handgrad_cli.render.progress import plural
+
     responses = result.responses
-    notes = [f"{len(responses.skipped)} rows skipped"]
+    notes = [f"{plural(len(responses.skipped), 'row')} skipped"]
     if responses.replaced:
-        notes.append(f"{len(responses.replaced)} answers replaced by a later one")
-    headline = Text(f"Graded {len(result.students)} students, {len(result.scores)} problems; {', '.join(notes)}.")
+        notes.append(f"{plural(len(responses.replaced), 'answer')} replaced by a later one")
+    headline = Text(f"Graded {plural(len(result.students), 'student')}, {plural(len(result.scores), 'problem')}; "
+                    f"{', '.join(notes)}.")
     bands = summary_table("Score distribution", ("total score", ">students", ""), [
         (label, str(count), "#" * count) for label, count in distribution(result)
     ])
