@@ -178,3 +178,12 @@ def test_the_summary_counts_one_row_and_one_student_in_the_singular(tmp_path):
     result = grade(tmp_path, responses)
     assert result.exit_code == 0
     assert "Graded 1 student, 1 problem; 1 row skipped, 1 answer replaced by a later one." in result.stderr
+
+
+def test_responses_saved_in_a_legacy_encoding_are_refused_with_a_hint(tmp_path):
+    (record,) = issue(tmp_path, "softmax-ce", "-n", "1")
+    (tmp_path / "responses.csv").write_bytes(f"{HEADER}Jos\xe9,{record['id']},dlogits,1\n".encode("cp1252"))
+    result = run("grade", tmp_path / "set.jsonl", tmp_path / "responses.csv")
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr == (f"handgrad: {tmp_path / 'responses.csv'} line 2 is not UTF-8 text: save the file as "
+                             "UTF-8 ('CSV UTF-8' in a spreadsheet)\n")
