@@ -56,8 +56,8 @@ def bar(value: float, width: int = BAR_WIDTH) -> Text:
     return Text.assemble(("█" * filled, "green"), ("░" * (width - filled), "dim"))
 
 
-def mistakes_text(mistakes: Sequence[dict[str, Any]]) -> str:
-    return ", ".join(f"{item['mistake']} x{item['count']}" for item in mistakes) or "-"
+def mistakes_text(mistakes: Sequence[dict[str, Any]], separator: str = ", ") -> str:
+    return separator.join(f"{item['mistake']} x{item['count']}" for item in mistakes) or "-"
 
 
 def headline(data: dict[str, Any]) -> Text:
@@ -73,13 +73,16 @@ def headline(data: dict[str, Any]) -> Text:
 
 
 def levels_table(rows: Sequence[dict[str, Any]]) -> Table:
+    """A row per level: its kind above its difficulty and a mistake a line, so that 80 columns
+    leave the mistakes room to be read whole."""
     table = Table(title="By kind and difficulty", title_justify="left", header_style="bold")
-    for column, justify in (("kind", "left"), ("difficulty", "left"), ("answers", "right"), ("accuracy", "right"),
+    for column, justify in (("kind\ndifficulty", "left"), ("answers", "right"), ("accuracy", "right"),
                             ("recent", "right"), ("trend", "right"), ("common mistakes", "left")):
-        table.add_column(column, justify=justify)
+        table.add_column(column, justify=justify, overflow="fold")
     for row in rows:
-        table.add_row(row["kind"], row["difficulty"], str(row["attempts"]), percent(row["accuracy"]),
-                      percent(row["recent_accuracy"]), signed_points(row["trend"]), mistakes_text(row["mistakes"]))
+        table.add_row(f"{row['kind']}\n{row['difficulty']}", str(row["attempts"]), percent(row["accuracy"]),
+                      percent(row["recent_accuracy"]), signed_points(row["trend"]),
+                      mistakes_text(row["mistakes"], "\n"))
     return table
 
 
