@@ -3,6 +3,7 @@
 import csv
 import io
 import json
+import re
 
 import numpy as np
 import pytest
@@ -187,3 +188,13 @@ def test_responses_saved_in_a_legacy_encoding_are_refused_with_a_hint(tmp_path):
     assert (result.exit_code, result.stdout) == (2, "")
     assert result.stderr == (f"handgrad: {tmp_path / 'responses.csv'} line 2 is not UTF-8 text: save the file as "
                              "UTF-8 ('CSV UTF-8' in a spreadsheet)\n")
+
+
+def test_the_score_distribution_of_a_large_class_fits_80_columns(tmp_path):
+    records = issue(tmp_path, "softmax-ce", "-n", "1", "--variants", "60")
+    right = "".join(row(r["student"], r["id"], "dlogits", typed(r["answers"]["dlogits"])) for r in records[:15])
+    result = grade(tmp_path, HEADER + right)
+    assert result.exit_code == 0
+    bars = dict(re.findall(r"│ (100%|0-19%) +│ +\d+ │ (#+) +│", result.stderr))
+    assert (len(bars["100%"]), len(bars["0-19%"])) == (13, 40)  # 15 and 45 students: 45 scaled to 40
+    assert "…" not in result.stderr
