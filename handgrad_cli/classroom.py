@@ -92,6 +92,14 @@ class IssuedSet:
         return any(item.student is None for item in self.problems)
 
     @cached_property
+    def _spellings(self) -> dict[str, str]:
+        return {unicodedata.normalize("NFC", student): student for student in self.roster}
+
+    def spelling(self, student: str) -> str:
+        """The set's spelling of a name typed in another Unicode form (é composed, or e + accent)."""
+        return self._spellings.get(unicodedata.normalize("NFC", student), student)
+
+    @cached_property
     def _by_id(self) -> dict[str, Assigned]:
         return {item.problem.label: item for item in reversed(self.problems)}  # the first of an ID wins
 
@@ -221,6 +229,7 @@ def _columns(header: list[str] | None, source: str) -> dict[str, int]:
 
 def _take(row: list[str], line: int, columns: dict[str, int], issued: IssuedSet, responses: Responses) -> None:
     cells = {column: row[index].strip() if index < len(row) else "" for column, index in columns.items()}
+    cells["student"] = issued.spelling(cells["student"])
     student, problem_id, gradient = cells["student"], cells["id"], cells["gradient"]
     if student and student not in responses.students:
         responses.students.append(student)

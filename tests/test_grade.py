@@ -198,3 +198,12 @@ def test_the_score_distribution_of_a_large_class_fits_80_columns(tmp_path):
     bars = dict(re.findall(r"│ (100%|0-19%) +│ +\d+ │ (#+) +│", result.stderr))
     assert (len(bars["100%"]), len(bars["0-19%"])) == (13, 40)  # 15 and 45 students: 45 scaled to 40
     assert "…" not in result.stderr
+
+
+def test_a_name_typed_in_another_unicode_form_is_the_same_student(tmp_path):
+    (tmp_path / "class.txt").write_text("Jose\u0301\n", encoding="utf-8")  # the roster, as a Mac wrote it
+    (record,) = issue(tmp_path, "softmax-ce", "-n", "1", "--students", tmp_path / "class.txt")
+    result = grade(tmp_path, HEADER + row("Jos\u00e9", record["id"], "dlogits", typed(record["answers"]["dlogits"])))
+    assert result.exit_code == 0
+    assert "skipped:" not in result.stderr
+    assert scores(result)[("Jose\u0301", "total")]["correct"] == "1"
