@@ -71,4 +71,13 @@ def test_a_page_break_falls_between_problems_not_inside_one():
     # every problem or answer but the first under a heading is preceded by a preferred page break
     assert document.count("\\filbreak\n\\subsection*{") == 2 * 3 + 2
     assert document.count("\\filbreak\n\\textbf{") == 2 * 3
-    assert "\\section*{Answer key}\n\n\\filbreak\n\\subsection*{variant-01}" in document
+    assert "\\markright{\\textup{Answer key}}\n\n\\filbreak\n\\subsection*{variant-01}" in document
+
+
+def test_each_students_sheet_is_numbered_from_1_with_the_name_on_every_page(tmp_path):
+    roster = tmp_path / "students.txt"
+    roster.write_text("Zoë & Co\nBo\n", encoding="utf-8")
+    document = generate("-n", "2", "--students", roster, "-f", "latex")
+    for name in ("Zoë \\& Co", "Bo", "Answer key"):
+        assert f"\n\\setcounter{{page}}{{1}}\\markright{{\\textup{{{name}}}}}\n" in document
+    assert "\\pagestyle{myheadings}" in document

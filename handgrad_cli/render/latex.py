@@ -19,6 +19,7 @@ PREAMBLE = r"""\documentclass[11pt]{article}
 \setlength{\parindent}{0pt}
 \setlength{\parskip}{0.5em}
 \sloppy
+\pagestyle{myheadings}
 \begin{document}
 """
 
@@ -74,13 +75,21 @@ def answers_math(problem: Problem) -> str:
     return equations(problem.answers, format_number)
 
 
+def new_part(heading: str, header: str) -> str:
+    """A new page under `heading`, numbered from 1, with `header` at the top of each of its pages
+    (upright: a base TeX install has no slanted font for symbols such as the backslash)."""
+    return f"\\clearpage\n{heading}\n\\setcounter{{page}}{{1}}\\markright{{\\textup{{{header}}}}}\n\n"
+
+
 class LatexLayout:
     def begin(self) -> str:
         return PREAMBLE
 
     def sheet(self, sheet: Sheet) -> str:
-        student = f" for {escape(sheet.student)}" if sheet.student is not None else ""
-        return "\\clearpage\n\\section*{Problem set" + student + "}\n\n"
+        """A student's sheet starts at page 1, and each of its pages carries the name in its header."""
+        name = escape(sheet.student) if sheet.student is not None else ""
+        student = f" for {name}" if name else ""
+        return new_part("\\section*{Problem set" + student + "}", name)
 
     def problem(self, sheet: Sheet, number: int, problem: Problem, inline: bool) -> str:
         text = (
@@ -93,7 +102,7 @@ class LatexLayout:
         return text + (f"\\textbf{{Answer}}\n{answers_math(problem)}\n" if inline else "")
 
     def key(self) -> str:
-        return "\\clearpage\n\\section*{Answer key}\n\n"
+        return new_part("\\section*{Answer key}", "Answer key")
 
     def key_sheet(self, sheet: Sheet) -> str:
         return f"{KEEP_TOGETHER}\\subsection*{{{escape(sheet.student)}}}\n\n" if sheet.student is not None else ""
