@@ -12,6 +12,7 @@ from dataclasses import asdict
 from typing import Any, TextIO
 
 from rich.console import Group, RenderableType
+from rich.padding import Padding
 from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
@@ -176,8 +177,9 @@ class CardView:
         return Panel(Text(card.front, style="bold"), title=f"{card.deck} {number}/{total}", title_align="left")
 
     @staticmethod
-    def back(card: Card) -> Text:
-        return Text.assemble(("  ", ""), (card.back, "cyan"))
+    def back(card: Card) -> Padding:
+        """The back, indented on every line it wraps to."""
+        return Padding(Text(card.back, style="cyan"), (0, 0, 0, 2))
 
 
 def cards_done(tally: CardsTally) -> Text:
