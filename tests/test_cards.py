@@ -141,4 +141,4 @@ def test_a_long_back_stays_indented_on_every_line_it_wraps_to() -> None:
     console = Console(width=40, record=True, color_system=None)
     console.print(CardView.back(Card("t/long", "t", "front", "a broadcast in the forward pass is a sum in the backward pass")))
     lines = console.export_text().splitlines()
-    assert len(lines) > 1 and all(line.startswith("  ") and line[2] != " " for line in lines)
+    assert len(lines) > 1 and all(line.startswith("  ") and line[2] != " " and line == line.rstrip() for line in lines)

@@ -12,7 +12,6 @@ from dataclasses import asdict
 from typing import Any, TextIO
 
 from rich.console import Group, RenderableType
-from rich.padding import Padding
 from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
@@ -165,6 +164,18 @@ def decks_table(statuses: Sequence[DeckStatus]) -> Table:
     return table
 
 
+class Indented:
+    """Text indented on every line it wraps to, with no trailing spaces."""
+
+    def __init__(self, text: Text, indent: int = 2) -> None:
+        self.text, self.indent = text, indent
+
+    def __rich_console__(self, console, options):
+        for line in self.text.wrap(console, max(1, options.max_width - self.indent)):
+            line.rstrip()
+            yield Text(" " * self.indent) + line
+
+
 class CardView:
     """What the card loop shows."""
 
@@ -177,9 +188,8 @@ class CardView:
         return Panel(Text(card.front, style="bold"), title=f"{card.deck} {number}/{total}", title_align="left")
 
     @staticmethod
-    def back(card: Card) -> Padding:
-        """The back, indented on every line it wraps to."""
-        return Padding(Text(card.back, style="cyan"), (0, 0, 0, 2))
+    def back(card: Card) -> Indented:
+        return Indented(Text(card.back, style="cyan"))
 
 
 def cards_done(tally: CardsTally) -> Text:
