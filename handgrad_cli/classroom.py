@@ -24,6 +24,7 @@ MAX_NAME_CHARS = 200
 def read_roster(text: str, source: str = "the students file") -> list[str]:
     """Student names, one a line; blank lines are skipped, a name given twice is refused."""
     names: list[str] = []
+    seen: set[str] = set()  # composed (NFC): "José" typed either way is one name
     for line_number, line in enumerate(text.splitlines(), 1):
         student = line.strip()
         if not student:
@@ -32,8 +33,9 @@ def read_roster(text: str, source: str = "the students file") -> list[str]:
             raise UserError(f"{source} line {line_number}: a name holds a control character; write plain text")
         if len(student) > MAX_NAME_CHARS:
             raise UserError(f"{source} line {line_number}: a name is longer than {MAX_NAME_CHARS} characters")
-        if student in names:
+        if unicodedata.normalize("NFC", student) in seen:
             raise UserError(f"{source} line {line_number}: {student!r} is listed twice; names must be unique")
+        seen.add(unicodedata.normalize("NFC", student))
         names.append(student)
     if not names:
         raise UserError(f"{source} lists no students: write one name a line")
@@ -88,6 +90,14 @@ class IssuedSet:
     def shared(self) -> bool:
         """Whether some problems were issued to everyone (then anyone who answers is graded)."""
         return any(item.student is None for item in self.problems)
+
+    @cached_property
+    def _spellings(self) -> dict[str, str]:
+        return {unicodedata.normalize("NFC", student): student for student in self.roster}
+
+    def spelling(self, student: str) -> str:
+        """The set's spelling of a name typed in another Unicode form (é composed, or e + accent)."""
+        return self._spellings.get(unicodedata.normalize("NFC", student), student)
 
     @cached_property
     def _by_id(self) -> dict[str, Assigned]:
@@ -219,6 +229,7 @@ def _columns(header: list[str] | None, source: str) -> dict[str, int]:
 
 def _take(row: list[str], line: int, columns: dict[str, int], issued: IssuedSet, responses: Responses) -> None:
     cells = {column: row[index].strip() if index < len(row) else "" for column, index in columns.items()}
+    cells["student"] = issued.spelling(cells["student"])
     student, problem_id, gradient = cells["student"], cells["id"], cells["gradient"]
     if student and student not in responses.students:
         responses.students.append(student)

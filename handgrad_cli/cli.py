@@ -86,8 +86,12 @@ def read_file(path: Path) -> str:
         raise UserError(f"{path}: no such file") from None
     except IsADirectoryError:
         raise UserError(f"{path} is a directory: give a file") from None
-    except (OSError, UnicodeDecodeError) as error:
-        raise UserError(f"cannot read {path}: {getattr(error, 'strerror', None) or error}") from None
+    except UnicodeDecodeError as error:
+        line = error.object[:error.start].count(b"\n") + 1
+        raise UserError(f"{path} line {line} is not UTF-8 text: save the file as UTF-8 "
+                        "('CSV UTF-8' in a spreadsheet)") from None
+    except OSError as error:
+        raise UserError(f"cannot read {path}: {error.strerror or error}") from None
 
 
 def stdout_console():

@@ -133,3 +133,12 @@ def test_stats_counts_the_cards_new_and_due(tmp_path: Path) -> None:
     assert decks["tensors"]["next_due"].endswith("Z")
     table = runner.invoke(app, ["stats"], env=env)
     assert "Flashcards: 0 due, 36 new (`handgrad cards`)" in table.stdout
+
+
+def test_a_long_back_stays_indented_on_every_line_it_wraps_to() -> None:
+    from rich.console import Console
+
+    console = Console(width=40, record=True, color_system=None)
+    console.print(CardView.back(Card("t/long", "t", "front", "a broadcast in the forward pass is a sum in the backward pass")))
+    lines = console.export_text().splitlines()
+    assert len(lines) > 1 and all(line.startswith("  ") and line[2] != " " and line == line.rstrip() for line in lines)

@@ -51,3 +51,33 @@ def test_pdflatex_compiles_sheets_for_students_with_awkward_names(tmp_path):
     roster = tmp_path / "students.txt"
     roster.write_text("Zoë Ñúñez\nO'Brien & Sons_2\n100% {sure} #1 ~me^ \\o/ <x>\n", encoding="utf-8")
     compile_pdf(generate("-n", "3", "-d", "hard", "--students", roster, "-f", "latex"), tmp_path)
+
+
+def test_escape_composes_accents_typed_as_combining_marks():
+    assert escape("Zoe\u0308 Mu\u0308ller") == "Zo\u00eb M\u00fcller"
+
+
+@needs_pdflatex
+def test_pdflatex_compiles_names_whose_accents_are_combining_marks(tmp_path):
+    roster = tmp_path / "students.txt"
+    roster.write_text("Zoe\u0308 Mu\u0308ller\nJose\u0301 Nu\u0301n\u0303ez\n", encoding="utf-8")  # as a Mac pastes them
+    compile_pdf(generate("-n", "2", "--students", roster, "-f", "latex"), tmp_path)
+
+
+def test_a_page_break_falls_between_problems_not_inside_one():
+    document = generate("-n", "4", "-d", "hard", "--variants", "2", "-f", "latex", "--answers", "end")
+    assert document.count("\\subsection*{") == 2 * 4 + 2  # 2 sheets of 4 problems, a heading per variant in the key
+    assert document.count("\\textbf{") == 2 * 4  # the key's answers
+    # every problem or answer but the first under a heading is preceded by a preferred page break
+    assert document.count("\\filbreak\n\\subsection*{") == 2 * 3 + 2
+    assert document.count("\\filbreak\n\\textbf{") == 2 * 3
+    assert "\\markright{\\textup{Answer key}}\n\n\\filbreak\n\\subsection*{variant-01}" in document
+
+
+def test_each_students_sheet_is_numbered_from_1_with_the_name_on_every_page(tmp_path):
+    roster = tmp_path / "students.txt"
+    roster.write_text("Zoë & Co\nBo\n", encoding="utf-8")
+    document = generate("-n", "2", "--students", roster, "-f", "latex")
+    for name in ("Zoë \\& Co", "Bo", "Answer key"):
+        assert f"\n\\setcounter{{page}}{{1}}\\markright{{\\textup{{{name}}}}}\n" in document
+    assert "\\pagestyle{myheadings}" in document

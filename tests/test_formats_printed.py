@@ -98,3 +98,8 @@ def test_answers_is_refused_for_formats_that_always_carry_answers():
     assert result.exit_code == 2
     assert result.stdout == ""
     assert result.stderr == "handgrad: --answers shapes text, markdown and latex; gift always carries its answers\n"
+
+
+def test_markdown_escapes_math_and_strikethrough_marks_in_names():
+    # GitHub and pandoc read $...$ as math and ~...~ as strikethrough
+    assert markdown_escape("Ana $x$ ~Bo~") == r"Ana \$x\$ \~Bo\~"

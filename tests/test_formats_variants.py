@@ -63,6 +63,7 @@ def test_sheets_carry_the_name_and_the_key_lists_every_variant(roster, fmt, shee
 
 @pytest.mark.parametrize("content,message", [
     ("Ana\nBo\nAna\n", "line 3: 'Ana' is listed twice; names must be unique"),
+    ("Jos\u00e9\nJose\u0301\n", "line 2: 'Jose\u0301' is listed twice; names must be unique"),  # é typed two ways
     ("\n  \n", "lists no students: write one name a line"),
     ("Ana\nB\x01o\n", "line 2: a name holds a control character; write plain text"),
 ])

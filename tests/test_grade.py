@@ -3,6 +3,7 @@
 import csv
 import io
 import json
+import re
 
 import numpy as np
 import pytest
@@ -168,3 +169,41 @@ def test_a_missing_file_is_named(tmp_path):
     result = run("grade", tmp_path / "set.jsonl", tmp_path / "responses.csv")
     assert (result.exit_code, result.stdout) == (2, "")
     assert result.stderr == f"handgrad: {tmp_path / 'set.jsonl'}: no such file\n"
+
+
+def test_the_summary_counts_one_row_and_one_student_in_the_singular(tmp_path):
+    (record,) = issue(tmp_path, "softmax-ce", "-n", "1")
+    right = typed(record["answers"]["dlogits"])
+    responses = HEADER + row("Ana", record["id"], "dlogits", "x") + row("Ana", record["id"], "dlogits", right) \
+        + row("Ana", record["id"], "dlogits", right)
+    result = grade(tmp_path, responses)
+    assert result.exit_code == 0
+    assert "Graded 1 student, 1 problem; 1 row skipped, 1 answer replaced by a later one." in result.stderr
+
+
+def test_responses_saved_in_a_legacy_encoding_are_refused_with_a_hint(tmp_path):
+    (record,) = issue(tmp_path, "softmax-ce", "-n", "1")
+    (tmp_path / "responses.csv").write_bytes(f"{HEADER}Jos\xe9,{record['id']},dlogits,1\n".encode("cp1252"))
+    result = run("grade", tmp_path / "set.jsonl", tmp_path / "responses.csv")
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr == (f"handgrad: {tmp_path / 'responses.csv'} line 2 is not UTF-8 text: save the file as "
+                             "UTF-8 ('CSV UTF-8' in a spreadsheet)\n")
+
+
+def test_the_score_distribution_of_a_large_class_fits_80_columns(tmp_path):
+    records = issue(tmp_path, "softmax-ce", "-n", "1", "--variants", "60")
+    right = "".join(row(r["student"], r["id"], "dlogits", typed(r["answers"]["dlogits"])) for r in records[:15])
+    result = grade(tmp_path, HEADER + right)
+    assert result.exit_code == 0
+    bars = dict(re.findall(r"│ (100%|0-19%) +│ +\d+ │ (#+) +│", result.stderr))
+    assert (len(bars["100%"]), len(bars["0-19%"])) == (13, 40)  # 15 and 45 students: 45 scaled to 40
+    assert "…" not in result.stderr
+
+
+def test_a_name_typed_in_another_unicode_form_is_the_same_student(tmp_path):
+    (tmp_path / "class.txt").write_text("Jose\u0301\n", encoding="utf-8")  # the roster, as a Mac wrote it
+    (record,) = issue(tmp_path, "softmax-ce", "-n", "1", "--students", tmp_path / "class.txt")
+    result = grade(tmp_path, HEADER + row("Jos\u00e9", record["id"], "dlogits", typed(record["answers"]["dlogits"])))
+    assert result.exit_code == 0
+    assert "skipped:" not in result.stderr
+    assert scores(result)[("Jose\u0301", "total")]["correct"] == "1"

@@ -116,3 +116,18 @@ def test_stats_with_no_history_says_how_to_start_and_creates_nothing(tmp_path: P
     assert result.exit_code == 0
     assert "No practice recorded yet" in result.stdout
     assert not (tmp_path / "new").exists()
+
+
+def test_stats_at_80_columns_shows_every_kind_and_mistake_whole(tmp_path: Path) -> None:
+    start = datetime.now(UTC) - timedelta(hours=2)
+    slips = {"softmax-ce": ("onehot-not-subtracted", "sign-flipped", "mean-forgotten"),
+             "tanh-neuron": ("tanh-not-derivative", "dw-dx-swapped", "z-squared")}
+    record(tmp_path, [make_attempt(start + timedelta(minutes=i), kind=kind, difficulty="hard", correct=False,
+                                   mistake=slug, session="s1")
+                      for kind, slugs in slips.items() for i, slug in enumerate(slugs)])
+    result = runner.invoke(app, ["stats"], env={"HANDGRAD_HOME": str(tmp_path), "COLUMNS": "80"})
+    assert result.exit_code == 0, result.stderr
+    assert max(len(line) for line in result.stdout.splitlines()) <= 80
+    assert "…" not in result.stdout
+    for kind, slugs in slips.items():
+        assert kind in result.stdout and all(slug in result.stdout for slug in slugs)

@@ -12,6 +12,7 @@ from handgrad_cli.classroom import ClassResult, ProblemScore
 SCORE_COLUMNS = ("student", "problem", "id", "kind", "asked", "answered", "correct", "score", "out_of", "mistakes")
 BANDS = ((1.0, "100%"), (0.8, "80-99%"), (0.6, "60-79%"), (0.4, "40-59%"), (0.2, "20-39%"), (0.0, "0-19%"))
 TOP = 5
+BAR_WIDTH = 40  # the score distribution's longest bar, so a large class fits in 80 columns
 
 
 def points(value: float) -> str:
@@ -39,6 +40,13 @@ def write_scores(result: ClassResult, out: TextIO) -> None:
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(SCORE_COLUMNS)
     writer.writerows(score_rows(result))
+
+
+def bar(count: int, biggest: int) -> str:
+    """A '#' a student, scaled down when the biggest band would not fit in BAR_WIDTH (a band with students keeps one)."""
+    if biggest <= BAR_WIDTH:
+        return "#" * count
+    return "#" * max(count > 0, round(count * BAR_WIDTH / biggest))
 
 
 def share(result: ClassResult, student: str) -> float:
@@ -86,13 +94,18 @@ def summary(result: ClassResult):
     from rich.console import Group
     from rich.text import Text
 
+    from handgrad_cli.render.progress import plural
+
     responses = result.responses
-    notes = [f"{len(responses.skipped)} rows skipped"]
+    notes = [f"{plural(len(responses.skipped), 'row')} skipped"]
     if responses.replaced:
-        notes.append(f"{len(responses.replaced)} answers replaced by a later one")
-    headline = Text(f"Graded {len(result.students)} students, {len(result.scores)} problems; {', '.join(notes)}.")
+        notes.append(f"{plural(len(responses.replaced), 'answer')} replaced by a later one")
+    headline = Text(f"Graded {plural(len(result.students), 'student')}, {plural(len(result.scores), 'problem')}; "
+                    f"{', '.join(notes)}.")
+    counts = distribution(result)
+    biggest = max((count for _, count in counts), default=0)
     bands = summary_table("Score distribution", ("total score", ">students", ""), [
-        (label, str(count), "#" * count) for label, count in distribution(result)
+        (label, str(count), bar(count, biggest)) for label, count in counts
     ])
     missed = summary_table("Most missed problems", ("problem", ">missed by", ">mean score"), [
         (what, f"{count} of {total}", points(mean)) for what, count, total, mean in most_missed(result)

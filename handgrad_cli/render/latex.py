@@ -5,6 +5,7 @@ Only packages of a base TeX install are used (amsmath, geometry), so `texlive-la
 
 from __future__ import annotations
 
+import unicodedata
 from typing import Any, TextIO
 
 from handgrad_cli.numbers import format_input, format_number
@@ -18,8 +19,14 @@ PREAMBLE = r"""\documentclass[11pt]{article}
 \setlength{\parindent}{0pt}
 \setlength{\parskip}{0.5em}
 \sloppy
+\pagestyle{myheadings}
 \begin{document}
 """
+
+# Before each problem (and each answer of the key): a page break here is preferred to one inside
+# the problem, so a problem is never split across two pages. Not after a heading: the first
+# problem under a heading stays with it.
+KEEP_TOGETHER = "\\filbreak\n"
 
 _SPECIAL = {
     "\\": r"\textbackslash{}",
@@ -38,8 +45,9 @@ _SPECIAL = {
 
 
 def escape(text: str) -> str:
-    """Plain text that LaTeX prints as typed."""
-    return "".join(_SPECIAL.get(char, char) for char in text)
+    """Plain text that LaTeX prints as typed. Composed first (NFC): pdflatex knows "ü" as one
+    character, not "u" followed by a combining diaeresis, as names pasted from a Mac often come."""
+    return "".join(_SPECIAL.get(char, char) for char in unicodedata.normalize("NFC", text))
 
 
 def name(text: str) -> str:
@@ -67,17 +75,26 @@ def answers_math(problem: Problem) -> str:
     return equations(problem.answers, format_number)
 
 
+def new_part(heading: str, header: str) -> str:
+    """A new page under `heading`, numbered from 1, with `header` at the top of each of its pages
+    (upright: a base TeX install has no slanted font for symbols such as the backslash)."""
+    return f"\\clearpage\n{heading}\n\\setcounter{{page}}{{1}}\\markright{{\\textup{{{header}}}}}\n\n"
+
+
 class LatexLayout:
     def begin(self) -> str:
         return PREAMBLE
 
     def sheet(self, sheet: Sheet) -> str:
-        student = f" for {escape(sheet.student)}" if sheet.student is not None else ""
-        return "\\clearpage\n\\section*{Problem set" + student + "}\n\n"
+        """A student's sheet starts at page 1, and each of its pages carries the name in its header."""
+        name = escape(sheet.student) if sheet.student is not None else ""
+        student = f" for {name}" if name else ""
+        return new_part("\\section*{Problem set" + student + "}", name)
 
     def problem(self, sheet: Sheet, number: int, problem: Problem, inline: bool) -> str:
         text = (
-            f"\\subsection*{{{number}.\\quad \\texttt{{{escape(problem.label)}}}}}\n"
+            (KEEP_TOGETHER if number > 1 else "")
+            + f"\\subsection*{{{number}.\\quad \\texttt{{{escape(problem.label)}}}}}\n"
             f"\\textit{{{escape(problem.kind)}, {escape(problem.difficulty)}}}\n\n"
             f"{escape(problem.question)}\n"
             f"{equations(problem.inputs, format_input)}\n"
@@ -85,13 +102,14 @@ class LatexLayout:
         return text + (f"\\textbf{{Answer}}\n{answers_math(problem)}\n" if inline else "")
 
     def key(self) -> str:
-        return "\\clearpage\n\\section*{Answer key}\n\n"
+        return new_part("\\section*{Answer key}", "Answer key")
 
     def key_sheet(self, sheet: Sheet) -> str:
-        return f"\\subsection*{{{escape(sheet.student)}}}\n\n" if sheet.student is not None else ""
+        return f"{KEEP_TOGETHER}\\subsection*{{{escape(sheet.student)}}}\n\n" if sheet.student is not None else ""
 
     def answer(self, sheet: Sheet, number: int, problem: Problem) -> str:
-        return f"\\textbf{{{number}.}}~\\texttt{{{escape(problem.label)}}}\n{answers_math(problem)}\n"
+        label = f"\\textbf{{{number}.}}~\\texttt{{{escape(problem.label)}}}\n"
+        return (KEEP_TOGETHER if number > 1 else "") + label + answers_math(problem) + "\n"
 
     def end(self) -> str:
         return "\\end{document}\n"

@@ -9,7 +9,7 @@ from handgrad_cli.numbers import format_input
 from handgrad_cli.problem import Problem
 from handgrad_cli.render.sheets import ProblemSet, Sheet, answer_lines, write_printed
 
-_SPECIAL = re.compile(r"([\\`*_\[\]<>|#])")
+_SPECIAL = re.compile(r"([\\`*_\[\]<>|#$~])")
 
 
 def escape(text: str) -> str:

@@ -50,10 +50,16 @@ def gradient_lines(problem: Problem, gradient: str) -> list[str]:
     return lines
 
 
+def text_html(text: str) -> str:
+    """Text in the cloze's HTML: markup escaped, and "{" as an entity, so that nothing but our blanks
+    reads as one to Moodle (a name such as "{1:SA:=x}" would otherwise become a question)."""
+    return html.escape(text).replace("{", "&#123;")
+
+
 def question_html(sheet: Sheet, problem: Problem) -> str:
-    parts = [f"<p>{html.escape(problem.question)}</p>"]
+    parts = [f"<p>{text_html(problem.question)}</p>"]
     if sheet.student is not None:
-        parts.insert(0, f"<p><em>For {html.escape(sheet.student)}</em></p>")
+        parts.insert(0, f"<p><em>For {text_html(sheet.student)}</em></p>")
     for gradient in problem.asked:
         parts.extend(f"<p>{html.escape(line, quote=False)}</p>" for line in gradient_lines(problem, gradient))
     return "\n".join(parts)

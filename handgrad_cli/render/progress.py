@@ -56,8 +56,8 @@ def bar(value: float, width: int = BAR_WIDTH) -> Text:
     return Text.assemble(("█" * filled, "green"), ("░" * (width - filled), "dim"))
 
 
-def mistakes_text(mistakes: Sequence[dict[str, Any]]) -> str:
-    return ", ".join(f"{item['mistake']} x{item['count']}" for item in mistakes) or "-"
+def mistakes_text(mistakes: Sequence[dict[str, Any]], separator: str = ", ") -> str:
+    return separator.join(f"{item['mistake']} x{item['count']}" for item in mistakes) or "-"
 
 
 def headline(data: dict[str, Any]) -> Text:
@@ -73,13 +73,16 @@ def headline(data: dict[str, Any]) -> Text:
 
 
 def levels_table(rows: Sequence[dict[str, Any]]) -> Table:
+    """A row per level: its kind above its difficulty and a mistake a line, so that 80 columns
+    leave the mistakes room to be read whole."""
     table = Table(title="By kind and difficulty", title_justify="left", header_style="bold")
-    for column, justify in (("kind", "left"), ("difficulty", "left"), ("answers", "right"), ("accuracy", "right"),
+    for column, justify in (("kind\ndifficulty", "left"), ("answers", "right"), ("accuracy", "right"),
                             ("recent", "right"), ("trend", "right"), ("common mistakes", "left")):
-        table.add_column(column, justify=justify)
+        table.add_column(column, justify=justify, overflow="fold")
     for row in rows:
-        table.add_row(row["kind"], row["difficulty"], str(row["attempts"]), percent(row["accuracy"]),
-                      percent(row["recent_accuracy"]), signed_points(row["trend"]), mistakes_text(row["mistakes"]))
+        table.add_row(f"{row['kind']}\n{row['difficulty']}", str(row["attempts"]), percent(row["accuracy"]),
+                      percent(row["recent_accuracy"]), signed_points(row["trend"]),
+                      mistakes_text(row["mistakes"], "\n"))
     return table
 
 
@@ -161,6 +164,18 @@ def decks_table(statuses: Sequence[DeckStatus]) -> Table:
     return table
 
 
+class Indented:
+    """Text indented on every line it wraps to, with no trailing spaces."""
+
+    def __init__(self, text: Text, indent: int = 2) -> None:
+        self.text, self.indent = text, indent
+
+    def __rich_console__(self, console, options):
+        for line in self.text.wrap(console, max(1, options.max_width - self.indent)):
+            line.rstrip()
+            yield Text(" " * self.indent) + line
+
+
 class CardView:
     """What the card loop shows."""
 
@@ -173,8 +188,8 @@ class CardView:
         return Panel(Text(card.front, style="bold"), title=f"{card.deck} {number}/{total}", title_align="left")
 
     @staticmethod
-    def back(card: Card) -> Text:
-        return Text.assemble(("  ", ""), (card.back, "cyan"))
+    def back(card: Card) -> Indented:
+        return Indented(Text(card.back, style="cyan"))
 
 
 def cards_done(tally: CardsTally) -> Text:
