@@ -9,7 +9,8 @@ after 8 and box 5 after 16. Every problem of a drill is one result for its (kind
   so a streak of right answers on the days it comes back spaces it out further; answering it
   again before it is due keeps its box (cramming does not move it up), and so does a right
   answer in the same session as a miss: a missed level must be got right in a later session;
-- a problem answered right only with hints keeps the box and comes back after its interval.
+- a problem answered right only with hints, or left unfinished (quit before its last gradient),
+  keeps the box and comes back after its interval.
 
 A difficulty rises when the learner masters the one below: once a level reaches box 3 (right
 on two separate days since its last miss) the next difficulty of that kind joins the schedule.
@@ -108,13 +109,21 @@ def problem_results(attempts: Iterable[Attempt]) -> list[ProblemResult]:
         graded = list(group)
         if not all(attempt.correct for attempt in graded):
             result = MISS
-        elif any(attempt.hints_used for attempt in graded):
+        elif any(attempt.hints_used for attempt in graded) or not _finished(graded):
             result = HINTED
         else:
             result = CLEAN
         last = graded[-1]
         results.append(ProblemResult(parse_time(last.answered_at), last.session, last.kind, last.difficulty, result))
     return sorted(results, key=lambda result: result.at)
+
+
+def _finished(graded: list[Attempt]) -> bool:
+    """Every gradient the problem asks was graded (a kind no longer known counts as finished)."""
+    from handgrad_cli.kinds import KINDS
+
+    kind = KINDS.get(graded[0].kind)
+    return kind is None or set(kind.gradients) <= {attempt.gradient for attempt in graded}
 
 
 def levels(attempts: Iterable[Attempt], kinds: Sequence[str]) -> dict[tuple[str, str], Level]:

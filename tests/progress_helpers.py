@@ -21,3 +21,10 @@ def make_attempt(at: datetime = MONDAY, *, kind: str = "softmax-ce", difficulty:
     problem_id = problem or f"{kind}-{difficulty[0]}{at.day}{at.hour}{at.minute}"
     return Attempt(utc_stamp(at), session, problem_id, kind, difficulty, gradient, correct,
                    None if correct else mistake, hints, seconds)
+
+
+def make_problem(at: datetime = MONDAY, *, kind: str = "softmax-ce", **fields) -> list[Attempt]:
+    """One finished problem: an attempt for every gradient its kind asks."""
+    from handgrad_cli.kinds import get_kind
+
+    return [make_attempt(at, kind=kind, gradient=gradient, **fields) for gradient in get_kind(kind).gradients]

@@ -148,3 +148,8 @@ def test_known_mistakes_differ_from_the_right_answer_somewhere(kind, difficulty,
     mistakes = get_kind(kind).mistakes(problem)
     assert {m.gradient for m in mistakes} <= set(problem.asked)
     assert any(not np.allclose(m.value, problem.answers[m.gradient]) for m in mistakes)
+
+
+@given(kind_names, difficulties, seeds)
+def test_every_problem_asks_its_kinds_gradients_in_order(kind, difficulty, seed):
+    assert build(ProblemId(kind, difficulty, seed)).asked == get_kind(kind).gradients

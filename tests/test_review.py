@@ -7,7 +7,7 @@ from datetime import timedelta
 from handgrad_cli.problem import ProblemId
 from handgrad_cli.review import (BOX_DAYS, CLEAN, HINTED, MISS, Level, levels, problem_results, queue,
                                  review_ids)
-from progress_helpers import day, make_attempt
+from progress_helpers import day, make_attempt, make_problem
 
 KINDS = ("softmax-ce", "tanh-neuron")
 
@@ -88,18 +88,25 @@ def test_a_difficulty_rises_when_the_one_below_is_mastered() -> None:
     schedule = levels(easy, KINDS)
     assert schedule["softmax-ce", "easy"].box == 3
     assert schedule["softmax-ce", "medium"] == Level("softmax-ce", "medium")
-    chosen = review_ids(easy + [make_attempt(day(2), kind="tanh-neuron", difficulty="easy")], KINDS, day(3), 2, 0)
+    chosen = review_ids(easy + make_problem(day(2), kind="tanh-neuron", difficulty="easy"), KINDS, day(3), 2, 0)
     assert [(pid.kind, pid.difficulty) for pid in chosen] == [("softmax-ce", "medium")] * 2
 
 
 def test_nothing_due_reviews_the_level_due_soonest() -> None:
-    attempts = [make_attempt(day(0), difficulty="easy"), make_attempt(day(0), kind="tanh-neuron", difficulty="easy"),
-                make_attempt(day(1), kind="tanh-neuron", difficulty="easy", hints=1)]  # hints: due on day 3
+    attempts = [make_attempt(day(0), difficulty="easy"), *make_problem(day(0), kind="tanh-neuron", difficulty="easy"),
+                *make_problem(day(1), kind="tanh-neuron", difficulty="easy", hints=1)]  # hints: due on day 3
     ordered = queue(levels(attempts, KINDS), day(1) + timedelta(hours=1))
     assert [(level.kind, level.box, level.due) for level in ordered] == [("softmax-ce", 2, day(2)),
                                                                           ("tanh-neuron", 2, day(3))]
     chosen = review_ids(attempts, KINDS, day(1) + timedelta(hours=1), 2, 0)
     assert [pid.kind for pid in chosen] == ["softmax-ce", "softmax-ce"]
+
+
+def test_an_unfinished_problem_keeps_its_box() -> None:
+    started = make_problem(day(0), kind="tanh-neuron", difficulty="easy")[:1]  # dz right, then quit
+    assert [result.result for result in problem_results(started)] == [HINTED]
+    level = levels(started, KINDS)["tanh-neuron", "easy"]
+    assert (level.box, level.due) == (1, day(1))
 
 
 def test_kinds_no_longer_known_are_left_out() -> None:
@@ -110,7 +117,7 @@ def test_kinds_no_longer_known_are_left_out() -> None:
 def test_two_drills_at_once_do_not_split_each_others_problems() -> None:
     attempts = [
         make_attempt(day(0), session="left", problem="softmax-ce-m1", gradient="dlogits"),
-        make_attempt(day(0, minute=1), session="right", kind="tanh-neuron", problem="tanh-neuron-m2", gradient="dz"),
+        *make_problem(day(0, minute=1), session="right", kind="tanh-neuron", problem="tanh-neuron-m2"),
         make_attempt(day(0, minute=2), session="left", problem="softmax-ce-m1", gradient="dloss", correct=False),
     ]
     results = problem_results(attempts)

@@ -19,6 +19,7 @@ class Kind(ABC):
     name: str  # as typed on the command line, e.g. "softmax-ce"
     summary: str  # one line for `handgrad kinds`
     options: tuple[str, ...]  # the input names `explain` takes as --flags
+    gradients: tuple[str, ...]  # what every problem of the kind asks, in the order asked
 
     def build(self, problem_id: ProblemId) -> Problem:
         """The problem an ID names: draws until the problem is clear (see `is_clear`)."""

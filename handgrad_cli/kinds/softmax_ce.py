@@ -58,6 +58,7 @@ class SoftmaxCE(Kind):
     name = "softmax-ce"
     summary = "softmax + cross-entropy on logits; asks dlogits = (p - y) / n"
     options = ("logits", "target")
+    gradients = ("dlogits",)
 
     def draw(self, draw: Draw, difficulty: str) -> dict[str, Any]:
         (rows_low, rows_high), (classes_low, classes_high), spread, places = LEVELS[difficulty]

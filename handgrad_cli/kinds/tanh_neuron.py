@@ -36,6 +36,7 @@ class TanhNeuron(Kind):
     name = "tanh-neuron"
     summary = "a tanh neuron z = w.x + b, a = tanh(z), given dout; asks dz, dw, db, dx"
     options = ("x", "w", "b", "dout")
+    gradients = ("dz", "dw", "db", "dx")
 
     def draw(self, draw: Draw, difficulty: str) -> dict[str, Any]:
         (low, high), spread, b_spread, places, douts = LEVELS[difficulty]
