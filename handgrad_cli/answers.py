@@ -11,6 +11,7 @@ from __future__ import annotations
 import ast
 import math
 import operator
+import re
 import warnings
 from collections.abc import Callable
 
@@ -63,7 +64,7 @@ def read_rows(text: str) -> list[list[float]]:
     """Rows of values: commas between values, ``;`` between rows, brackets optional."""
     if len(text) > MAX_ANSWER_CHARS:
         raise UserError(f"the answer is longer than {MAX_ANSWER_CHARS} characters: shorten it")
-    rows = [_strip_brackets(row) for row in _strip_brackets(text).split(";")]
+    rows = _row_texts(text)
     if rows and not rows[-1]:
         rows.pop()  # a trailing ';' is harmless
     if not any(rows):
@@ -87,7 +88,9 @@ def read_values(text: str, shape: tuple[int, ...], name: str = "the answer"):
         return np.array(rows, dtype=float)
     values = [value for row in rows for value in row]
     size = 1 if not shape else shape[0]
-    if len(rows) > 1 or len(values) != size:
+    if len(rows) > 1:
+        raise UserError(f"{name} expects {expected}; you gave {len(rows)} rows: type one row, without ';'")
+    if len(values) != size:
         raise UserError(f"{name} expects {expected}; you gave {_count(len(values))}")
     return np.array(values[0] if not shape else values, dtype=float)
 
@@ -114,11 +117,13 @@ def _count(n: int) -> str:
     return f"{n} value" if n == 1 else f"{n} values"
 
 
-def _strip_brackets(text: str) -> str:
-    text = text.strip()
-    if text.startswith("[") and text.endswith("]"):
-        return text[1:-1].strip()
-    return text
+def _row_texts(text: str) -> list[str]:
+    """Each row's values, brackets dropped: rows are split on ``;``, or on ``], [`` in a nested list
+    as handgrad prints a matrix (``[[1, 2], [3, 4]]``)."""
+    if ";" not in text:
+        text = re.sub(r"\]\s*,\s*\[", ";", text)
+    blank = " \t\r\n\f\v"
+    return [row.lstrip(blank + "[").rstrip(blank + "]") for row in text.split(";")]
 
 
 def _split_values(row: str) -> list[str]:

@@ -181,6 +181,14 @@ def test_check_json_reports_every_entry():
     assert record["correct"] is True and len(record["gradients"][0]["entries"]) == 4
 
 
+def test_check_reads_a_batch_answer_pasted_as_explain_prints_it():
+    problem = build("softmax-ce-h5")
+    nested = "[" + ", ".join("[" + as_typed(row) + "]" for row in problem.answers["dlogits"]) + "]"
+    assert nested.startswith("[[") and "], [" in nested
+    result = run("check", "softmax-ce-h5", f"dlogits={nested}")
+    assert result.exit_code == 0, result.output
+
+
 def test_check_tolerance_is_adjustable():
     problem = build("softmax-ce-m42")
     rough = typed(problem, rounding=2)
