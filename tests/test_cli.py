@@ -94,6 +94,9 @@ def test_explain_a_gradient_step_lowers_the_loss():
         (["explain", "tanh-neuron", "--x", "1,2", "--w", "1", "--b", "0", "--dout", "1"], "same length"),
         (["explain", "softmax-ce-m1", "--logits", "1,2"], "drop the input flags"),
         (["check", "softmax-ce-q1", "dlogits=1"], "not a problem ID"),
+        (["explain", "softmax-ce", "--logits", ",".join(["1"] * 1500), "--target", "0"], "at most 32 rows of 32"),
+        (["explain", "softmax-ce", "--logits", ";".join(["1,2"] * 33), "--target", ",".join(["0"] * 33)],
+         "at most 32 rows"),
     ],
 )
 def test_explain_and_check_refuse_bad_input_in_one_line(args, fragment):
