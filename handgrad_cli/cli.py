@@ -50,6 +50,15 @@ class AnswersMode(str, Enum):
     only = "only"
 
 
+def finite(value: float) -> float:
+    """Refuse nan and infinity, which would make every answer right (or none) and every step nan."""
+    if value != value or value in (float("inf"), float("-inf")):
+        raise typer.BadParameter("must be a finite number")
+    return value
+
+
+AtolOption = Annotated[float, typer.Option(min=0, callback=finite, help="Absolute tolerance per entry.")]
+RtolOption = Annotated[float, typer.Option(min=0, callback=finite, help="Relative tolerance per entry.")]
 DifficultyOption = Annotated[Difficulty, typer.Option("--difficulty", "-d", help="easy, medium or hard.")]
 DecimalsOption = Annotated[int, typer.Option(min=0, max=12, help="Decimals shown (JSON keeps full precision).")]
 
@@ -145,7 +154,7 @@ def explain_command(
     dout: Annotated[Optional[str], typer.Option(help="tanh-neuron: the upstream gradient dL/da.")] = None,
     seed: Annotated[Optional[int], typer.Option(min=0, help="Seed of a random problem (default: a fresh one).")] = None,
     difficulty: DifficultyOption = Difficulty.medium,
-    lr: Annotated[float, typer.Option(help="softmax-ce: learning rate of the gradient step shown.")] = 1.0,
+    lr: Annotated[float, typer.Option(callback=finite, help="softmax-ce: learning rate of the gradient step shown.")] = 1.0,
     decimals: DecimalsOption = 3,
     json_output: Annotated[bool, typer.Option("--json", help="The problem, answers and steps as JSON.")] = False,
 ) -> None:
@@ -235,8 +244,8 @@ def check_command(
     answers: Annotated[
         Optional[list[str]], typer.Argument(metavar="NAME=VALUES...", help="e.g. dlogits=-0.335,0.245,0.090")
     ] = None,
-    atol: Annotated[float, typer.Option(min=0, help="Absolute tolerance per entry.")] = 1e-3,
-    rtol: Annotated[float, typer.Option(min=0, help="Relative tolerance per entry.")] = 1e-3,
+    atol: AtolOption = 1e-3,
+    rtol: RtolOption = 1e-3,
     decimals: DecimalsOption = 3,
     json_output: Annotated[bool, typer.Option("--json", help="The grades as JSON.")] = False,
 ) -> None:
@@ -306,8 +315,8 @@ def drill_command(
         Optional[int], typer.Option(min=0, help="Seed of the set, as for `generate` (default: a fresh one, shown).")
     ] = None,
     difficulty: DifficultyOption = Difficulty.medium,
-    atol: Annotated[float, typer.Option(min=0, help="Absolute tolerance per entry.")] = 1e-3,
-    rtol: Annotated[float, typer.Option(min=0, help="Relative tolerance per entry.")] = 1e-3,
+    atol: AtolOption = 1e-3,
+    rtol: RtolOption = 1e-3,
     tries: Annotated[int, typer.Option(min=1, help="Answers allowed per gradient before it is shown.")] = 2,
     decimals: DecimalsOption = 3,
     no_history: Annotated[bool, typer.Option("--no-history", help="Do not read or record the history.")] = False,

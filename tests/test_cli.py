@@ -184,6 +184,22 @@ def test_check_json_reports_every_entry():
     assert record["correct"] is True and len(record["gradients"][0]["entries"]) == 4
 
 
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["check", "softmax-ce-m42", "dlogits=1,1,1,1", "--rtol", "inf"],
+        ["check", "softmax-ce-m42", "dlogits=1,1,1,1", "--atol", "inf"],
+        ["explain", "softmax-ce", "--logits", "2,1,0", "--target", "0", "--lr", "nan"],
+        ["explain", "softmax-ce", "--logits", "2,1,0", "--target", "0", "--lr", "-inf"],
+        ["drill", "--no-history", "--rtol", "inf"],
+    ],
+)
+def test_tolerances_and_the_learning_rate_must_be_finite(args):
+    result = run(*args, input="")
+    assert result.exit_code == 2, result.output
+    assert result.stdout == "" and "must be a finite number" in result.stderr
+
+
 def test_check_reads_a_batch_answer_pasted_as_explain_prints_it():
     problem = build("softmax-ce-h5")
     nested = "[" + ", ".join("[" + as_typed(row) + "]" for row in problem.answers["dlogits"]) + "]"
