@@ -153,7 +153,9 @@ def explain_command(
     b: Annotated[Optional[str], typer.Option("--b", help="tanh-neuron: the bias.")] = None,
     dout: Annotated[Optional[str], typer.Option(help="tanh-neuron: the upstream gradient dL/da.")] = None,
     seed: Annotated[Optional[int], typer.Option(min=0, help="Seed of a random problem (default: a fresh one).")] = None,
-    difficulty: DifficultyOption = Difficulty.medium,
+    difficulty: Annotated[
+        Optional[Difficulty], typer.Option("--difficulty", "-d", help="Of a random problem: easy, medium (default) or hard.")
+    ] = None,
     lr: Annotated[float, typer.Option(callback=finite, help="softmax-ce: learning rate of the gradient step shown.")] = 1.0,
     decimals: DecimalsOption = 3,
     json_output: Annotated[bool, typer.Option("--json", help="The problem, answers and steps as JSON.")] = False,
@@ -162,7 +164,7 @@ def explain_command(
     from handgrad_cli.kinds import get_kind, problem_for
 
     given = {"logits": logits, "target": target, "x": x, "w": w, "b": b, "dout": dout}
-    problem = problem_for(subject, given, seed, difficulty.value, fresh_seed)
+    problem = problem_for(subject, given, seed, difficulty.value if difficulty else None, fresh_seed)
     if json_output:
         from handgrad_cli.render.records import problem_record
 
