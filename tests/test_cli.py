@@ -106,6 +106,13 @@ def test_explain_and_check_refuse_bad_input_in_one_line(args, fragment):
     assert_one_line_error(run(*args), fragment)
 
 
+@pytest.mark.parametrize("columns", ["80", "100"])
+def test_explain_cuts_nothing_to_an_ellipsis_at_80_columns(columns):
+    result = run("explain", "softmax-ce", "--logits", "2,1;0,1", "--target", "0,1", env={"COLUMNS": columns})
+    assert result.exit_code == 0
+    assert "…" not in result.stdout and "range(" in result.stdout
+
+
 def test_explain_handles_extreme_logits():
     result = run("explain", "softmax-ce", "--logits", "10000,-10000,0", "--target", "1", "--json")
     assert result.exit_code == 0
