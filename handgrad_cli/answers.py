@@ -89,7 +89,7 @@ def read_values(text: str, shape: tuple[int, ...], name: str = "the answer"):
     values = [value for row in rows for value in row]
     size = 1 if not shape else shape[0]
     if len(rows) > 1:
-        raise UserError(f"{name} expects {expected}; you gave {len(rows)} rows: type one row, without ';'")
+        raise UserError(f"{name} expects {expected}; you gave {len(rows)} rows: type one row")
     if len(values) != size:
         raise UserError(f"{name} expects {expected}; you gave {_count(len(values))}")
     return np.array(values[0] if not shape else values, dtype=float)
