@@ -12,12 +12,41 @@ from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
+from typer.core import TyperGroup
 
 from handgrad_cli import __version__
 from handgrad_cli.errors import UserError
 from handgrad_cli.status import ExitStatus
 
+# Click's usage error, found through typer's public BadParameter (typer may vendor Click or not)
+_UsageError = next(cls for cls in typer.BadParameter.__mro__ if cls.__name__ == "UsageError")
+
+
+class OneLineUsageErrors(TyperGroup):
+    """A mistyped flag or value is reported as every handgrad error is: one line on stderr, exit 2.
+
+    Click would print the usage, a hint and the error on four lines; help itself is left as it is.
+    """
+
+    def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
+        if not standalone_mode:
+            return super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        try:
+            status = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        except _UsageError as error:
+            if error.ctx is None or type(error).__name__ == "NoArgsIsHelpError":
+                error.show()
+            else:
+                typer.echo(f"handgrad: {error.format_message()} (see `{error.ctx.command_path} --help`)", err=True)
+            sys.exit(error.exit_code)
+        except typer.Abort:
+            typer.echo("handgrad: aborted", err=True)
+            sys.exit(1)
+        sys.exit(status if isinstance(status, int) else 0)
+
+
 app = typer.Typer(
+    cls=OneLineUsageErrors,
     name="handgrad",
     help="Practise backpropagation by hand: problems, hints and grading against a numpy reference.",
     no_args_is_help=True,

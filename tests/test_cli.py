@@ -195,6 +195,30 @@ def test_check_json_reports_every_entry():
 
 
 @pytest.mark.parametrize(
+    ("args", "fragment"),
+    [
+        (["--bogus"], "No such option: --bogus (see `handgrad --help`)"),
+        (["relu"], "No such command 'relu'"),
+        (["check"], "Missing argument 'ID'. (see `handgrad check --help`)"),
+        (["generate", "-n", "0"], "Invalid value for '--count'"),
+        (["generate", "-f", "xml"], "Invalid value for '--format'"),
+        (["drill", "--tries", "0"], "Invalid value for '--tries'"),
+        (["explain", "softmax-ce", "--seed", "-1"], "Invalid value for '--seed'"),
+        (["kinds", "extra"], "unexpected extra argument"),
+    ],
+)
+def test_a_mistyped_flag_or_value_is_one_line_too(args, fragment):
+    result = run(*args)
+    assert_one_line_error(result, fragment)
+    assert result.stderr.startswith("handgrad: ")
+
+
+def test_help_and_no_arguments_still_show_the_usage():
+    assert "Commands:" in run().stderr and run().exit_code == 2
+    assert run("check", "--help").stdout.startswith("Usage: handgrad check")
+
+
+@pytest.mark.parametrize(
     "args",
     [
         ["check", "softmax-ce-m42", "dlogits=1,1,1,1", "--rtol", "inf"],
