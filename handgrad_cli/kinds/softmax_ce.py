@@ -99,7 +99,7 @@ class SoftmaxCE(Kind):
         dlogprobs = -y / n
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             local = 1 / probs  # infinite where a probability underflows at extreme logits
-            dprobs = local * dlogprobs
+            dprobs = np.where(dlogprobs == 0, dlogprobs, local * dlogprobs)  # 0 off the target, not inf * 0 = nan
         dlogits = (probs - y) / n  # the closed form: stable for every logit
         probs, logprobs = probs.reshape(shape), logprobs.reshape(shape)
         dlogprobs, dprobs, dlogits = dlogprobs.reshape(shape), dprobs.reshape(shape), dlogits.reshape(shape)
