@@ -55,6 +55,8 @@ def read_number(text: str) -> float:
             warnings.simplefilter("ignore")
             tree = ast.parse(source, mode="eval")
     except (SyntaxError, ValueError, MemoryError, RecursionError):
+        if re.search(r"[\d.]\s+[\d.]", source):  # numpy prints [ 0.165  0.15 ], without commas
+            raise UserError(f"{_shown(text)} is not one number: separate values with commas") from None
         raise UserError(f"{_shown(text)} is not a number or arithmetic (allowed: {ALLOWED})") from None
     value = _evaluate(tree.body, depth=0, text=text)
     return _checked(value, text)
