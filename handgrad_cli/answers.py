@@ -16,6 +16,7 @@ import warnings
 from collections.abc import Callable
 
 from handgrad_cli.errors import UserError
+from handgrad_cli.errors import shown as _shown
 
 MAX_ANSWER_CHARS = 4000  # a whole answer, all rows
 MAX_VALUE_CHARS = 200  # one value
@@ -140,11 +141,6 @@ def _split_values(row: str) -> list[str]:
     return cells
 
 
-def _shown(text: str) -> str:
-    text = text.strip()
-    return repr(text if len(text) <= 40 else text[:37] + "...")
-
-
 def _checked(value: float, text: str) -> float:
     if not math.isfinite(value):
         raise UserError(f"{_shown(text)} is not a finite number")
@@ -216,9 +212,10 @@ def read_named_answers(items: list[str], shapes: dict[str, tuple[int, ...]]) -> 
         name, equals, text = item.partition("=")
         name = name.strip()
         if not equals:
-            raise UserError(f"{_shown(item)} is not NAME=VALUES: e.g. {name or 'dw'}=0.5,-1")
+            example = name if name in shapes else next(iter(shapes), "dw")
+            raise UserError(f"{_shown(item)} is not NAME=VALUES: e.g. {example}=0.5,-1")
         if name not in shapes:
-            raise UserError(f"this problem does not ask {name!r}: it asks {', '.join(shapes)}")
+            raise UserError(f"this problem does not ask {_shown(name)}: it asks {', '.join(shapes)}")
         if name in answers:
             raise UserError(f"{name} is given twice: give each gradient once")
         answers[name] = read_values(text, shapes[name], name)

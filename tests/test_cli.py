@@ -234,6 +234,25 @@ def test_tolerances_and_the_learning_rate_must_be_finite(args):
     assert result.stdout == "" and "must be a finite number" in result.stderr
 
 
+WALL = "9" * 100_000
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["check", "softmax-ce-m" + WALL, "dlogits=1"],
+        ["explain", "x" + WALL],
+        ["generate", "x" + WALL],
+        ["check", "softmax-ce-m42", "x" + WALL],
+        ["check", "softmax-ce-m42", "x" + WALL + "=1"],
+    ],
+)
+def test_a_pasted_wall_of_text_is_refused_in_one_short_line(args):
+    result = run(*args)
+    assert_one_line_error(result, "...")
+    assert len(result.stderr) < 200
+
+
 def test_check_reads_a_batch_answer_pasted_as_explain_prints_it():
     problem = build("softmax-ce-h5")
     nested = "[" + ", ".join("[" + as_typed(row) + "]" for row in problem.answers["dlogits"]) + "]"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from handgrad_cli.errors import UserError
+from handgrad_cli.errors import UserError, shown
 from handgrad_cli.kinds.base import Kind
 from handgrad_cli.kinds.softmax_ce import SoftmaxCE
 from handgrad_cli.kinds.tanh_neuron import TanhNeuron
@@ -17,7 +17,7 @@ def get_kind(name: str) -> Kind:
         return KINDS[name]
     except KeyError:
         known = ", ".join(KINDS)
-        raise UserError(f"unknown kind {name!r}: choose from {known} (see `handgrad kinds`)") from None
+        raise UserError(f"unknown kind {shown(name)}: choose from {known} (see `handgrad kinds`)") from None
 
 
 def build(problem_id: ProblemId | str) -> Problem:
