@@ -11,10 +11,12 @@ from __future__ import annotations
 import ast
 import math
 import operator
+import re
 import warnings
 from collections.abc import Callable
 
 from handgrad_cli.errors import UserError
+from handgrad_cli.errors import shown as _shown
 
 MAX_ANSWER_CHARS = 4000  # a whole answer, all rows
 MAX_VALUE_CHARS = 200  # one value
@@ -54,6 +56,8 @@ def read_number(text: str) -> float:
             warnings.simplefilter("ignore")
             tree = ast.parse(source, mode="eval")
     except (SyntaxError, ValueError, MemoryError, RecursionError):
+        if re.search(r"[\d.]\s+[\d.]", source):  # numpy prints [ 0.165  0.15 ], without commas
+            raise UserError(f"{_shown(text)} is not one number: separate values with commas") from None
         raise UserError(f"{_shown(text)} is not a number or arithmetic (allowed: {ALLOWED})") from None
     value = _evaluate(tree.body, depth=0, text=text)
     return _checked(value, text)
@@ -63,7 +67,7 @@ def read_rows(text: str) -> list[list[float]]:
     """Rows of values: commas between values, ``;`` between rows, brackets optional."""
     if len(text) > MAX_ANSWER_CHARS:
         raise UserError(f"the answer is longer than {MAX_ANSWER_CHARS} characters: shorten it")
-    rows = [_strip_brackets(row) for row in _strip_brackets(text).split(";")]
+    rows = _row_texts(text)
     if rows and not rows[-1]:
         rows.pop()  # a trailing ';' is harmless
     if not any(rows):
@@ -87,7 +91,9 @@ def read_values(text: str, shape: tuple[int, ...], name: str = "the answer"):
         return np.array(rows, dtype=float)
     values = [value for row in rows for value in row]
     size = 1 if not shape else shape[0]
-    if len(rows) > 1 or len(values) != size:
+    if len(rows) > 1:
+        raise UserError(f"{name} expects {expected}; you gave {len(rows)} rows: type one row")
+    if len(values) != size:
         raise UserError(f"{name} expects {expected}; you gave {_count(len(values))}")
     return np.array(values[0] if not shape else values, dtype=float)
 
@@ -114,11 +120,13 @@ def _count(n: int) -> str:
     return f"{n} value" if n == 1 else f"{n} values"
 
 
-def _strip_brackets(text: str) -> str:
-    text = text.strip()
-    if text.startswith("[") and text.endswith("]"):
-        return text[1:-1].strip()
-    return text
+def _row_texts(text: str) -> list[str]:
+    """Each row's values, brackets dropped: rows are split on ``;``, or on ``], [`` in a nested list
+    as handgrad prints a matrix (``[[1, 2], [3, 4]]``)."""
+    if ";" not in text:
+        text = re.sub(r"\]\s*,\s*\[", ";", text)
+    blank = " \t\r\n\f\v"
+    return [row.lstrip(blank + "[").rstrip(blank + "]") for row in text.split(";")]
 
 
 def _split_values(row: str) -> list[str]:
@@ -131,11 +139,6 @@ def _split_values(row: str) -> list[str]:
             start = i + 1
     cells.append(row[start:])
     return cells
-
-
-def _shown(text: str) -> str:
-    text = text.strip()
-    return repr(text if len(text) <= 40 else text[:37] + "...")
 
 
 def _checked(value: float, text: str) -> float:
@@ -209,9 +212,10 @@ def read_named_answers(items: list[str], shapes: dict[str, tuple[int, ...]]) -> 
         name, equals, text = item.partition("=")
         name = name.strip()
         if not equals:
-            raise UserError(f"{_shown(item)} is not NAME=VALUES: e.g. {name or 'dw'}=0.5,-1")
+            example = name if name in shapes else next(iter(shapes), "dw")
+            raise UserError(f"{_shown(item)} is not NAME=VALUES: e.g. {example}=0.5,-1")
         if name not in shapes:
-            raise UserError(f"this problem does not ask {name!r}: it asks {', '.join(shapes)}")
+            raise UserError(f"this problem does not ask {_shown(name)}: it asks {', '.join(shapes)}")
         if name in answers:
             raise UserError(f"{name} is given twice: give each gradient once")
         answers[name] = read_values(text, shapes[name], name)

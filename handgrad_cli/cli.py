@@ -12,12 +12,41 @@ from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
+from typer.core import TyperGroup
 
 from handgrad_cli import __version__
 from handgrad_cli.errors import UserError
 from handgrad_cli.status import ExitStatus
 
+# Click's usage error, found through typer's public BadParameter (typer may vendor Click or not)
+_UsageError = next(cls for cls in typer.BadParameter.__mro__ if cls.__name__ == "UsageError")
+
+
+class OneLineUsageErrors(TyperGroup):
+    """A mistyped flag or value is reported as every handgrad error is: one line on stderr, exit 2.
+
+    Click would print the usage, a hint and the error on four lines; help itself is left as it is.
+    """
+
+    def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
+        if not standalone_mode:
+            return super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        try:
+            status = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        except _UsageError as error:
+            if error.ctx is None or type(error).__name__ == "NoArgsIsHelpError":
+                error.show()
+            else:
+                typer.echo(f"handgrad: {error.format_message()} (see `{error.ctx.command_path} --help`)", err=True)
+            sys.exit(error.exit_code)
+        except typer.Abort:
+            typer.echo("handgrad: aborted", err=True)
+            sys.exit(1)
+        sys.exit(status if isinstance(status, int) else 0)
+
+
 app = typer.Typer(
+    cls=OneLineUsageErrors,
     name="handgrad",
     help="Practise backpropagation by hand: problems, hints and grading against a numpy reference.",
     no_args_is_help=True,
@@ -50,6 +79,15 @@ class AnswersMode(str, Enum):
     only = "only"
 
 
+def finite(value: float) -> float:
+    """Refuse nan and infinity, which would make every answer right (or none) and every step nan."""
+    if value != value or value in (float("inf"), float("-inf")):
+        raise typer.BadParameter("must be a finite number")
+    return value
+
+
+AtolOption = Annotated[float, typer.Option(min=0, callback=finite, help="Absolute tolerance per entry.")]
+RtolOption = Annotated[float, typer.Option(min=0, callback=finite, help="Relative tolerance per entry.")]
 DifficultyOption = Annotated[Difficulty, typer.Option("--difficulty", "-d", help="easy, medium or hard.")]
 DecimalsOption = Annotated[int, typer.Option(min=0, max=12, help="Decimals shown (JSON keeps full precision).")]
 
@@ -148,8 +186,10 @@ def explain_command(
     b: Annotated[Optional[str], typer.Option("--b", help="tanh-neuron: the bias.")] = None,
     dout: Annotated[Optional[str], typer.Option(help="tanh-neuron: the upstream gradient dL/da.")] = None,
     seed: Annotated[Optional[int], typer.Option(min=0, help="Seed of a random problem (default: a fresh one).")] = None,
-    difficulty: DifficultyOption = Difficulty.medium,
-    lr: Annotated[float, typer.Option(help="softmax-ce: learning rate of the gradient step shown.")] = 1.0,
+    difficulty: Annotated[
+        Optional[Difficulty], typer.Option("--difficulty", "-d", help="Of a random problem: easy, medium (default) or hard.")
+    ] = None,
+    lr: Annotated[float, typer.Option(callback=finite, help="softmax-ce: learning rate of the gradient step shown.")] = 1.0,
     decimals: DecimalsOption = 3,
     json_output: Annotated[bool, typer.Option("--json", help="The problem, answers and steps as JSON.")] = False,
 ) -> None:
@@ -157,7 +197,7 @@ def explain_command(
     from handgrad_cli.kinds import get_kind, problem_for
 
     given = {"logits": logits, "target": target, "x": x, "w": w, "b": b, "dout": dout}
-    problem = problem_for(subject, given, seed, difficulty.value, fresh_seed)
+    problem = problem_for(subject, given, seed, difficulty.value if difficulty else None, fresh_seed)
     if json_output:
         from handgrad_cli.render.records import problem_record
 
@@ -239,8 +279,8 @@ def check_command(
     answers: Annotated[
         Optional[list[str]], typer.Argument(metavar="NAME=VALUES...", help="e.g. dlogits=-0.335,0.245,0.090")
     ] = None,
-    atol: Annotated[float, typer.Option(min=0, help="Absolute tolerance per entry.")] = 1e-3,
-    rtol: Annotated[float, typer.Option(min=0, help="Relative tolerance per entry.")] = 1e-3,
+    atol: AtolOption = 1e-3,
+    rtol: RtolOption = 1e-3,
     decimals: DecimalsOption = 3,
     json_output: Annotated[bool, typer.Option("--json", help="The grades as JSON.")] = False,
 ) -> None:
@@ -310,8 +350,8 @@ def drill_command(
         Optional[int], typer.Option(min=0, help="Seed of the set, as for `generate` (default: a fresh one, shown).")
     ] = None,
     difficulty: DifficultyOption = Difficulty.medium,
-    atol: Annotated[float, typer.Option(min=0, help="Absolute tolerance per entry.")] = 1e-3,
-    rtol: Annotated[float, typer.Option(min=0, help="Relative tolerance per entry.")] = 1e-3,
+    atol: AtolOption = 1e-3,
+    rtol: RtolOption = 1e-3,
     tries: Annotated[int, typer.Option(min=1, help="Answers allowed per gradient before it is shown.")] = 2,
     decimals: DecimalsOption = 3,
     no_history: Annotated[bool, typer.Option("--no-history", help="Do not read or record the history.")] = False,

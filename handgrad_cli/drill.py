@@ -348,5 +348,5 @@ def replay_command(kinds: list[str], count: int, seed: int, difficulty: str, set
     }
     for flag, (value, usual) in changed.items():
         if value != usual:
-            words += [flag, f"{value:g}"]
+            words += [flag, repr(value)]  # exact: a tolerance of 0.1234567 is not rounded to 0.123457
     return " ".join(words)

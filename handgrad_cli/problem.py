@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
-from handgrad_cli.errors import UserError
+from handgrad_cli.errors import UserError, shown
 
 DIFFICULTIES = ("easy", "medium", "hard")
 DEFAULT_DIFFICULTY = "medium"
@@ -42,7 +42,7 @@ class ProblemId:
     def parse(cls, text: str) -> ProblemId:
         match = _ID_PATTERN.match(text.strip())
         if match is None:
-            raise UserError(f"{text!r} is not a problem ID: IDs look like softmax-ce-m42 (kind, e/m/h, seed)")
+            raise UserError(f"{shown(text)} is not a problem ID: IDs look like softmax-ce-m42 (kind, e/m/h, seed)")
         level = {"e": "easy", "m": "medium", "h": "hard"}[match["level"]]
         return cls(match["kind"], level, int(match["seed"]))
 

@@ -89,6 +89,23 @@ def test_rows_and_brackets():
     assert read_rows("[1, 2]; [3, 4];") == [[1, 2], [3, 4]]
 
 
+def test_a_matrix_pasted_as_handgrad_prints_it_reads_as_rows():
+    assert read_rows("[[0.1, -0.2], [0.3, 0.4]]") == [[0.1, -0.2], [0.3, 0.4]]
+    assert read_rows("[1, 2], [3, 4]") == [[1, 2], [3, 4]]
+    assert read_rows(" [ [1 , 2 ] , [ 3, 4 ] ] ") == [[1, 2], [3, 4]]
+    assert read_rows("[[1, 2, 3]]") == [[1, 2, 3]]
+
+
+def test_values_separated_by_spaces_as_numpy_prints_them_are_told_to_use_commas():
+    with pytest.raises(UserError, match="separate values with commas"):
+        read_values("[ 0.165  0.15   0.549 -0.865]", (4,), "dlogits")
+
+
+def test_rows_for_a_vector_are_counted_as_rows():
+    with pytest.raises(UserError, match="dx expects 4 values separated by commas; you gave 2 rows: type one row"):
+        read_values("1, 2; 3, 4", (4,), "dx")
+
+
 @pytest.mark.parametrize(
     ("text", "shape", "message"),
     [

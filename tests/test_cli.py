@@ -93,11 +93,24 @@ def test_explain_a_gradient_step_lowers_the_loss():
         (["explain", "softmax-ce", "--logits", "2,x,0", "--target", "0"], "not a number"),
         (["explain", "tanh-neuron", "--x", "1,2", "--w", "1", "--b", "0", "--dout", "1"], "same length"),
         (["explain", "softmax-ce-m1", "--logits", "1,2"], "drop the input flags"),
+        (["explain", "softmax-ce-m1", "--seed", "3"], "its seed and difficulty are fixed, drop --seed"),
+        (["explain", "softmax-ce-m1", "-d", "hard"], "its seed and difficulty are fixed, drop --difficulty"),
+        (["explain", "softmax-ce", "--logits", "2,1,0", "--target", "0", "--seed", "3"], "with your inputs, drop --seed"),
         (["check", "softmax-ce-q1", "dlogits=1"], "not a problem ID"),
+        (["explain", "softmax-ce", "--logits", ",".join(["1"] * 1500), "--target", "0"], "at most 32 rows of 32"),
+        (["explain", "softmax-ce", "--logits", ";".join(["1,2"] * 33), "--target", ",".join(["0"] * 33)],
+         "at most 32 rows"),
     ],
 )
 def test_explain_and_check_refuse_bad_input_in_one_line(args, fragment):
     assert_one_line_error(run(*args), fragment)
+
+
+@pytest.mark.parametrize("columns", ["80", "100"])
+def test_explain_cuts_nothing_to_an_ellipsis_at_80_columns(columns):
+    result = run("explain", "softmax-ce", "--logits", "2,1;0,1", "--target", "0,1", env={"COLUMNS": columns})
+    assert result.exit_code == 0
+    assert "…" not in result.stdout and "range(" in result.stdout
 
 
 def test_explain_handles_extreme_logits():
@@ -179,6 +192,73 @@ def test_check_counts_a_missing_gradient_as_wrong():
 def test_check_json_reports_every_entry():
     record = json.loads(run("check", "softmax-ce-m42", *typed(build("softmax-ce-m42")), "--json").stdout)
     assert record["correct"] is True and len(record["gradients"][0]["entries"]) == 4
+
+
+@pytest.mark.parametrize(
+    ("args", "fragment"),
+    [
+        (["--bogus"], "No such option: --bogus (see `handgrad --help`)"),
+        (["relu"], "No such command 'relu'"),
+        (["check"], "Missing argument 'ID'. (see `handgrad check --help`)"),
+        (["generate", "-n", "0"], "Invalid value for '--count'"),
+        (["generate", "-f", "xml"], "Invalid value for '--format'"),
+        (["drill", "--tries", "0"], "Invalid value for '--tries'"),
+        (["explain", "softmax-ce", "--seed", "-1"], "Invalid value for '--seed'"),
+        (["kinds", "extra"], "unexpected extra argument"),
+    ],
+)
+def test_a_mistyped_flag_or_value_is_one_line_too(args, fragment):
+    result = run(*args)
+    assert_one_line_error(result, fragment)
+    assert result.stderr.startswith("handgrad: ")
+
+
+def test_help_and_no_arguments_still_show_the_usage():
+    assert "Commands:" in run().stderr and run().exit_code == 2
+    assert run("check", "--help").stdout.startswith("Usage: handgrad check")
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["check", "softmax-ce-m42", "dlogits=1,1,1,1", "--rtol", "inf"],
+        ["check", "softmax-ce-m42", "dlogits=1,1,1,1", "--atol", "inf"],
+        ["explain", "softmax-ce", "--logits", "2,1,0", "--target", "0", "--lr", "nan"],
+        ["explain", "softmax-ce", "--logits", "2,1,0", "--target", "0", "--lr", "-inf"],
+        ["drill", "--no-history", "--rtol", "inf"],
+    ],
+)
+def test_tolerances_and_the_learning_rate_must_be_finite(args):
+    result = run(*args, input="")
+    assert result.exit_code == 2, result.output
+    assert result.stdout == "" and "must be a finite number" in result.stderr
+
+
+WALL = "9" * 100_000
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["check", "softmax-ce-m" + WALL, "dlogits=1"],
+        ["explain", "x" + WALL],
+        ["generate", "x" + WALL],
+        ["check", "softmax-ce-m42", "x" + WALL],
+        ["check", "softmax-ce-m42", "x" + WALL + "=1"],
+    ],
+)
+def test_a_pasted_wall_of_text_is_refused_in_one_short_line(args):
+    result = run(*args)
+    assert_one_line_error(result, "...")
+    assert len(result.stderr) < 200
+
+
+def test_check_reads_a_batch_answer_pasted_as_explain_prints_it():
+    problem = build("softmax-ce-h5")
+    nested = "[" + ", ".join("[" + as_typed(row) + "]" for row in problem.answers["dlogits"]) + "]"
+    assert nested.startswith("[[") and "], [" in nested
+    result = run("check", "softmax-ce-h5", f"dlogits={nested}")
+    assert result.exit_code == 0, result.output
 
 
 def test_check_tolerance_is_adjustable():

@@ -16,6 +16,7 @@ from typer.testing import CliRunner
 
 from handgrad_cli.cli import app
 from handgrad_cli.drill import DrillSettings, piped_reader, replay_command, run_drill
+from handgrad_cli.grading import Tolerance
 from handgrad_cli.answers import shape_words
 from handgrad_cli.kinds import build
 from handgrad_cli.numbers import as_typed
@@ -207,6 +208,8 @@ def test_replay_names_only_the_settings_that_differ():
     )
     settings = DrillSettings(tries=3, decimals=4)
     assert replay_command(["tanh-neuron"], 1, 0, "easy", settings).endswith("--tries 3 --decimals 4")
+    precise = DrillSettings(Tolerance(0.1234567, 1e-05))
+    assert replay_command(["tanh-neuron"], 1, 0, "easy", precise).endswith("--atol 0.1234567 --rtol 1e-05")
 
 
 # --- the command ---------------------------------------------------------------------------

@@ -137,3 +137,11 @@ HOSTILE = [
 def test_hostile_input_is_refused_without_a_warning(text):
     with quiet(), pytest.raises(UserError):
         read_values(text, (), "db")
+
+
+def test_a_sign_flip_with_dout_minus_one_is_named_with_the_sign():
+    """Dropping dout = -1 and flipping the sign give the same dz: the learner is told of the sign too."""
+    problem = get_kind("tanh-neuron").solve(
+        {"x": np.array([2.0, 0.0]), "w": np.array([-3.0, 1.0]), "b": 6.8813735870195432, "dout": -1.0}, "custom", None)
+    graded = grade(problem, "dz", -problem.answers["dz"], TOLERANCE)
+    assert "sign" in graded.mistake.description

@@ -153,3 +153,13 @@ def test_known_mistakes_differ_from_the_right_answer_somewhere(kind, difficulty,
 @given(kind_names, difficulties, seeds)
 def test_every_problem_asks_its_kinds_gradients_in_order(kind, difficulty, seed):
     assert build(ProblemId(kind, difficulty, seed)).asked == get_kind(kind).gradients
+
+
+def test_the_steps_at_extreme_logits_have_no_nan():
+    """Off the target dprobs is 0 even where a probability underflows to 0 (inf * 0 would say nan)."""
+    problem = get_kind("softmax-ce").solve({"logits": np.array([1e4, -1e4, 0.0]), "target": 1}, "custom", None)
+    for step in problem.steps:
+        for value in (step.local.value, step.upstream.value, step.result):
+            assert not np.any(np.isnan(value)), step.quantity
+    dprobs = next(step.result for step in problem.steps if step.quantity == "dprobs")
+    assert dprobs[0] == 0 and dprobs[2] == 0

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from handgrad_cli.errors import UserError
+from handgrad_cli.errors import UserError, shown
 from handgrad_cli.kinds.base import Kind
 from handgrad_cli.kinds.softmax_ce import SoftmaxCE
 from handgrad_cli.kinds.tanh_neuron import TanhNeuron
-from handgrad_cli.problem import Problem, ProblemId
+from handgrad_cli.problem import DEFAULT_DIFFICULTY, Problem, ProblemId
 
 KINDS: dict[str, Kind] = {kind.name: kind for kind in (SoftmaxCE(), TanhNeuron())}
 LESSON_KINDS = ("softmax-ce", "tanh-neuron")
@@ -17,7 +17,7 @@ def get_kind(name: str) -> Kind:
         return KINDS[name]
     except KeyError:
         known = ", ".join(KINDS)
-        raise UserError(f"unknown kind {name!r}: choose from {known} (see `handgrad kinds`)") from None
+        raise UserError(f"unknown kind {shown(name)}: choose from {known} (see `handgrad kinds`)") from None
 
 
 def build(problem_id: ProblemId | str) -> Problem:
@@ -27,13 +27,19 @@ def build(problem_id: ProblemId | str) -> Problem:
     return get_kind(problem_id.kind).build(problem_id)
 
 
-def problem_for(subject: str, given: dict[str, str | None], seed: int | None, difficulty: str,
+def problem_for(subject: str, given: dict[str, str | None], seed: int | None, difficulty: str | None,
                 fresh_seed) -> Problem:
-    """What `explain` shows: a problem ID, a kind with typed inputs, or a kind with a random draw."""
+    """What `explain` shows: a problem ID, a kind with typed inputs, or a kind with a random draw.
+
+    `seed` and `difficulty` (None when not given) choose a random draw, so they go with a kind alone.
+    """
     typed = {name: value for name, value in given.items() if value is not None}
+    drawn = [flag for flag, value in (("--seed", seed), ("--difficulty", difficulty)) if value is not None]
     if subject not in KINDS and "-" in subject and subject[-1].isdigit():
         if typed:
             raise UserError(f"{subject} is a problem ID: its inputs are fixed, drop the input flags")
+        if drawn:
+            raise UserError(f"{subject} is a problem ID: its seed and difficulty are fixed, drop {' and '.join(drawn)}")
         return build(subject)
     kind = get_kind(subject)
     foreign = [name for name in typed if name not in kind.options]
@@ -41,5 +47,8 @@ def problem_for(subject: str, given: dict[str, str | None], seed: int | None, di
         flags = " ".join(f"--{name}" for name in kind.options)
         raise UserError(f"--{foreign[0]} is not an input of {kind.name}: it takes {flags}")
     if typed:
+        if drawn:
+            raise UserError(f"--seed and --difficulty draw a random problem; with your inputs, drop {' and '.join(drawn)}")
         return kind.from_options(typed)
+    difficulty = difficulty or DEFAULT_DIFFICULTY
     return kind.build(ProblemId(kind.name, difficulty, fresh_seed() if seed is None else seed))

@@ -22,6 +22,7 @@ LEVELS = {
     "medium": ((1, 1), (3, 5), 3, 1),
     "hard": ((2, 4), (4, 6), 4, 1),
 }
+MAX_TYPED = 32  # rows and classes `explain` takes: makemore's 27 characters and batch of 32 fit
 
 
 def forward(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -73,6 +74,9 @@ class SoftmaxCE(Kind):
         logits = read_rows(options["logits"])
         if len({len(row) for row in logits}) != 1 or len(logits[0]) < 2:
             raise UserError("--logits needs rows of equal length, at least 2 classes: e.g. --logits '2,1,0;0,1,2'")
+        if len(logits) > MAX_TYPED or len(logits[0]) > MAX_TYPED:
+            raise UserError(f"--logits takes at most {MAX_TYPED} rows of {MAX_TYPED} classes; you gave "
+                            f"{len(logits)} row(s) of {len(logits[0])}")
         target = [value for row in read_rows(options["target"]) for value in row]
         if len(target) != len(logits):
             raise UserError(f"--target needs one class per row of logits: {len(logits)}, you gave {len(target)}")
@@ -96,7 +100,7 @@ class SoftmaxCE(Kind):
         dlogprobs = -y / n
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             local = 1 / probs  # infinite where a probability underflows at extreme logits
-            dprobs = local * dlogprobs
+            dprobs = np.where(dlogprobs == 0, dlogprobs, local * dlogprobs)  # 0 off the target, not inf * 0 = nan
         dlogits = (probs - y) / n  # the closed form: stable for every logit
         probs, logprobs = probs.reshape(shape), logprobs.reshape(shape)
         dlogprobs, dprobs, dlogits = dlogprobs.reshape(shape), dprobs.reshape(shape), dlogits.reshape(shape)

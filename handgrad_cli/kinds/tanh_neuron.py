@@ -125,7 +125,7 @@ class TanhNeuron(Kind):
         slips = {
             "tanh-not-derivative": ("tanh(z) = a was used where 1 - a**2 belongs", a * dout),
             "z-squared": ("1 - z**2 was used: the local derivative is 1 - a**2, with a = tanh(z)", (1 - z**2) * dout),
-            "dout-dropped": ("the upstream gradient dout was dropped: multiply 1 - a**2 by dout", 1 - a**2),
+            "dout-dropped": (_dropped(dout), 1 - a**2),
             "tanh-skipped": ("tanh's local derivative 1 - a**2 was skipped: dz is not just dout", dout),
             "sign-flipped": ("the sign is flipped: 1 - a**2 is positive, so dz has the sign of dout", -(1 - a**2) * dout),
         }
@@ -138,6 +138,12 @@ class TanhNeuron(Kind):
         found.append(Mistake("dw-dx-swapped", "dw", swapped, dz * w, "dw"))
         found.append(Mistake("dw-dx-swapped", "dx", swapped, dz * x, "dx"))
         return found
+
+
+def _dropped(dout: float) -> str:
+    """Dropping dout = -1 gives the same answer as flipping the sign, so say both."""
+    dropped = "dout = -1 was dropped, which flips the sign" if dout == -1 else "dout was dropped"
+    return f"the upstream gradient {dropped}: multiply 1 - a**2 by dout"
 
 
 def _vector(text: str, flag: str) -> np.ndarray:

@@ -63,7 +63,7 @@ def steps_table(problem: Problem, decimals: int = DEFAULT_DECIMALS, wrong_step: 
     table = Table(title="Backward pass: local derivative x upstream gradient", title_justify="left",
                   header_style="bold", show_lines=True)
     for column in ("gradient, through", "local derivative", "x upstream", "= gradient"):
-        table.add_column(column)
+        table.add_column(column, overflow="fold")  # a long formula wraps; never cut to an ellipsis
     for step in problem.steps:
         marked = step.quantity == wrong_step
         name = Text(step.quantity, style="bold red" if marked else "bold cyan")
