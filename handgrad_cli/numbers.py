@@ -40,11 +40,13 @@ def as_typed(value: Any, decimals: int = DEFAULT_DECIMALS) -> str:
 
 def format_input(value: Any) -> str:
     """An input as a person would write it: shortest exact form, ``2`` not ``2.000``."""
-    if hasattr(value, "tolist"):
+    if isinstance(value, np.ndarray):
         value = value.tolist()
     if isinstance(value, list):
-        return "[" + ", ".join(map(format_input, value)) + "]"
-    return _shortest(value) if isinstance(value, float) else str(value)
+        return "[" + ", ".join([_shortest(item) if type(item) is float else format_input(item) for item in value]) + "]"
+    if isinstance(value, float):  # numpy's float64 too
+        return _shortest(float(value))
+    return str(value)
 
 
 def _shortest(value: float) -> str:

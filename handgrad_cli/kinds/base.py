@@ -40,7 +40,7 @@ class Kind(ABC):
 
     def is_clear(self, problem: Problem) -> bool:
         """No degenerate problems: every asked gradient shows a nonzero entry at 3 decimals."""
-        return all(np.maximum.reduce(np.abs(value), axis=None) >= CLEAR for value in problem.answers.values())
+        return all(abs(value).max() >= CLEAR for value in problem.answers.values())
 
     @abstractmethod
     def draw(self, draw: Draw, difficulty: str) -> dict[str, Any]:

@@ -98,9 +98,9 @@ class SoftmaxCE(Kind):
         loss_value = -float(np.add.reduce(logprobs * y, axis=None)) / n  # logprobs is finite
 
         dlogprobs = -y / n
-        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        with np.errstate(divide="ignore", invalid="ignore"):
             local = 1 / probs  # infinite where a probability underflows at extreme logits
-            dprobs = np.where(dlogprobs == 0, dlogprobs, local * dlogprobs)  # 0 off the target, not inf * 0 = nan
+            dprobs = np.where(y > 0, local * dlogprobs, 0.0)  # 0 off the target, not inf * 0 = nan
         dlogits = (probs - y) / n  # the closed form: stable for every logit
         probs, logprobs = probs.reshape(shape), logprobs.reshape(shape)
         dlogprobs, dprobs, dlogits = dlogprobs.reshape(shape), dprobs.reshape(shape), dlogits.reshape(shape)

@@ -6,7 +6,7 @@ from typing import Any
 
 from handgrad_cli.grading import Grade
 from handgrad_cli.numbers import plain
-from handgrad_cli.problem import Problem, Quantity, Step
+from handgrad_cli.problem import Problem, Step
 
 
 def problem_record(problem: Problem) -> dict[str, Any]:
@@ -25,18 +25,15 @@ def problem_record(problem: Problem) -> dict[str, Any]:
 
 
 def _step_record(step: Step) -> dict[str, Any]:
+    quantity, formula, forward, local, upstream, result = step
     return {
-        "quantity": step.quantity,
-        "formula": step.formula,
-        "forward": _quantity_record(step.forward),
-        "local": _quantity_record(step.local),
-        "upstream": _quantity_record(step.upstream),
-        "result": plain(step.result),
+        "quantity": quantity,
+        "formula": formula,
+        "forward": {"expr": forward.label, "value": plain(forward.value)},
+        "local": {"expr": local.label, "value": plain(local.value)},
+        "upstream": {"expr": upstream.label, "value": plain(upstream.value)},
+        "result": plain(result),
     }
-
-
-def _quantity_record(quantity: Quantity) -> dict[str, Any]:
-    return {"expr": quantity.label, "value": plain(quantity.value)}
 
 
 def grades_record(problem: Problem, grades: list[Grade]) -> dict[str, Any]:
