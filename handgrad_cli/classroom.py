@@ -50,9 +50,9 @@ def variant_names(count: int) -> list[str]:
 
 def member_problems(kinds: list[str], count: int, seed: int, difficulty: str, *member: str) -> Iterator[Problem]:
     """One member's set (no member: the set the whole class shares), built problem by problem."""
-    from handgrad_cli.kinds import build
+    from handgrad_cli.kinds import build_many
 
-    return (build(problem_id) for problem_id in set_ids(kinds, count, seed, difficulty, *member))
+    return build_many(set_ids(kinds, count, seed, difficulty, *member))
 
 
 def problem_source(kinds: list[str], count: int, seed: int, difficulty: str, student: str | None):

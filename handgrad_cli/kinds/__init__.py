@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
+from itertools import islice
+
 from handgrad_cli.errors import UserError, shown
 from handgrad_cli.kinds.base import Kind
 from handgrad_cli.kinds.softmax_ce import SoftmaxCE
@@ -18,6 +21,23 @@ def get_kind(name: str) -> Kind:
     except KeyError:
         known = ", ".join(KINDS)
         raise UserError(f"unknown kind {shown(name)}: choose from {known} (see `handgrad kinds`)") from None
+
+
+BATCH = 256  # problems solved together when a set is built: numpy's per-call cost is shared, memory stays flat
+
+
+def build_many(problem_ids: Iterable[ProblemId]) -> Iterator[Problem]:
+    """The problems these IDs name, in order, solved a batch at a time (the same as `build` one by one)."""
+    ids = iter(problem_ids)
+    while chunk := list(islice(ids, BATCH)):
+        built: list[Problem | None] = [None] * len(chunk)
+        by_kind: dict[str, list[int]] = {}
+        for i, problem_id in enumerate(chunk):
+            by_kind.setdefault(problem_id.kind, []).append(i)
+        for name, places in by_kind.items():
+            for i, problem in zip(places, get_kind(name).build_many([chunk[i] for i in places])):
+                built[i] = problem
+        yield from built
 
 
 def build(problem_id: ProblemId | str) -> Problem:

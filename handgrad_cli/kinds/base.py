@@ -23,12 +23,31 @@ class Kind(ABC):
 
     def build(self, problem_id: ProblemId) -> Problem:
         """The problem an ID names: draws until the problem is clear (see `is_clear`)."""
-        draw = Draw(problem_id)
+        return self.build_many([problem_id])[0]
+
+    def build_many(self, problem_ids: list[ProblemId]) -> list[Problem]:
+        """The problems these IDs name, solved together: one numpy pass per shape, not one per problem.
+
+        Each problem draws from its own stream, redrawing until clear, so every problem is the
+        same as when it is built alone.
+        """
+        draws = [Draw(problem_id) for problem_id in problem_ids]
+        built: list[Problem | None] = [None] * len(problem_ids)
+        pending = range(len(problem_ids))
         for _ in range(MAX_REDRAWS):
-            problem = self.solve(self.draw(draw, problem_id.difficulty), problem_id.difficulty, problem_id)
-            if self.is_clear(problem):
-                return problem
-        raise RuntimeError(f"no clear {self.name} problem in {MAX_REDRAWS} draws for {problem_id}")
+            inputs = {i: self.draw(draws[i], problem_ids[i].difficulty) for i in pending}
+            groups: dict[tuple, list[int]] = {}
+            for i in pending:  # problems of one shape and difficulty are solved in one pass
+                key = (problem_ids[i].difficulty, *(np.shape(value) for value in inputs[i].values()))
+                groups.setdefault(key, []).append(i)
+            for (difficulty, *_), group in groups.items():
+                solved = self.solve_batch([inputs[i] for i in group], difficulty, [problem_ids[i] for i in group])
+                for i, problem in zip(group, solved):
+                    built[i] = problem
+            pending = [i for i in pending if not self.is_clear(built[i])]
+            if not pending:
+                return built
+        raise RuntimeError(f"no clear {self.name} problem in {MAX_REDRAWS} draws for {problem_ids[pending[0]]}")
 
     def from_options(self, options: dict[str, str]) -> Problem:
         """The problem for inputs a person typed, e.g. ``{"logits": "2,1,0", "target": "0"}``."""
@@ -37,6 +56,10 @@ class Kind(ABC):
             flags = " ".join(f"--{name}" for name in missing)
             raise UserError(f"{self.name} needs {flags} as well (or none of its inputs, for a random problem)")
         return self.solve(self.read_inputs(options), "custom", None)
+
+    def solve(self, inputs: dict[str, Any], difficulty: str, problem_id: ProblemId | None) -> Problem:
+        """The forward pass, the reference backward pass and its chain-rule steps, for one problem."""
+        return self.solve_batch([inputs], difficulty, [problem_id])[0]
 
     def is_clear(self, problem: Problem) -> bool:
         """No degenerate problems: every asked gradient shows a nonzero entry at 3 decimals."""
@@ -51,8 +74,9 @@ class Kind(ABC):
         """Inputs from the text of `explain`'s flags; raises UserError."""
 
     @abstractmethod
-    def solve(self, inputs: dict[str, Any], difficulty: str, problem_id: ProblemId | None) -> Problem:
-        """The forward pass, the reference backward pass and its chain-rule steps."""
+    def solve_batch(self, inputs: list[dict[str, Any]], difficulty: str,
+                    problem_ids: list[ProblemId | None]) -> list[Problem]:
+        """`solve` for problems whose inputs share their shapes, computed in one numpy pass."""
 
     @abstractmethod
     def functions(self, problem: Problem) -> dict[str, tuple[Callable[[np.ndarray], float], np.ndarray]]:

@@ -27,9 +27,9 @@ MAX_TYPED = 32  # rows and classes `explain` takes: makemore's 27 characters and
 
 def forward(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """probs and logprobs of each row, in makemore's names; stable: the row max is subtracted first."""
-    norm_logits = rows - np.maximum.reduce(rows, axis=1, keepdims=True)
+    norm_logits = rows - np.maximum.reduce(rows, axis=-1, keepdims=True)
     counts = np.exp(norm_logits)
-    counts_sum = np.add.reduce(counts, axis=1, keepdims=True)
+    counts_sum = np.add.reduce(counts, axis=-1, keepdims=True)
     return counts / counts_sum, norm_logits - np.log(counts_sum)
 
 
@@ -88,22 +88,32 @@ class SoftmaxCE(Kind):
             return {"logits": np.array(logits[0]), "target": target[0]}
         return {"logits": np.array(logits), "target": np.array(target)}
 
-    def solve(self, inputs: dict[str, Any], difficulty: str, problem_id: ProblemId | None) -> Problem:
-        logits, target = inputs["logits"], inputs["target"]
-        shape = logits.shape
-        rows = logits.reshape(-1, shape[-1])
-        n, classes = rows.shape
+    def solve_batch(self, inputs: list[dict[str, Any]], difficulty: str,
+                    problem_ids: list[ProblemId | None]) -> list[Problem]:
+        shape = inputs[0]["logits"].shape  # (classes,) or (n, classes): the same for the whole batch
+        count, classes = len(inputs), shape[-1]
+        rows = np.array([problem["logits"] for problem in inputs]).reshape(count, -1, classes)
+        n = rows.shape[1]
         probs, logprobs = forward(rows)
-        y = onehot(target, classes).reshape(n, classes)
-        loss_value = -float(np.add.reduce(logprobs * y, axis=None)) / n  # logprobs is finite
+        y = onehot(np.array([problem["target"] for problem in inputs]), classes).reshape(rows.shape)
+        losses = (-np.add.reduce(logprobs * y, axis=(1, 2)) / n).tolist()  # logprobs is finite
 
         dlogprobs = -y / n
         with np.errstate(divide="ignore", invalid="ignore"):
             local = 1 / probs  # infinite where a probability underflows at extreme logits
             dprobs = np.where(y > 0, local * dlogprobs, 0.0)  # 0 off the target, not inf * 0 = nan
         dlogits = (probs - y) / n  # the closed form: stable for every logit
-        probs, logprobs = probs.reshape(shape), logprobs.reshape(shape)
-        dlogprobs, dprobs, dlogits = dlogprobs.reshape(shape), dprobs.reshape(shape), dlogits.reshape(shape)
+        jacobians = probs[..., :, None] * (_identity(classes) - probs[..., None, :])  # diag(p) - p p^T per row
+        each = (count, *shape)
+        arrays = zip(probs.reshape(each), logprobs.reshape(each), dlogprobs.reshape(each), local.reshape(each),
+                     dprobs.reshape(each), dlogits.reshape(each), jacobians.reshape(*each, classes))
+        return [
+            self._problem(problem, difficulty, problem_id, loss_value, *values)
+            for problem, problem_id, loss_value, values in zip(inputs, problem_ids, losses, arrays)
+        ]
+
+    def _problem(self, inputs, difficulty, problem_id, loss_value, probs, logprobs, dlogprobs, local, dprobs,
+                 dlogits, jacobian) -> Problem:
         steps = (
             Step(
                 "dlogprobs",
@@ -117,7 +127,7 @@ class SoftmaxCE(Kind):
                 "dprobs",
                 "dprobs = (1 / probs) * dlogprobs",
                 Quantity("logprobs = log(probs)", logprobs),
-                Quantity("1 / probs", local.reshape(shape)),
+                Quantity("1 / probs", local),
                 Quantity("dlogprobs", dlogprobs),
                 dprobs,
             ),
@@ -125,7 +135,7 @@ class SoftmaxCE(Kind):
                 "dlogits",
                 "dlogits = probs * (dprobs - sum(probs * dprobs)) = (probs - onehot(target)) / n",
                 Quantity("probs = softmax(logits)", probs),
-                Quantity("probs_i * (delta_ij - probs_j), a matrix per row", _jacobian(probs, shape)),
+                Quantity("probs_i * (delta_ij - probs_j), a matrix per row", jacobian),
                 Quantity("dprobs", dprobs),
                 dlogits,
             ),
@@ -138,7 +148,7 @@ class SoftmaxCE(Kind):
             forward={"probs": probs, "logprobs": logprobs, "loss": loss_value},
             answers={"dlogits": dlogits},
             steps=steps,
-            question=_question(logits, target, n),
+            question=_question(inputs["logits"], inputs["target"]),
             closed_form={"dlogits": "dlogits = (probs - onehot(target)) / n"},
         )
 
@@ -207,21 +217,14 @@ class SoftmaxCE(Kind):
         ]
 
 
-def _jacobian(probs: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
-    """d probs / d logits for each row: diag(p) - p p^T."""
-    rows = probs.reshape(-1, shape[-1])
-    jacobians = rows[:, :, None] * (_identity(shape[-1]) - rows[:, None, :])
-    return jacobians[0] if len(shape) == 1 else jacobians
-
-
-def _question(logits: np.ndarray, target: Any, n: int) -> str:
-    if n == 1:
+def _question(logits: np.ndarray, target: Any) -> str:
+    if logits.ndim == 1:
         return (
             f"logits = {format_input(logits)}, target = {target}. "
             "With probs = softmax(logits) and loss = -log(probs[target]), compute dlogits = dloss/dlogits."
         )
     return (
-        f"logits = {format_input(logits)} ({n} rows), target = {format_input(target)}. "
+        f"logits = {format_input(logits)} ({len(logits)} rows), target = {format_input(target)}. "
         "With probs = softmax(logits) row by row and loss = -mean(log(probs[range(n), target])), "
         "compute dlogits = dloss/dlogits."
     )

@@ -53,13 +53,26 @@ class TanhNeuron(Kind):
             raise UserError(f"--x and --w need the same length: {len(x)} and {len(w)}")
         return {"x": x, "w": w, "b": _scalar(options["b"], "--b"), "dout": _scalar(options["dout"], "--dout")}
 
-    def solve(self, inputs: dict[str, Any], difficulty: str, problem_id: ProblemId | None) -> Problem:
-        x, w, b, dout = inputs["x"], inputs["w"], inputs["b"], inputs["dout"]
-        z = float(w @ x + b)
-        a = float(np.tanh(z))
+    def solve_batch(self, inputs: list[dict[str, Any]], difficulty: str,
+                    problem_ids: list[ProblemId | None]) -> list[Problem]:
+        x = np.array([problem["x"] for problem in inputs])  # (count, n): one row per problem
+        w = np.array([problem["w"] for problem in inputs])
+        b = np.array([problem["b"] for problem in inputs])
+        dout = np.array([problem["dout"] for problem in inputs])
+        z = np.add.reduce(w * x, axis=1) + b
+        a = np.tanh(z)
         local = 1 - a**2
-        dz = np.float64(local * dout)
-        dw, db, dx = dz * x, dz, dz * w
+        dz = local * dout
+        dw, dx = dz[:, None] * x, dz[:, None] * w
+        return [
+            self._problem(problem, difficulty, problem_id, *values)
+            for problem, problem_id, values in zip(inputs, problem_ids, zip(z.tolist(), a.tolist(), local.tolist(),
+                                                                              dz, dw, dx))
+        ]
+
+    def _problem(self, inputs, difficulty, problem_id, z, a, local, dz, dw, dx) -> Problem:
+        x, w, b, dout = inputs["x"], inputs["w"], inputs["b"], inputs["dout"]
+        db = dz
         steps = (
             Step("dz", "dz = (1 - a**2) * dout", Quantity("a = tanh(z)", a), Quantity("1 - a**2", local),
                  Quantity("dout", dout), dz),
