@@ -59,3 +59,22 @@ def test_an_unknown_kind_in_an_id_names_the_known_kinds():
 def test_a_seed_beyond_range_is_refused():
     with pytest.raises(UserError, match="out of range"):
         ProblemId.parse("softmax-ce-m9999999999999999999")
+
+
+@given(st.lists(st.tuples(st.sampled_from(sorted(KINDS)), st.sampled_from(DIFFICULTIES), st.integers(0, MAX_SEED)),
+                min_size=1, max_size=40))
+def test_a_set_built_in_batches_is_the_same_as_built_one_by_one(specs):
+    from handgrad_cli.kinds import build_many
+    from handgrad_cli.render.records import problem_record
+
+    ids = [ProblemId(*spec) for spec in specs]
+    assert [problem_record(p) for p in build_many(ids)] == [problem_record(build(i)) for i in ids]
+
+
+def test_batches_span_chunks_and_redraws():
+    from handgrad_cli.kinds import BATCH, build_many
+
+    ids = list(set_ids(["tanh-neuron", "softmax-ce"], BATCH + 7, 3, "easy"))  # easy tanh redraws often
+    assert [p.id for p in build_many(ids)] == ids
+    assert [p.inputs["x"].tolist() for p in build_many(ids) if p.kind == "tanh-neuron"] == [
+        build(i).inputs["x"].tolist() for i in ids if i.kind == "tanh-neuron"]
