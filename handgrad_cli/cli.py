@@ -6,6 +6,8 @@ would have to evaluate every string annotation at start-up, which costs more tha
 """
 
 import functools
+import math
+import os
 import sys
 from enum import Enum
 from pathlib import Path
@@ -133,15 +135,32 @@ def read_file(path: Path) -> str:
 
 
 def stdout_console():
+    """The console for data on stdout; a reader that goes away (`| head`) ends the command quietly, exit 0."""
     from rich.console import Console
 
-    return Console(highlight=False)
+    class StdoutConsole(Console):
+        def on_broken_pipe(self) -> None:
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # nothing more reaches the pipe
+            raise typer.Exit(int(ExitStatus.OK))
+
+    return StdoutConsole(highlight=False)
 
 
 def print_json(data) -> None:
+    """Strict JSON: an infinite value (1/probs where a probability underflows) is written as null."""
     import json
 
-    typer.echo(json.dumps(data, indent=2))
+    typer.echo(json.dumps(strict_json(data), indent=2, allow_nan=False))
+
+
+def strict_json(data):
+    if isinstance(data, float) and not math.isfinite(data):
+        return None
+    if isinstance(data, dict):
+        return {key: strict_json(value) for key, value in data.items()}
+    if isinstance(data, list):
+        return [strict_json(item) for item in data]
+    return data
 
 
 def _version(value: bool) -> None:
@@ -400,7 +419,7 @@ def drill_command(
         raise fail("interrupted", ExitStatus.INTERRUPTED)
 
 
-# Progress: the practice history, stats, and flashcards (issue 5)
+# Progress: the practice history, stats, and flashcards
 
 
 class StatsFormat(str, Enum):

@@ -289,3 +289,22 @@ def test_help_starts_without_numpy_or_rich():
     code = "import sys; from handgrad_cli import cli; print('numpy' in sys.modules, 'rich' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["False", "False"]
+
+
+@pytest.mark.parametrize("args", [["explain", "softmax-ce", "-d", "hard", "--seed", "2"],
+                                  ["drill", "-n", "300", "--seed", "1", "--no-history"]])
+def test_a_reader_that_goes_away_ends_the_command_quietly(args):
+    """`handgrad ... | head -1`: exit 0 and no traceback, not Rich's exit 1 (which means a wrong answer)."""
+    process = subprocess.Popen([sys.executable, "-m", "handgrad_cli", *args], stdin=subprocess.PIPE,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    process.stdout.readline()
+    process.stdout.close()  # like `head -1`
+    _, stderr = process.communicate(b"skip\n" * 600, timeout=60)
+    assert process.returncode == 0 and b"Traceback" not in stderr
+
+
+def test_explain_json_is_strict_at_extreme_logits():
+    result = run("explain", "softmax-ce", "--logits", "10000,-10000,0", "--target", "1", "--json")
+    record = json.loads(result.stdout, parse_constant=lambda name: pytest.fail(f"{name} is not JSON"))
+    local = record["steps"][1]["local"]["value"]  # 1 / probs
+    assert local[1] is None and local[0] == 1.0

@@ -18,7 +18,7 @@ from handgrad_cli.numbers import as_typed
 from handgrad_cli.problem import DIFFICULTIES, MAX_SEED, ProblemId
 
 TOLERANCE = Tolerance()
-REQUIRED = {  # the slips issue 3 asks each kind to name
+REQUIRED = {  # the slips each kind must name, at least
     "softmax-ce": {"sign-flipped", "onehot-not-subtracted", "wrong-class"},
     "tanh-neuron": {"tanh-not-derivative", "z-squared", "dout-dropped", "dw-dx-swapped"},
 }
