@@ -1,4 +1,4 @@
-"""One graded answer, as the drill reports it and the history keeps it."""
+"""What the history keeps: each graded answer of a drill, and each self-grade of a flashcard."""
 
 from __future__ import annotations
 
@@ -21,3 +21,13 @@ class Attempt:
 
 
 Recorder = Callable[[Attempt], None]  # called once per graded answer, as soon as it is graded
+
+
+@dataclass(frozen=True)
+class CardReview:
+    """One self-grade of a card, as the history keeps it."""
+
+    reviewed_at: str  # UTC, ISO 8601
+    card_id: str
+    deck: str
+    grade: str  # again, good or easy

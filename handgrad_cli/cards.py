@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Protocol
 from datetime import datetime
 
+from handgrad_cli.attempts import CardReview
 from handgrad_cli.review import interval, moved, parse_time, utc_stamp
 
 GRADES = ("again", "good", "easy")
@@ -32,16 +33,6 @@ class Card:
     deck: str
     front: str
     back: str
-
-
-@dataclass(frozen=True)
-class CardReview:
-    """One self-grade of a card, as the history keeps it."""
-
-    reviewed_at: str  # UTC, ISO 8601
-    card_id: str
-    deck: str
-    grade: str  # again, good or easy
 
 
 @dataclass(frozen=True)

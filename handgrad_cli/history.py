@@ -17,8 +17,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from handgrad_cli.attempts import Attempt
-from handgrad_cli.cards import CardReview
+from handgrad_cli.attempts import Attempt, CardReview
 from handgrad_cli.errors import UserError
 
 BUSY_TIMEOUT_MS = 10_000
