@@ -40,26 +40,36 @@ app()
 '''
 
 
-def median_seconds(command: list[str], runs: int) -> float:
-    times = []
+def seconds(command: list[str]) -> float:
+    started = time.perf_counter()
+    subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
+    return time.perf_counter() - started
+
+
+def interleaved_medians(commands: dict[str, list[str]], runs: int) -> dict[str, float]:
+    """Each command's median time, the runs taken in turn so a busy moment hits all alike."""
+    times: dict[str, list[float]] = {name: [] for name in commands}
     for _ in range(runs):
-        started = time.perf_counter()
-        subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
-        times.append(time.perf_counter() - started)
-    return statistics.median(times)
+        for name, command in commands.items():
+            times[name].append(seconds(command))
+    return {name: statistics.median(values) for name, values in times.items()}
 
 
 def startup(runs: int) -> None:
     with tempfile.TemporaryDirectory() as folder:
         bare = Path(folder) / "bare_typer_app.py"
         bare.write_text(BARE_TYPER_APP)
-        median_seconds([sys.executable, str(bare), "--help"], 3)  # warm the file cache
-        rich_help = median_seconds([sys.executable, str(bare), "--help"], runs)
-        plain_help = median_seconds([sys.executable, str(bare), "--help", "--plain"], runs)
-    handgrad_time = median_seconds([str(Path(sys.executable).with_name("handgrad")), "--help"], runs)
-    print(f"start-up, median of {runs} runs of --help: bare Typer app {rich_help * 1000:.1f} ms "
-          f"(with its default Rich help; {plain_help * 1000:.1f} ms with plain help like handgrad's); "
-          f"handgrad {handgrad_time * 1000:.1f} ms ({handgrad_time / plain_help:.2f}x the plain bare app)")
+        commands = {
+            "rich": [sys.executable, str(bare), "--help"],
+            "plain": [sys.executable, str(bare), "--help", "--plain"],
+            "handgrad": [str(Path(sys.executable).with_name("handgrad")), "--help"],
+        }
+        interleaved_medians(commands, 2)  # warm the file cache
+        median = interleaved_medians(commands, runs)
+    print(f"start-up, median of {runs} runs of --help: bare Typer app {median['rich'] * 1000:.1f} ms "
+          f"(with its default Rich help; {median['plain'] * 1000:.1f} ms with plain help like handgrad's); "
+          f"handgrad {median['handgrad'] * 1000:.1f} ms ({median['handgrad'] / median['plain']:.2f}x the plain "
+          "bare app)")
 
 
 BARE_PROMPT_APP = '''
