@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from functools import cached_property, partial
 from typing import Any
 
-from handgrad_cli.errors import UserError
+from handgrad_cli.errors import UserError, shown
 from handgrad_cli.grading import Grade, Tolerance, grade_all
 from handgrad_cli.problem import Problem, set_ids
 
@@ -34,7 +34,7 @@ def read_roster(text: str, source: str = "the students file") -> list[str]:
         if len(student) > MAX_NAME_CHARS:
             raise UserError(f"{source} line {line_number}: a name is longer than {MAX_NAME_CHARS} characters")
         if unicodedata.normalize("NFC", student) in seen:
-            raise UserError(f"{source} line {line_number}: {student!r} is listed twice; names must be unique")
+            raise UserError(f"{source} line {line_number}: {shown(student)} is listed twice; names must be unique")
         seen.add(unicodedata.normalize("NFC", student))
         names.append(student)
     if not names:
@@ -252,12 +252,12 @@ def _answer(cells: dict[str, str], issued: IssuedSet):
         raise UserError("no student named")
     assigned = issued.find(problem_id)
     if assigned is None:
-        raise UserError(f"{problem_id or 'an empty id'!r} is not a problem of the set")
+        raise UserError(f"{shown(problem_id) if problem_id else 'an empty id'} is not a problem of the set")
     if assigned.student not in (None, student):
         raise UserError(f"{problem_id} was issued to {assigned.student}, not to {student}")
     problem = assigned.problem
     if gradient not in problem.answers:
-        raise UserError(f"{problem_id} does not ask {gradient!r}: it asks {', '.join(problem.asked)}")
+        raise UserError(f"{problem_id} does not ask {shown(gradient)}: it asks {', '.join(problem.asked)}")
     return read_values(cells["answer"], problem.answers[gradient].shape, gradient)
 
 

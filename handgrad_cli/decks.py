@@ -7,7 +7,7 @@ its deck, a front (the forward operation or the question) and a back (its backwa
 from __future__ import annotations
 
 from handgrad_cli.cards import Card
-from handgrad_cli.errors import UserError
+from handgrad_cli.errors import UserError, shown
 
 
 def _deck(name: str, *cards: tuple[str, str, str]) -> tuple[Card, ...]:
@@ -88,5 +88,5 @@ def chosen_decks(name: str | None) -> dict[str, tuple[Card, ...]]:
     if name is None:
         return DECKS
     if name not in DECKS:
-        raise UserError(f"unknown deck {name!r}: choose from {', '.join(DECKS)} (see `handgrad cards --list`)")
+        raise UserError(f"unknown deck {shown(name)}: choose from {', '.join(DECKS)} (see `handgrad cards --list`)")
     return {name: DECKS[name]}

@@ -11,6 +11,8 @@ import sys
 from collections.abc import Mapping
 from pathlib import Path
 
+from handgrad_cli.errors import UserError
+
 APP = "handgrad"
 HISTORY_FILE = "history.sqlite3"
 
@@ -33,4 +35,7 @@ def data_dir(env: Mapping[str, str] | None = None, platform: str | None = None, 
 
 
 def history_path(env: Mapping[str, str] | None = None) -> Path:
-    return data_dir(env) / HISTORY_FILE
+    folder = data_dir(env)
+    if folder.exists() and not folder.is_dir():
+        raise UserError(f"{folder} is a file, not a folder: point HANDGRAD_HOME at a folder, or drill with --no-history")
+    return folder / HISTORY_FILE

@@ -203,3 +203,17 @@ def test_the_move_aside_command_is_quoted_for_paths_with_spaces(tmp_path: Path) 
     with pytest.raises(HistoryError) as raised:
         open_history(home / "history.sqlite3")
     assert f"(mv '{home}/history.sqlite3' '{home}/history.sqlite3.bak')" in str(raised.value)
+
+
+@pytest.mark.parametrize("args", [["stats"], ["history"], ["cards", "--list"], ["drill", "-n", "1", "--seed", "1"]])
+def test_handgrad_home_that_is_a_file_is_named_in_one_line(tmp_path: Path, args: list[str]) -> None:
+    home = tmp_path / "not-a-folder"
+    home.write_text("notes\n")
+    result = CliRunner().invoke(app, args, input="skip\n", env={"HANDGRAD_HOME": str(home)})
+    assert result.exit_code == 2
+    assert result.stderr == f"handgrad: {home} is a file, not a folder: point HANDGRAD_HOME at a folder, or drill with --no-history\n"
+
+
+def test_an_unknown_deck_is_quoted_short() -> None:
+    result = CliRunner().invoke(app, ["cards", "--deck", "x" * 5000])
+    assert result.exit_code == 2 and len(result.stderr) < 200 and "unknown deck 'xxx" in result.stderr
