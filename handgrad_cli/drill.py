@@ -230,7 +230,7 @@ class _Drill:
             tries = "1 try" if state.tries_left == 1 else f"{state.tries_left} tries"
             self.say(f"Try again ({tries} left), or type ? for a hint.", "dim")
             return None
-        reference = as_typed(problem.answers[state.name], self.settings.decimals)
+        reference = self.typed_answer(problem, state.name)
         self.say(f"The answer: {state.name} = {reference}", "bold")
         return "revealed" if state.revealed else "wrong"
 
@@ -240,9 +240,14 @@ class _Drill:
             return
         state.hints += 1
         rule, values = get_kind(problem.kind).hints(problem, state.name)
-        answer = f"{state.name} = {as_typed(problem.answers[state.name], self.settings.decimals)} (now counts as not solved)"
+        answer = f"{state.name} = {self.typed_answer(problem, state.name)} (now counts as not solved)"
         text = (rule, values, answer)[state.hints - 1]
         self.console.print(Text.assemble((f"Hint {state.hints}/{HINTS}: ", "bold magenta"), text))
+
+    def typed_answer(self, problem: Problem, name: str) -> str:
+        """The answer as it is typed back: with enough decimals to be accepted if it is."""
+        decimals = max(self.settings.decimals, self.settings.tolerance.decimals())
+        return as_typed(problem.answers[name], decimals)
 
     def explain(self, problem: Problem) -> None:
         from handgrad_cli.render.terminal import explanation

@@ -7,6 +7,7 @@ is off in the third decimal by more than one unit.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,6 +27,12 @@ class Tolerance:
     def margin(self, reference: Any) -> np.ndarray:
         """How far an answer may be from the reference, entry by entry."""
         return self.atol + self.rtol * np.abs(reference)
+
+    def decimals(self) -> int:
+        """The fewest decimals at which the reference, rounded, is still accepted (by atol alone)."""
+        if self.atol <= 0:
+            return 12
+        return min(12, max(0, math.ceil(math.log10(0.5 / self.atol))))
 
     def accepts(self, yours: Any, reference: Any) -> np.ndarray:
         return np.abs(np.asarray(yours, dtype=float) - reference) <= self.margin(reference)

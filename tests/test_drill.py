@@ -357,3 +357,19 @@ def test_a_long_set_is_read_lazily():
     result = drill(["-n", "1000000000", "--seed", "2"], ["quit"])
     assert result.exit_code == 0
     assert "Drill over (quit) at problem 1 of 1000000000" in result.stdout
+
+
+@pytest.mark.parametrize(("atol", "decimals"), [(1e-3, 3), (1e-5, 5), (0.01, 2), (0.5, 0)])
+def test_the_revealed_answer_has_the_decimals_its_tolerance_needs(atol, decimals):
+    from handgrad_cli.grading import Tolerance
+
+    assert Tolerance(atol, 0).decimals() == decimals
+
+
+def test_a_revealed_answer_typed_back_is_accepted_even_at_few_decimals():
+    args = ["drill", "softmax-ce", "-n", "1", "--seed", "0", "--decimals", "1", "--atol", "1e-5", "--no-history"]
+    shown = CliRunner().invoke(app, args, input="?\n?\n?\n").stdout
+    revealed = next(line for line in shown.splitlines() if line.startswith("Hint 3/3"))
+    values = revealed.split("=", 1)[1].split("(now")[0].strip()
+    typed_back = CliRunner().invoke(app, args, input=f"?\n?\n?\n{values}\n").stdout
+    assert "correct, but the answer was revealed" in typed_back
