@@ -13,6 +13,7 @@ does not count.
 
 from __future__ import annotations
 
+import os
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable
@@ -335,10 +336,8 @@ def reader_for(stream: TextIO, console: Console) -> ReadLine:
 
 def session_id(moment: datetime | None = None) -> str:
     """A short id that groups one session's attempts, e.g. 20261125T170005-3fa2."""
-    import secrets
-
     moment = moment or datetime.now(timezone.utc)
-    return f"{moment:%Y%m%dT%H%M%S}-{secrets.token_hex(2)}"
+    return f"{moment:%Y%m%dT%H%M%S}-{os.urandom(2).hex()}"
 
 
 def replay_command(kinds: list[str], count: int, seed: int, difficulty: str, settings: DrillSettings) -> str:
