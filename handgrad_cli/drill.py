@@ -259,7 +259,7 @@ class _Drill:
         from handgrad_cli.render.drill import verdict
 
         answered = [graded or grade(problem, name, None) for name, graded in grades.items()]
-        wrong_step = first_wrong_step(problem, answered)
+        wrong_step = first_wrong_step(answered)
         self.console.print(verdict(problem, answered, self.settings.decimals, wrong_step, steps=not explained))
 
     def settle(self, problem: Problem, state: _Gradient, status: str) -> None:

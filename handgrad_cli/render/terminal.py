@@ -100,14 +100,13 @@ def extras_table(extras: list[Quantity], decimals: int = DEFAULT_DECIMALS) -> Ta
     return table
 
 
-def explanation(problem: Problem, extras: list[Quantity], decimals: int = DEFAULT_DECIMALS,
-                wrong_step: str | None = None) -> Group:
+def explanation(problem: Problem, extras: list[Quantity], decimals: int = DEFAULT_DECIMALS) -> Group:
     """The whole derivation: forward pass, backward steps, closed form, checks."""
     parts = [
         Text(title(problem), style="bold"),
         Text(problem.question),
         forward_table(problem, decimals),
-        steps_table(problem, decimals, wrong_step),
+        steps_table(problem, decimals),
         closed_form(problem, decimals),
     ]
     if extras:
