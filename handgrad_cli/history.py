@@ -13,14 +13,17 @@ from __future__ import annotations
 import shlex
 import sqlite3
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TypeVar
 
 from handgrad_cli.attempts import Attempt, CardReview
 from handgrad_cli.errors import UserError
 
 BUSY_TIMEOUT_MS = 10_000
+
+T = TypeVar("T")
 
 MIGRATIONS: tuple[tuple[str, ...], ...] = (
     # 0 -> 1: the graded answers
@@ -199,17 +202,24 @@ def _version(connection: sqlite3.Connection) -> int:
     return connection.execute("PRAGMA user_version").fetchone()[0]
 
 
+def _read(path: Path, read: Callable[[History], T], empty: T) -> T:
+    """What `read` takes from the file, or `empty` if there is no file yet (nothing is created)."""
+    if not path.exists():
+        return empty
+    with open_history(path) as history:
+        return read(history)
+
+
 def read_history(path: Path) -> tuple[list[Attempt], list[CardReview]]:
     """Every attempt and card grade in the file, or none if there is no file yet (nothing is created)."""
-    if not path.exists():
-        return [], []
-    with open_history(path) as history:
-        return history.attempts(), history.card_reviews()
+    return _read(path, lambda history: (history.attempts(), history.card_reviews()), ([], []))
 
 
 def read_attempts(path: Path) -> list[Attempt]:
-    return read_history(path)[0]
+    """Every attempt (the card grades are not read)."""
+    return _read(path, History.attempts, [])
 
 
 def read_card_reviews(path: Path) -> list[CardReview]:
-    return read_history(path)[1]
+    """Every card grade (the attempts are not read)."""
+    return _read(path, History.card_reviews, [])
