@@ -33,9 +33,10 @@ def read_roster(text: str, source: str = "the students file") -> list[str]:
             raise UserError(f"{source} line {line_number}: a name holds a control character; write plain text")
         if len(student) > MAX_NAME_CHARS:
             raise UserError(f"{source} line {line_number}: a name is longer than {MAX_NAME_CHARS} characters")
-        if unicodedata.normalize("NFC", student) in seen:
+        composed = unicodedata.normalize("NFC", student)
+        if composed in seen:
             raise UserError(f"{source} line {line_number}: {shown(student)} is listed twice; names must be unique")
-        seen.add(unicodedata.normalize("NFC", student))
+        seen.add(composed)
         names.append(student)
     if not names:
         raise UserError(f"{source} lists no students: write one name a line")
