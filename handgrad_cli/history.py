@@ -18,7 +18,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TypeVar
 
-from handgrad_cli.attempts import Attempt, CardReview
+from handgrad_cli.attempts import ATTEMPT_FIELDS, CARD_REVIEW_FIELDS, Attempt, CardReview
 from handgrad_cli.errors import UserError
 
 BUSY_TIMEOUT_MS = 10_000
@@ -55,10 +55,6 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
     ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
-
-_ATTEMPT_COLUMNS = ("answered_at", "session", "problem_id", "kind", "difficulty", "gradient", "correct",
-                    "mistake", "hints_used", "seconds")
-_REVIEW_COLUMNS = ("reviewed_at", "card_id", "deck", "grade")
 
 
 class HistoryError(UserError):
@@ -100,11 +96,11 @@ class History:
         self.record(attempt)
 
     def record(self, attempt: Attempt) -> None:
-        values = [getattr(attempt, name) for name in _ATTEMPT_COLUMNS]
-        self._insert("attempts", _ATTEMPT_COLUMNS, values)
+        values = [getattr(attempt, name) for name in ATTEMPT_FIELDS]
+        self._insert("attempts", ATTEMPT_FIELDS, values)
 
     def record_review(self, review: CardReview) -> None:
-        self._insert("card_reviews", _REVIEW_COLUMNS, [getattr(review, name) for name in _REVIEW_COLUMNS])
+        self._insert("card_reviews", CARD_REVIEW_FIELDS, [getattr(review, name) for name in CARD_REVIEW_FIELDS])
 
     def _insert(self, table: str, columns: tuple[str, ...], values: list) -> None:
         marks = ", ".join("?" for _ in columns)
@@ -113,12 +109,12 @@ class History:
 
     def attempts(self) -> list[Attempt]:
         """Every attempt, oldest first."""
-        rows = self._select(f"SELECT {', '.join(_ATTEMPT_COLUMNS)} FROM attempts ORDER BY answered_at, id")
-        return [_attempt(dict(zip(_ATTEMPT_COLUMNS, row))) for row in rows]
+        rows = self._select(f"SELECT {', '.join(ATTEMPT_FIELDS)} FROM attempts ORDER BY answered_at, id")
+        return [_attempt(dict(zip(ATTEMPT_FIELDS, row))) for row in rows]
 
     def card_reviews(self) -> list[CardReview]:
         """Every flashcard self-grade, oldest first."""
-        rows = self._select(f"SELECT {', '.join(_REVIEW_COLUMNS)} FROM card_reviews ORDER BY reviewed_at, id")
+        rows = self._select(f"SELECT {', '.join(CARD_REVIEW_FIELDS)} FROM card_reviews ORDER BY reviewed_at, id")
         return [CardReview(*row) for row in rows]
 
     def _select(self, sql: str) -> list[tuple]:
