@@ -30,6 +30,7 @@ from handgrad_cli.grading import Grade, Tolerance, first_wrong_step, grade
 from handgrad_cli.kinds import build, get_kind
 from handgrad_cli.numbers import DEFAULT_DECIMALS, as_typed
 from handgrad_cli.problem import Problem, ProblemId
+from handgrad_cli.review import utc_stamp
 
 HINTS = 3  # the rule, the forward values it needs, the answer itself
 COMMANDS = "? or hint, explain, skip, quit"
@@ -270,7 +271,7 @@ class _Drill:
         last = state.last
         self.recorder(
             Attempt(
-                answered_at=self.now().strftime("%Y-%m-%dT%H:%M:%SZ"),
+                answered_at=utc_stamp(self.now()),
                 session=self.session,
                 problem_id=problem.label,
                 kind=problem.kind,
