@@ -83,7 +83,7 @@ class AnswersMode(str, Enum):
 
 def finite(value: float) -> float:
     """Refuse nan and infinity, which would make every answer right (or none) and every step nan."""
-    if value != value or value in (float("inf"), float("-inf")):
+    if not math.isfinite(value):
         raise typer.BadParameter("must be a finite number")
     return value
 
