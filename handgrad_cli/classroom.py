@@ -158,8 +158,16 @@ class ClassResult:
     scores: tuple[ProblemScore, ...]  # student by student, in sheet order
     responses: Responses
 
+    @cached_property
+    def _by_student(self) -> dict[str, tuple[ProblemScore, ...]]:
+        grouped: dict[str, list[ProblemScore]] = {}
+        for score in self.scores:
+            grouped.setdefault(score.student, []).append(score)
+        return {student: tuple(scores) for student, scores in grouped.items()}
+
     def of(self, student: str) -> list[ProblemScore]:
-        return [score for score in self.scores if score.student == student]
+        """The student's scores in sheet order (grouped once: the summary asks for every student twice)."""
+        return list(self._by_student.get(student, ()))
 
 
 def read_set(text: str, source: str = "the set") -> IssuedSet:
