@@ -107,8 +107,18 @@ class IssuedSet:
     def find(self, problem_id: str) -> Assigned | None:
         return self._by_id.get(problem_id)
 
+    @cached_property
+    def _sheets(self) -> dict[str | None, list[Problem]]:
+        """Each named student's sheet, and (under None) the problems issued to everyone, in set order."""
+        sheets: dict[str | None, list[Problem]] = {None: [], **{student: [] for student in self.roster}}
+        for item in self.problems:
+            for student in (sheets if item.student is None else (item.student,)):
+                sheets[student].append(item.problem)
+        return sheets
+
     def sheet(self, student: str) -> list[Problem]:
-        return [item.problem for item in self.problems if item.student in (None, student)]
+        """The problems issued to everyone and those issued to `student`, in set order."""
+        return list(self._sheets.get(student, self._sheets[None]))
 
 
 @dataclass(frozen=True)
