@@ -15,8 +15,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Protocol
 from datetime import datetime
+from typing import Protocol
 
 from handgrad_cli.attempts import CardReview
 from handgrad_cli.review import interval, moved, parse_time, utc_stamp

@@ -69,6 +69,7 @@ class DrillSummary:
 
     @property
     def total(self) -> int:
+        """How many gradients were settled: the score's denominator (not the number of problems)."""
         return len(self.outcomes)
 
     @property
