@@ -132,7 +132,7 @@ class Note:
 @dataclass
 class Responses:
     answers: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)  # (student, id) -> gradient -> value
-    students: list[str] = field(default_factory=list)  # every name met, in order
+    students: dict[str, None] = field(default_factory=dict)  # every name met, in order (an ordered set)
     skipped: list[Note] = field(default_factory=list)
     replaced: list[Note] = field(default_factory=list)
 
@@ -250,8 +250,8 @@ def _take(row: list[str], line: int, columns: dict[str, int], issued: IssuedSet,
     cells = {column: row[index].strip() if index < len(row) else "" for column, index in columns.items()}
     cells["student"] = issued.spelling(cells["student"])
     student, problem_id, gradient = cells["student"], cells["id"], cells["gradient"]
-    if student and student not in responses.students:
-        responses.students.append(student)
+    if student:
+        responses.students[student] = None
     try:
         value = _answer(cells, issued)
     except UserError as error:
@@ -284,7 +284,7 @@ def grade_class(issued: IssuedSet, responses: Responses, tolerance: Tolerance = 
     """Every student's sheet graded; a problem or gradient without an answer scores nothing."""
     students = issued.roster
     if issued.shared:
-        students += [student for student in responses.students if student not in students]
+        students = list(dict.fromkeys([*students, *responses.students]))
     scores = tuple(
         ProblemScore(student, number, problem, tuple(
             grade_all(problem, responses.answers.get((student, problem.label), {}), tolerance)
