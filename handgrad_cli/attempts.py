@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 
 @dataclass(frozen=True)
@@ -20,6 +20,8 @@ class Attempt:
     seconds: float  # from the prompt to the graded answer
 
 
+ATTEMPT_FIELDS = tuple(field.name for field in fields(Attempt))  # the history's columns and the export's, in order
+
 Recorder = Callable[[Attempt], None]  # called once per graded answer, as soon as it is graded
 
 
@@ -31,3 +33,6 @@ class CardReview:
     card_id: str
     deck: str
     grade: str  # again, good or easy
+
+
+CARD_REVIEW_FIELDS = tuple(field.name for field in fields(CardReview))

@@ -15,8 +15,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Protocol
 from datetime import datetime
+from typing import Protocol
 
 from handgrad_cli.attempts import CardReview
 from handgrad_cli.review import interval, moved, parse_time, utc_stamp
@@ -70,7 +70,16 @@ class DeckStatus:
 
 
 def deck_status(deck: str, cards: Sequence[Card], reviews: Iterable[CardReview], now: datetime) -> DeckStatus:
+    return _status(deck, cards, card_states(reviews), now)
+
+
+def deck_statuses(decks: dict[str, Sequence[Card]], reviews: Iterable[CardReview], now: datetime) -> list[DeckStatus]:
+    """`deck_status` of every deck, the reviews replayed once for all of them."""
     states = card_states(reviews)
+    return [_status(name, cards, states, now) for name, cards in decks.items()]
+
+
+def _status(deck: str, cards: Sequence[Card], states: dict[str, CardState], now: datetime) -> DeckStatus:
     seen = [states[card.id] for card in cards if card.id in states]
     later = [state.due for state in seen if state.due > now]
     return DeckStatus(deck, len(cards), len(cards) - len(seen), sum(state.due <= now for state in seen),
@@ -79,11 +88,8 @@ def deck_status(deck: str, cards: Sequence[Card], reviews: Iterable[CardReview],
 
 def cards_record(decks: dict[str, Sequence[Card]], reviews: Sequence[CardReview], now: datetime) -> list[dict]:
     """Each deck's cards, new and due, as JSON-ready data."""
-    records = []
-    for name, cards in decks.items():
-        status = deck_status(name, cards, reviews, now)
-        records.append(vars(status) | {"next_due": utc_stamp(status.next_due) if status.next_due else None})
-    return records
+    return [vars(status) | {"next_due": utc_stamp(status.next_due) if status.next_due else None}
+            for status in deck_statuses(decks, reviews, now)]
 
 
 def read_grade(text: str) -> str | None:

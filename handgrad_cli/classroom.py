@@ -33,9 +33,10 @@ def read_roster(text: str, source: str = "the students file") -> list[str]:
             raise UserError(f"{source} line {line_number}: a name holds a control character; write plain text")
         if len(student) > MAX_NAME_CHARS:
             raise UserError(f"{source} line {line_number}: a name is longer than {MAX_NAME_CHARS} characters")
-        if unicodedata.normalize("NFC", student) in seen:
+        composed = unicodedata.normalize("NFC", student)
+        if composed in seen:
             raise UserError(f"{source} line {line_number}: {shown(student)} is listed twice; names must be unique")
-        seen.add(unicodedata.normalize("NFC", student))
+        seen.add(composed)
         names.append(student)
     if not names:
         raise UserError(f"{source} lists no students: write one name a line")
@@ -106,8 +107,18 @@ class IssuedSet:
     def find(self, problem_id: str) -> Assigned | None:
         return self._by_id.get(problem_id)
 
+    @cached_property
+    def _sheets(self) -> dict[str | None, list[Problem]]:
+        """Each named student's sheet, and (under None) the problems issued to everyone, in set order."""
+        sheets: dict[str | None, list[Problem]] = {None: [], **{student: [] for student in self.roster}}
+        for item in self.problems:
+            for student in (sheets if item.student is None else (item.student,)):
+                sheets[student].append(item.problem)
+        return sheets
+
     def sheet(self, student: str) -> list[Problem]:
-        return [item.problem for item in self.problems if item.student in (None, student)]
+        """The problems issued to everyone and those issued to `student`, in set order."""
+        return list(self._sheets.get(student, self._sheets[None]))
 
 
 @dataclass(frozen=True)
@@ -121,7 +132,7 @@ class Note:
 @dataclass
 class Responses:
     answers: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)  # (student, id) -> gradient -> value
-    students: list[str] = field(default_factory=list)  # every name met, in order
+    students: dict[str, None] = field(default_factory=dict)  # every name met, in order (an ordered set)
     skipped: list[Note] = field(default_factory=list)
     replaced: list[Note] = field(default_factory=list)
 
@@ -157,8 +168,16 @@ class ClassResult:
     scores: tuple[ProblemScore, ...]  # student by student, in sheet order
     responses: Responses
 
+    @cached_property
+    def _by_student(self) -> dict[str, tuple[ProblemScore, ...]]:
+        grouped: dict[str, list[ProblemScore]] = {}
+        for score in self.scores:
+            grouped.setdefault(score.student, []).append(score)
+        return {student: tuple(scores) for student, scores in grouped.items()}
+
     def of(self, student: str) -> list[ProblemScore]:
-        return [score for score in self.scores if score.student == student]
+        """The student's scores in sheet order (grouped once: the summary asks for every student twice)."""
+        return list(self._by_student.get(student, ()))
 
 
 def read_set(text: str, source: str = "the set") -> IssuedSet:
@@ -231,8 +250,8 @@ def _take(row: list[str], line: int, columns: dict[str, int], issued: IssuedSet,
     cells = {column: row[index].strip() if index < len(row) else "" for column, index in columns.items()}
     cells["student"] = issued.spelling(cells["student"])
     student, problem_id, gradient = cells["student"], cells["id"], cells["gradient"]
-    if student and student not in responses.students:
-        responses.students.append(student)
+    if student:
+        responses.students[student] = None
     try:
         value = _answer(cells, issued)
     except UserError as error:
@@ -265,7 +284,7 @@ def grade_class(issued: IssuedSet, responses: Responses, tolerance: Tolerance = 
     """Every student's sheet graded; a problem or gradient without an answer scores nothing."""
     students = issued.roster
     if issued.shared:
-        students += [student for student in responses.students if student not in students]
+        students = list(dict.fromkeys([*students, *responses.students]))
     scores = tuple(
         ProblemScore(student, number, problem, tuple(
             grade_all(problem, responses.answers.get((student, problem.label), {}), tolerance)

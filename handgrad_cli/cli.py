@@ -83,7 +83,7 @@ class AnswersMode(str, Enum):
 
 def finite(value: float) -> float:
     """Refuse nan and infinity, which would make every answer right (or none) and every step nan."""
-    if value != value or value in (float("inf"), float("-inf")):
+    if not math.isfinite(value):
         raise typer.BadParameter("must be a finite number")
     return value
 
@@ -543,13 +543,12 @@ def cards_command(
 
 
 def _list_decks(decks, no_history: bool) -> None:
-    from handgrad_cli.cards import deck_status
+    from handgrad_cli.cards import deck_statuses
     from handgrad_cli.history import read_card_reviews
     from handgrad_cli.render.progress import decks_table
 
     reviews = [] if no_history else read_card_reviews(history_file())
-    now = utc_now()
-    stdout_console().print(decks_table([deck_status(name, cards, reviews, now) for name, cards in decks.items()]))
+    stdout_console().print(decks_table(deck_statuses(decks, reviews, utc_now())))
 
 
 def _run_cards(cards, record) -> None:

@@ -31,6 +31,7 @@ from handgrad_cli.grading import Grade, Tolerance, first_wrong_step, grade
 from handgrad_cli.kinds import build, get_kind
 from handgrad_cli.numbers import DEFAULT_DECIMALS, as_typed
 from handgrad_cli.problem import Problem, ProblemId
+from handgrad_cli.review import utc_stamp
 
 HINTS = 3  # the rule, the forward values it needs, the answer itself
 COMMANDS = "? or hint, explain, skip, quit"
@@ -69,6 +70,7 @@ class DrillSummary:
 
     @property
     def total(self) -> int:
+        """How many gradients were settled: the score's denominator (not the number of problems)."""
         return len(self.outcomes)
 
     @property
@@ -260,7 +262,7 @@ class _Drill:
         from handgrad_cli.render.drill import verdict
 
         answered = [graded or grade(problem, name, None) for name, graded in grades.items()]
-        wrong_step = first_wrong_step(problem, answered)
+        wrong_step = first_wrong_step(answered)
         self.console.print(verdict(problem, answered, self.settings.decimals, wrong_step, steps=not explained))
 
     def settle(self, problem: Problem, state: _Gradient, status: str) -> None:
@@ -271,7 +273,7 @@ class _Drill:
         last = state.last
         self.recorder(
             Attempt(
-                answered_at=self.now().strftime("%Y-%m-%dT%H:%M:%SZ"),
+                answered_at=utc_stamp(self.now()),
                 session=self.session,
                 problem_id=problem.label,
                 kind=problem.kind,

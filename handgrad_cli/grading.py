@@ -105,7 +105,7 @@ def diagnose(problem: Problem, gradient: str, yours: Any, tolerance: Tolerance =
     return None
 
 
-def first_wrong_step(problem: Problem, grades: list[Grade]) -> str | None:
+def first_wrong_step(grades: list[Grade]) -> str | None:
     """The chain-rule step where the learner most likely went wrong, when it can be told."""
     for grade_ in grades:
         if grade_.given and not grade_.correct:

@@ -13,14 +13,17 @@ from __future__ import annotations
 import shlex
 import sqlite3
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TypeVar
 
-from handgrad_cli.attempts import Attempt, CardReview
+from handgrad_cli.attempts import ATTEMPT_FIELDS, CARD_REVIEW_FIELDS, Attempt, CardReview
 from handgrad_cli.errors import UserError
 
 BUSY_TIMEOUT_MS = 10_000
+
+T = TypeVar("T")
 
 MIGRATIONS: tuple[tuple[str, ...], ...] = (
     # 0 -> 1: the graded answers
@@ -52,10 +55,6 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
     ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
-
-_ATTEMPT_COLUMNS = ("answered_at", "session", "problem_id", "kind", "difficulty", "gradient", "correct",
-                    "mistake", "hints_used", "seconds")
-_REVIEW_COLUMNS = ("reviewed_at", "card_id", "deck", "grade")
 
 
 class HistoryError(UserError):
@@ -97,11 +96,11 @@ class History:
         self.record(attempt)
 
     def record(self, attempt: Attempt) -> None:
-        values = [getattr(attempt, name) for name in _ATTEMPT_COLUMNS]
-        self._insert("attempts", _ATTEMPT_COLUMNS, values)
+        values = [getattr(attempt, name) for name in ATTEMPT_FIELDS]
+        self._insert("attempts", ATTEMPT_FIELDS, values)
 
     def record_review(self, review: CardReview) -> None:
-        self._insert("card_reviews", _REVIEW_COLUMNS, [getattr(review, name) for name in _REVIEW_COLUMNS])
+        self._insert("card_reviews", CARD_REVIEW_FIELDS, [getattr(review, name) for name in CARD_REVIEW_FIELDS])
 
     def _insert(self, table: str, columns: tuple[str, ...], values: list) -> None:
         marks = ", ".join("?" for _ in columns)
@@ -110,12 +109,12 @@ class History:
 
     def attempts(self) -> list[Attempt]:
         """Every attempt, oldest first."""
-        rows = self._select(f"SELECT {', '.join(_ATTEMPT_COLUMNS)} FROM attempts ORDER BY answered_at, id")
-        return [_attempt(dict(zip(_ATTEMPT_COLUMNS, row))) for row in rows]
+        rows = self._select(f"SELECT {', '.join(ATTEMPT_FIELDS)} FROM attempts ORDER BY answered_at, id")
+        return [_attempt(dict(zip(ATTEMPT_FIELDS, row))) for row in rows]
 
     def card_reviews(self) -> list[CardReview]:
         """Every flashcard self-grade, oldest first."""
-        rows = self._select(f"SELECT {', '.join(_REVIEW_COLUMNS)} FROM card_reviews ORDER BY reviewed_at, id")
+        rows = self._select(f"SELECT {', '.join(CARD_REVIEW_FIELDS)} FROM card_reviews ORDER BY reviewed_at, id")
         return [CardReview(*row) for row in rows]
 
     def _select(self, sql: str) -> list[tuple]:
@@ -199,17 +198,24 @@ def _version(connection: sqlite3.Connection) -> int:
     return connection.execute("PRAGMA user_version").fetchone()[0]
 
 
+def _read(path: Path, read: Callable[[History], T], empty: T) -> T:
+    """What `read` takes from the file, or `empty` if there is no file yet (nothing is created)."""
+    if not path.exists():
+        return empty
+    with open_history(path) as history:
+        return read(history)
+
+
 def read_history(path: Path) -> tuple[list[Attempt], list[CardReview]]:
     """Every attempt and card grade in the file, or none if there is no file yet (nothing is created)."""
-    if not path.exists():
-        return [], []
-    with open_history(path) as history:
-        return history.attempts(), history.card_reviews()
+    return _read(path, lambda history: (history.attempts(), history.card_reviews()), ([], []))
 
 
 def read_attempts(path: Path) -> list[Attempt]:
-    return read_history(path)[0]
+    """Every attempt (the card grades are not read)."""
+    return _read(path, History.attempts, [])
 
 
 def read_card_reviews(path: Path) -> list[CardReview]:
-    return read_history(path)[1]
+    """Every card grade (the attempts are not read)."""
+    return _read(path, History.card_reviews, [])

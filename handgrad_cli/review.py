@@ -169,7 +169,7 @@ def review_ids(attempts: Iterable[Attempt], kinds: Sequence[str], now: datetime,
     due = [level for level in ordered if level.is_due(now)]
     chosen = [level for level in due if level.results] or due or ordered[:1]
     return [ProblemId(level.kind, level.difficulty, derive_seed(seed, "review", i))
-            for i, level in zip(range(count), _cycle(chosen, count))]
+            for i, level in enumerate(_cycle(chosen, count))]
 
 
 def _cycle(items: list[Level], count: int) -> list[Level]:

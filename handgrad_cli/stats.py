@@ -120,8 +120,7 @@ def summary(attempts: Sequence[Attempt], now: datetime, kinds: Sequence[str], tz
 
 
 def _level_record(row: LevelStats) -> dict[str, Any]:
-    record = vars(row) | {"mistakes": [{"mistake": slug, "count": count} for slug, count in row.mistakes]}
-    return record
+    return vars(row) | {"mistakes": [{"mistake": slug, "count": count} for slug, count in row.mistakes]}
 
 
 def _schedule_record(level: Level, now: datetime) -> dict[str, Any]:

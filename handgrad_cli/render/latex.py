@@ -87,9 +87,8 @@ class LatexLayout:
 
     def sheet(self, sheet: Sheet) -> str:
         """A student's sheet starts at page 1, and each of its pages carries the name in its header."""
-        name = escape(sheet.student) if sheet.student is not None else ""
-        student = f" for {name}" if name else ""
-        return new_part("\\section*{Problem set" + student + "}", name)
+        student = escape(sheet.student) if sheet.student is not None else ""
+        return new_part("\\section*{Problem set" + (f" for {student}" if student else "") + "}", student)
 
     def problem(self, sheet: Sheet, number: int, problem: Problem, inline: bool) -> str:
         text = (

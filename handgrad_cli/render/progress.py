@@ -16,7 +16,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from handgrad_cli.attempts import Attempt
+from handgrad_cli.attempts import ATTEMPT_FIELDS, Attempt
 from handgrad_cli.cards import Card, CardsTally, DeckStatus
 from handgrad_cli.review import parse_time, utc_stamp
 
@@ -131,8 +131,7 @@ def cards_line(decks: Sequence[dict[str, Any]]) -> Text:
 
 # The history, for export
 
-EXPORT_COLUMNS = ("answered_at", "session", "problem_id", "kind", "difficulty", "gradient", "correct", "mistake",
-                  "hints_used", "seconds")
+EXPORT_COLUMNS = ATTEMPT_FIELDS  # every field of an attempt, in the order Attempt declares them
 
 
 def write_csv(attempts: Iterable[Attempt], out: TextIO) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import Any
 
 from rich.console import Group
@@ -12,18 +11,8 @@ from rich.text import Text
 
 from handgrad_cli.answers import shape_words
 from handgrad_cli.grading import Grade
-from handgrad_cli.kinds.base import Kind
 from handgrad_cli.numbers import DEFAULT_DECIMALS, format_input, format_number, format_value
 from handgrad_cli.problem import Problem, Quantity
-
-
-def kinds_table(kinds: Iterable[Kind]) -> Table:
-    table = Table(box=None, show_header=False, pad_edge=False)
-    table.add_column(style="bold")
-    table.add_column()
-    for kind in kinds:
-        table.add_row(kind.name, kind.summary)
-    return table
 
 
 def asked_line(problem: Problem) -> str:
@@ -111,14 +100,13 @@ def extras_table(extras: list[Quantity], decimals: int = DEFAULT_DECIMALS) -> Ta
     return table
 
 
-def explanation(problem: Problem, extras: list[Quantity], decimals: int = DEFAULT_DECIMALS,
-                wrong_step: str | None = None) -> Group:
+def explanation(problem: Problem, extras: list[Quantity], decimals: int = DEFAULT_DECIMALS) -> Group:
     """The whole derivation: forward pass, backward steps, closed form, checks."""
     parts = [
         Text(title(problem), style="bold"),
         Text(problem.question),
         forward_table(problem, decimals),
-        steps_table(problem, decimals, wrong_step),
+        steps_table(problem, decimals),
         closed_form(problem, decimals),
     ]
     if extras:
