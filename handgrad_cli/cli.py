@@ -333,8 +333,8 @@ def grade_command(
     responses: Annotated[
         Path, typer.Argument(metavar="RESPONSES.csv", help="Columns student,id,gradient,answer (answer as for check).")
     ],
-    atol: Annotated[float, typer.Option(min=0, help="Absolute tolerance per entry.")] = 1e-3,
-    rtol: Annotated[float, typer.Option(min=0, help="Relative tolerance per entry.")] = 1e-3,
+    atol: AtolOption = 1e-3,
+    rtol: RtolOption = 1e-3,
 ) -> None:
     """Grade a class: scores per student and problem as CSV on stdout, a summary on stderr.
 

@@ -226,6 +226,7 @@ def test_help_and_no_arguments_still_show_the_usage():
         ["explain", "softmax-ce", "--logits", "2,1,0", "--target", "0", "--lr", "nan"],
         ["explain", "softmax-ce", "--logits", "2,1,0", "--target", "0", "--lr", "-inf"],
         ["drill", "--no-history", "--rtol", "inf"],
+        ["grade", "set.jsonl", "responses.csv", "--atol", "nan"],
     ],
 )
 def test_tolerances_and_the_learning_rate_must_be_finite(args):
