@@ -91,6 +91,7 @@ def finite(value: float) -> float:
 AtolOption = Annotated[float, typer.Option(min=0, callback=finite, help="Absolute tolerance per entry.")]
 RtolOption = Annotated[float, typer.Option(min=0, callback=finite, help="Relative tolerance per entry.")]
 DifficultyOption = Annotated[Difficulty, typer.Option("--difficulty", "-d", help="easy, medium or hard.")]
+NoHistoryOption = Annotated[bool, typer.Option("--no-history", help="Keep nothing: do not read or write the history.")]
 DecimalsOption = Annotated[int, typer.Option(min=0, max=12, help="Decimals shown (JSON keeps full precision).")]
 
 
@@ -371,7 +372,7 @@ def drill_command(
     rtol: RtolOption = 1e-3,
     tries: Annotated[int, typer.Option(min=1, help="Answers allowed per gradient before it is shown.")] = 2,
     decimals: DecimalsOption = 3,
-    no_history: Annotated[bool, typer.Option("--no-history", help="Do not read or record the history.")] = False,
+    no_history: NoHistoryOption = False,
     review: Annotated[
         bool, typer.Option("--review", help="Ask what your history says is due (Leitner boxes, misses first).")
     ] = False,
@@ -388,7 +389,7 @@ def drill_command(
     from handgrad_cli.grading import Tolerance
     from handgrad_cli.kinds import LESSON_KINDS, get_kind
     from handgrad_cli.problem import set_ids
-    from handgrad_cli.render.drill import drill_intro, replay_line, summary_view
+    from handgrad_cli.render.drill import drill_intro, levels_named, replay_line, review_line, summary_view
 
     names = [get_kind(name).name for name in kinds] if kinds else list(LESSON_KINDS)
     seed = fresh_seed() if seed is None else seed
@@ -430,9 +431,6 @@ class HistoryFormat(str, Enum):
     jsonl = "jsonl"
 
 
-NoHistoryOption = Annotated[bool, typer.Option("--no-history", help="Keep nothing: do not read or write the history.")]
-
-
 def history_file():
     """The history database: in HANDGRAD_HOME if set, else the platform's user data directory."""
     from handgrad_cli.paths import history_path
@@ -462,16 +460,6 @@ def review_problem_ids(history, kinds: list[str], count: int, seed: int):
     from handgrad_cli.review import review_ids
 
     return review_ids(history.attempts(), kinds, utc_now(), count, seed)
-
-
-def levels_named(ids) -> list[str]:
-    """The levels a review asks, in order, once each: e.g. ["softmax-ce medium", "tanh-neuron easy"]."""
-    return list(dict.fromkeys(f"{problem_id.kind} {problem_id.difficulty}" for problem_id in ids))
-
-
-def review_line(ids) -> str:
-    """A review depends on the history, so instead of a replay command: the problem IDs, for `explain`."""
-    return "Review problems (see `handgrad explain ID`): " + " ".join(str(problem_id) for problem_id in ids)
 
 
 @app.command("stats")

@@ -78,6 +78,16 @@ def summary_view(summary: DrillSummary) -> Group:
     return Group(*parts)
 
 
+def levels_named(ids) -> list[str]:
+    """The levels a review asks, in order, once each: e.g. ["softmax-ce medium", "tanh-neuron easy"]."""
+    return list(dict.fromkeys(f"{problem_id.kind} {problem_id.difficulty}" for problem_id in ids))
+
+
+def review_line(ids) -> str:
+    """A review depends on the history, so instead of a replay command: the problem IDs, for `explain`."""
+    return "Review problems (see `handgrad explain ID`): " + " ".join(str(problem_id) for problem_id in ids)
+
+
 def replay_line(command: str) -> Text:
     """The command that replays the session; print it with soft_wrap so it can be copied whole."""
     return Text.assemble(("Replay: ", "dim"), command)
