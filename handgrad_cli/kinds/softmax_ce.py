@@ -210,7 +210,7 @@ class SoftmaxCE(Kind):
         stepped = logits - lr * dlogits
         return [
             Quantity("row sums of dlogits (each is 0)", np.atleast_2d(dlogits).sum(axis=1)),
-            Quantity("loss before", loss(logits, target)),
+            Quantity("loss before", problem.forward["loss"]),
             Quantity(f"logits - {lr:g} * dlogits", stepped),
             Quantity("loss after that step", loss(stepped, target)),
         ]
