@@ -105,7 +105,7 @@ def test_stats_table_shows_trend_mistakes_and_the_chart_without_colour(tmp_path:
     assert result.exit_code == 0, result.stderr
     out = result.stdout
     assert "\x1b[" not in out  # not a terminal: no colour
-    assert "29 answers graded, 76% right, over 7 practice days" in out
+    assert "29 answers graded, 76% right (76% on the first try); over 7 practice days" in out
     assert "not-divided-by-n x6" in out and "+33 pts" in out
     assert "Last 7 sessions: ▄▅▇▇███" in out
     assert re.search(r"█{8}░{12} +40% +5 answers", out) and re.search(r"█{20} +100% +4 answers", out)
