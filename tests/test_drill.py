@@ -381,3 +381,31 @@ def test_a_revealed_answer_typed_back_is_accepted_even_at_few_decimals():
     values = revealed.split("=", 1)[1].split("(now")[0].strip()
     typed_back = CliRunner().invoke(app, args, input=f"?\n?\n?\n{values}\n").stdout
     assert "correct, but the answer was revealed" in typed_back
+
+
+def test_each_try_is_written_before_its_verdict_is_shown():
+    out = io.StringIO()
+    shown_when_written = []
+
+    def recorder(attempt):
+        shown_when_written.append((attempt.status, out.getvalue().count("correct")))
+
+    lines = iter([sign_flipped(SOFTMAX), *right(SOFTMAX)])
+    run_drill([SOFTMAX], lambda prompt: next(lines), Console(file=out, width=120), recorder=recorder)
+    assert shown_when_written == [(None, 0), ("right after a miss", 1)]  # "incorrect" came after the first write
+    assert "dlogits: correct." in out.getvalue()  # and "correct" after the second
+
+
+@pytest.mark.parametrize(("lines", "status"), [
+    (["?", "?", "?", "skip"], "revealed"),
+    (["SIGN", "skip"], "wrong"),  # a miss before the skip is not hidden
+    (["SIGN", "?", "?", "?", "RIGHT"], "wrong"),  # nor by the answer shown after it
+    (["?", "?", "?", "SIGN", "SIGN"], "revealed"),
+    (["SIGN", "explain"], "wrong"),
+    (["explain"], "explained"),
+])
+def test_the_status_of_a_gradient_never_hides_a_miss(lines, status):
+    typed_lines = [{"SIGN": sign_flipped(SOFTMAX), "RIGHT": right(SOFTMAX)[0]}.get(line, line) for line in lines]
+    summary, attempts, _, _ = loop([SOFTMAX], typed_lines)
+    assert [outcome.status for outcome in summary.outcomes] == [attempt.status for attempt in attempts] == [status]
+    assert summary.answered == (status == "wrong") and summary.score == 0

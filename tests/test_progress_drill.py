@@ -126,3 +126,21 @@ def test_two_drills_in_two_terminals_at_once_both_recorded() -> None:
     attempts = read_attempts(home() / "history.sqlite3")
     assert len(attempts) == 8 and len({attempt.session for attempt in attempts}) == 2
     assert all(attempt.correct for attempt in attempts)
+
+
+def test_a_corrected_first_try_is_kept_as_a_miss_then_right() -> None:
+    first, second = ids(7)
+    result = drill(["softmax-ce", "-n", "2", "--seed", "7"], [flipped(first), right(first), "skip"])
+    assert result.exit_code == 0, result.stderr
+    assert "Score 1/1 answered gradients (0 on the first try); 1 skipped" in result.stdout
+    exported = runner.invoke(app, ["history", "--format", "jsonl"])
+    records = [json.loads(line) for line in exported.stdout.splitlines()]
+    assert [(r["problem_id"], r["status"], r["try"], r["try_outcome"], r["try_mistake"]) for r in records] == [
+        (str(first), "right after a miss", 1, "wrong", "sign-flipped"),
+        (str(first), "right after a miss", 2, "right", None),
+        (str(second), "skipped", None, None, None)]
+    data = json.loads(runner.invoke(app, ["stats", "--format", "json"]).stdout)
+    assert (data["answered"], data["accuracy"], data["first_try_accuracy"]) == (1, 1.0, 0.0)
+    assert data["not_answered"]["skipped"] == 1
+    assert data["review"][0] == data["review"][0] | {"kind": "softmax-ce", "difficulty": "medium", "box": 1,
+                                                     "due_now": True}
