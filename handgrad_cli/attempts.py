@@ -1,28 +1,78 @@
-"""What the history keeps: each graded answer of a drill, and each self-grade of a flashcard."""
+"""What the history keeps: each asked gradient of a drill with every graded try, and each self-grade of a flashcard."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, fields
+
+ANSWER_HINT = 3  # the hint that shows the answer: a gradient is then revealed, not solved
+
+# How a gradient was settled. "answered" ones count in accuracy; the others are counted apart.
+RIGHT, RIGHT_AFTER_A_MISS, WRONG = "right", "right after a miss", "wrong"
+REVEALED, EXPLAINED, SKIPPED = "revealed", "explained", "skipped"
+ANSWERED = (RIGHT, RIGHT_AFTER_A_MISS, WRONG)
+STATUSES = (*ANSWERED, REVEALED, EXPLAINED, SKIPPED)
+SOLVED = (RIGHT, RIGHT_AFTER_A_MISS)
+
+
+@dataclass(frozen=True)
+class Try:
+    """One graded answer to a gradient."""
+
+    number: int  # 1 for the first try
+    correct: bool
+    mistake: str | None  # the slug of the diagnosed mistake, if any
+    hints_used: int  # hints taken before this try
+    seconds: float  # from the prompt to this try
 
 
 @dataclass(frozen=True)
 class Attempt:
-    answered_at: str  # UTC, ISO 8601, e.g. "2026-11-25T17:00:05Z"
+    """One asked gradient: how it was settled, and every graded try on the way."""
+
+    answered_at: str  # UTC, ISO 8601, e.g. "2026-11-25T17:00:05Z": when it was settled (or last tried)
     session: str  # one drill session, so attempts can be grouped
     problem_id: str
     kind: str
     difficulty: str
     gradient: str
-    correct: bool  # False when the answer was revealed by the last hint
-    mistake: str | None  # the slug of the diagnosed mistake, if any
+    status: str | None  # one of STATUSES; None while the learner is still on it (or left it mid-way)
+    mistake: str | None  # the mistake of the last try, if any
     hints_used: int
-    seconds: float  # from the prompt to the graded answer
+    seconds: float  # from the prompt to the settling
+    tries: tuple[Try, ...] = ()
+
+    @property
+    def correct(self) -> bool:
+        """Solved, on the first try or a later one, without the answer shown."""
+        return self.status in SOLVED
+
+    @property
+    def answered(self) -> bool:
+        """Counted in accuracy: solved or got wrong (not skipped, revealed or explained)."""
+        return self.status in ANSWERED
+
+    @property
+    def right_first_time(self) -> bool:
+        return self.status == RIGHT
 
 
-ATTEMPT_FIELDS = tuple(field.name for field in fields(Attempt))  # the history's columns and the export's, in order
+ATTEMPT_FIELDS = tuple(field.name for field in fields(Attempt) if field.name != "tries")  # the history's columns
+TRY_FIELDS = tuple(field.name for field in fields(Try))
 
-Recorder = Callable[[Attempt], None]  # called once per graded answer, as soon as it is graded
+Recorder = Callable[[Attempt], None]  # called with a gradient as it stands after each graded try and when settled
+
+
+def settled_status(tries: Sequence[Try], ending: str) -> str:
+    """The status of a gradient from its tries and how the drill ended it: correct, wrong, revealed, skipped
+    or explained. A miss before the answer was shown is never hidden: skipping after it is still wrong."""
+    if ending == "correct":  # the drill says correct only when the answer was not shown
+        return RIGHT if len(tries) == 1 else RIGHT_AFTER_A_MISS
+    if any(not graded.correct and graded.hints_used < ANSWER_HINT for graded in tries):
+        return WRONG
+    if ending in (REVEALED, EXPLAINED, SKIPPED):
+        return ending
+    return WRONG
 
 
 @dataclass(frozen=True)

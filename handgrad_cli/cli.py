@@ -407,15 +407,15 @@ def drill_command(
     from handgrad_cli.drill import DrillSettings, reader_for, replay_command, run_drill, session_id
     from handgrad_cli.grading import Tolerance
     from handgrad_cli.kinds import chosen_kinds, set_ids
-    from handgrad_cli.render.drill import drill_intro, levels_named, replay_line, review_line, summary_view
+    from handgrad_cli.render.drill import drill_intro, replay_line, review_line, summary_view
 
     names = chosen_kinds(kinds)
     seed = fresh_seed() if seed is None else seed
     history = open_drill_history(no_history)  # a damaged file stops here, before anything is asked
     try:
         if review:
-            problem_ids = review_problem_ids(history, names, count, seed)
-            intro = drill_intro(count, levels_named(problem_ids), "review", seed)
+            levels, problem_ids = review_problem_ids(history, names, count, seed)
+            intro = drill_intro(count, levels[:count], "review", seed)
         else:
             problem_ids = set_ids(names, count, seed, difficulty.value)  # exactly the IDs `generate` prints
             intro = drill_intro(count, names, difficulty.value, seed)
@@ -429,7 +429,7 @@ def drill_command(
             history.close()
     console.print(summary_view(summary))
     if review:
-        console.print(review_line(problem_ids), soft_wrap=True)
+        console.print(review_line(problem_ids.asked), soft_wrap=True)
     else:
         console.print(replay_line(replay_command(names, count, seed, difficulty.value, settings)), soft_wrap=True)
     if summary.interrupted:
@@ -472,12 +472,15 @@ def open_drill_history(no_history: bool):
 
 
 def review_problem_ids(history, kinds: list[str], count: int, seed: int):
-    """What `drill --review` asks: problems of the levels the history's Leitner boxes say are due."""
+    """What `drill --review` asks: the levels the history's Leitner boxes say are due, named in turn,
+    and their problems, made as the drill takes them (remembered in `.asked` for the closing line)."""
     if history is None:
         raise UserError("--review schedules from your history: drop --no-history")
-    from handgrad_cli.review import review_ids
+    from handgrad_cli.review import Taken, review_ids, review_levels
 
-    return review_ids(history.attempts(), kinds, utc_now(), count, seed)
+    attempts, now = history.attempts(), utc_now()
+    levels = [f"{level.kind} {level.difficulty}" for level in review_levels(attempts, kinds, now)]
+    return levels, Taken(review_ids(attempts, kinds, now, count, seed))
 
 
 @app.command("stats")
@@ -508,11 +511,11 @@ def stats_command(
 def history_command(
     output_format: Annotated[HistoryFormat, typer.Option("--format", "-f", help="csv or jsonl.")] = HistoryFormat.csv,
 ) -> None:
-    """Every graded answer, oldest first, for export."""
+    """Every graded try with its gradient's status, oldest first, for export."""
     from handgrad_cli.history import read_attempts
     from handgrad_cli.render.progress import HISTORY_FORMATS
 
-    HISTORY_FORMATS[output_format.value](read_attempts(history_file()), sys.stdout)
+    HISTORY_FORMATS[output_format.value](read_attempts(history_file(), unsettled=True), sys.stdout)
 
 
 @app.command("cards")

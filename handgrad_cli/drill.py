@@ -25,7 +25,7 @@ from rich.console import Console
 from rich.text import Text
 
 from handgrad_cli.answers import describe_shape, read_values, shape_words
-from handgrad_cli.attempts import Attempt, Recorder
+from handgrad_cli.attempts import ANSWER_HINT, SOLVED, Attempt, Recorder, Try, settled_status
 from handgrad_cli.errors import UserError
 from handgrad_cli.grading import Grade, Tolerance, first_wrong_step, grade
 from handgrad_cli.kinds import build, get_kind
@@ -33,7 +33,7 @@ from handgrad_cli.numbers import DEFAULT_DECIMALS, as_typed
 from handgrad_cli.problem import Problem, ProblemId
 from handgrad_cli.review import utc_stamp
 
-HINTS = 3  # the rule, the forward values it needs, the answer itself
+HINTS = ANSWER_HINT  # the rule, the forward values it needs, the answer itself
 COMMANDS = "? or hint, explain, skip, quit"
 
 ReadLine = Callable[[str], str]
@@ -49,11 +49,16 @@ class Outcome:
     problem_id: str
     kind: str
     gradient: str
-    status: str  # "correct", "wrong", "revealed", "skipped" or "explained"
+    status: str  # as the history keeps it: right, right after a miss, wrong, revealed, explained or skipped
 
     @property
     def solved(self) -> bool:
-        return self.status == "correct"
+        return self.status in SOLVED
+
+    @property
+    def answered(self) -> bool:
+        """Counted in the score: solved or got wrong (a skip, a reveal or an explain is counted apart)."""
+        return self.solved or self.status == "wrong"
 
 
 @dataclass
@@ -70,20 +75,25 @@ class DrillSummary:
 
     @property
     def total(self) -> int:
-        """How many gradients were settled: the score's denominator (not the number of problems)."""
+        """How many gradients were settled (answered, skipped, revealed or explained; not the number of problems)."""
         return len(self.outcomes)
+
+    @property
+    def answered(self) -> int:
+        """How many gradients were answered: the score's denominator."""
+        return sum(outcome.answered for outcome in self.outcomes)
 
     @property
     def interrupted(self) -> bool:
         return self.ended == "interrupted"
 
     def by_kind(self) -> dict[str, tuple[int, int]]:
-        """kind -> (solved, settled), in the order the kinds were met."""
-        solved, settled = Counter(), Counter()
+        """kind -> (solved, answered), in the order the kinds were met."""
+        solved, answered = Counter(), Counter()
         for outcome in self.outcomes:
-            settled[outcome.kind] += 1
+            answered[outcome.kind] += outcome.answered
             solved[outcome.kind] += outcome.solved
-        return {kind: (solved[kind], settled[kind]) for kind in settled}
+        return {kind: (solved[kind], answered[kind]) for kind in answered}
 
 
 @dataclass(frozen=True)
@@ -147,6 +157,8 @@ class _Gradient:
     started: float
     hints: int = 0
     last: Grade | None = None  # the latest graded answer
+    tries: list[Try] = field(default_factory=list)  # every graded answer, as the history keeps it
+    recorded: bool = False  # its status is written already (by the try that settled it)
 
     @property
     def revealed(self) -> bool:
@@ -213,6 +225,7 @@ class _Drill:
             self.say(_unreadable(str(error), state), "yellow")
             return None
         state.last = grade(problem, state.name, yours, self.settings.tolerance)
+        self.record_try(problem, state)  # written before its verdict is shown: a kill after it loses nothing
         if state.last.correct:
             return self.answered_right(state)
         return self.answered_wrong(problem, state)
@@ -265,12 +278,24 @@ class _Drill:
         wrong_step = first_wrong_step(answered)
         self.console.print(verdict(problem, answered, self.settings.decimals, wrong_step, steps=not explained))
 
-    def settle(self, problem: Problem, state: _Gradient, status: str) -> None:
-        """Count the gradient and record it at once, so a later Ctrl-C loses nothing."""
+    def record_try(self, problem: Problem, state: _Gradient) -> None:
+        """Keep the graded answer as a try and write it, with the gradient's status if it settles it."""
+        seconds = round(self.clock() - state.started, 3)
+        state.tries.append(Try(len(state.tries) + 1, state.last.correct, _slug(state.last), state.hints, seconds))
+        ending = _ending(state, self.settings.tries)
+        self.record(problem, state, ending and settled_status(state.tries, ending), seconds)
+        state.recorded = ending is not None
+
+    def settle(self, problem: Problem, state: _Gradient, ending: str) -> None:
+        """Count the gradient and record it at once (unless its last try did), so a later Ctrl-C loses nothing."""
+        status = settled_status(state.tries, ending)
         self.summary.outcomes.append(Outcome(problem.label, problem.kind, state.name, status))
+        if not state.recorded:
+            self.record(problem, state, status, round(self.clock() - state.started, 3))
+
+    def record(self, problem: Problem, state: _Gradient, status: str | None, seconds: float) -> None:
         if self.recorder is None:
             return
-        last = state.last
         self.recorder(
             Attempt(
                 answered_at=utc_stamp(self.now()),
@@ -279,15 +304,30 @@ class _Drill:
                 kind=problem.kind,
                 difficulty=problem.difficulty,
                 gradient=state.name,
-                correct=status == "correct",
-                mistake=last.mistake.slug if last and last.mistake else None,
+                status=status,
+                mistake=_slug(state.last),
                 hints_used=state.hints,
-                seconds=round(self.clock() - state.started, 3),
+                seconds=seconds,
+                tries=tuple(state.tries),
             )
         )
 
     def say(self, message: str, style: str = "") -> None:
         self.console.print(Text(message, style=style))
+
+
+def _slug(graded: Grade | None) -> str | None:
+    return graded.mistake.slug if graded and graded.mistake else None
+
+
+def _ending(state: _Gradient, tries: int) -> str | None:
+    """How the latest graded answer ends the gradient, as `answered_right`/`answered_wrong` will say; None
+    when the learner may try again."""
+    if state.last.correct:
+        return "revealed" if state.revealed else "correct"
+    if len(state.tries) >= tries:
+        return "revealed" if state.revealed else "wrong"
+    return None
 
 
 def _unreadable(message: str, state: _Gradient) -> str:

@@ -1,29 +1,44 @@
 """The practice history: one SQLite file (the standard library's `sqlite3`) in the data directory.
 
-Every graded answer is its own transaction (autocommit), written the moment it is graded, so a
-session killed with SIGKILL keeps every answer graded before it. WAL and a busy timeout let two
-drills in two terminals write at once without losing anything.
+Every graded try is written in its own transaction the moment it is graded, before its verdict is
+shown, so a session killed with SIGKILL keeps every try it showed a verdict for. WAL and a busy
+timeout let two drills in two terminals write at once without losing anything.
 
 The schema is versioned with `PRAGMA user_version`: `MIGRATIONS[i]` takes a file from version i
-to version i + 1, so an older file is brought forward step by step when it is opened.
+to version i + 1, all in one transaction, so an older file is brought forward whole or not at all.
+A file is checked to be handgrad's (its `application_id`, its tables and their columns, its
+version) through a connection that cannot write before anything writes to it: a file that is
+not handgrad's is left exactly as it was. Reading (`stats`, `history`) never writes or creates
+anything, so a history on read-only media can be read.
 """
 
 from __future__ import annotations
 
+import errno
+import functools
+import os
 import shlex
 import sqlite3
+import sys
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from pathlib import Path
 from typing import TypeVar
 
-from handgrad_cli.attempts import ATTEMPT_FIELDS, CARD_REVIEW_FIELDS, Attempt, CardReview
+from handgrad_cli.attempts import ATTEMPT_FIELDS, CARD_REVIEW_FIELDS, STATUSES, TRY_FIELDS, Attempt, CardReview, Try
 from handgrad_cli.errors import UserError
 
 BUSY_TIMEOUT_MS = 10_000
+APPLICATION_ID = 0x68677264  # "hgrd": the header says the file is handgrad's (set from version 3 on)
+APPLICATION_ID_SINCE = 3
+SQLITE_HEADER = b"SQLite format 3\x00"
 
 T = TypeVar("T")
+
+# An old row keeps its meaning: it was right (no miss before it was kept), revealed by the last hint,
+# or not solved (a skip, an explain and a wrong answer were all kept alike: they stay wrong).
+OLD_STATUS = "CASE WHEN correct THEN 'right' WHEN hints_used >= 3 THEN 'revealed' ELSE 'wrong' END"
 
 MIGRATIONS: tuple[tuple[str, ...], ...] = (
     # 0 -> 1: the graded answers
@@ -53,6 +68,40 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
             grade TEXT NOT NULL CHECK (grade IN ('again', 'good', 'easy'))
         )""",
     ),
+    # 2 -> 3: a status per gradient instead of correct, every graded try, and the file says it is handgrad's
+    (
+        "ALTER TABLE attempts RENAME TO attempts_v2",
+        f"""CREATE TABLE attempts (
+            id INTEGER PRIMARY KEY,
+            answered_at TEXT NOT NULL,
+            session TEXT NOT NULL,
+            problem_id TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            difficulty TEXT NOT NULL,
+            gradient TEXT NOT NULL,
+            status TEXT CHECK (status IN ({", ".join(repr(status) for status in STATUSES)})),
+            mistake TEXT,
+            hints_used INTEGER NOT NULL,
+            seconds REAL NOT NULL
+        )""",
+        f"""INSERT INTO attempts (id, answered_at, session, problem_id, kind, difficulty, gradient, status, mistake,
+                                  hints_used, seconds)
+            SELECT id, answered_at, session, problem_id, kind, difficulty, gradient, {OLD_STATUS}, mistake,
+                   hints_used, seconds FROM attempts_v2""",
+        "DROP TABLE attempts_v2",
+        "CREATE INDEX attempts_by_level ON attempts (kind, difficulty, answered_at)",
+        """CREATE TABLE tries (
+            id INTEGER PRIMARY KEY,
+            attempt INTEGER NOT NULL REFERENCES attempts (id),
+            number INTEGER NOT NULL,
+            correct INTEGER NOT NULL,
+            mistake TEXT,
+            hints_used INTEGER NOT NULL,
+            seconds REAL NOT NULL
+        )""",
+        "CREATE INDEX tries_by_attempt ON tries (attempt, number)",
+        f"PRAGMA application_id = {APPLICATION_ID}",
+    ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -62,60 +111,160 @@ class HistoryError(UserError):
 
 
 def unreadable(path: Path) -> HistoryError:
+    """Only for a file that is damaged or not handgrad's: moving it aside loses nothing of handgrad's."""
     aside = path.with_name(path.name + ".bak")
     return HistoryError(f"{path} is not a readable handgrad database: move it aside "
                         f"(mv {shlex.quote(str(path))} {shlex.quote(str(aside))}) or drill with --no-history")
 
 
+def busy(path: Path) -> HistoryError:
+    return HistoryError(f"{path} is busy (another handgrad is writing): try again in a moment")
+
+
+def os_problem(path: Path, code: int, detail: str = "") -> HistoryError:
+    """Why `path` (the file or its folder) cannot be written, told apart from damage, with what to do."""
+    elsewhere = "set HANDGRAD_HOME to a folder you can write, or drill with --no-history"
+    if code == errno.ENOSPC:
+        return HistoryError(f"cannot write {path}: the disk is full; the history is intact: "
+                            "free some space, or drill with --no-history")
+    if code == errno.EROFS:
+        return HistoryError(f"cannot write {path}: it is on read-only media; the history is intact "
+                            f"(stats and history can read it): {elsewhere}")
+    if code in (errno.EACCES, errno.EPERM):
+        return HistoryError(f"no permission to use {path}; the history is intact: "
+                            f"check the permissions of the file and its folder, or {elsewhere}")
+    return HistoryError(f"cannot read or write {path}: {detail or os.strerror(code)}: check the disk, or {elsewhere}")
+
+
+def _write_errno(path: Path) -> int:
+    """What the file system says stops a write to `path`, when SQLite only says it could not."""
+    target = path if path.exists() else path.parent
+    statvfs = getattr(os, "statvfs", None)
+    stat = statvfs(target) if statvfs else None
+    if stat and stat.f_flag & os.ST_RDONLY:
+        return errno.EROFS
+    if not os.access(path.parent, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
+        return errno.EACCES
+    if stat and stat.f_bavail * stat.f_frsize < 1 << 20:  # an I/O error with less than a MiB free: full
+        return errno.ENOSPC
+    return errno.EIO
+
+
+def sqlite_problem(path: Path, error: sqlite3.DatabaseError) -> HistoryError:
+    name = getattr(error, "sqlite_errorname", "") or ""
+    if name.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")):
+        return busy(path)
+    if name.startswith(("SQLITE_CORRUPT", "SQLITE_NOTADB")):
+        return unreadable(path)
+    if name == "SQLITE_FULL":
+        return os_problem(path, errno.ENOSPC)
+    if name.startswith(("SQLITE_READONLY", "SQLITE_CANTOPEN", "SQLITE_IOERR", "SQLITE_PERM")):
+        return os_problem(path, _write_errno(path), str(error))
+    return HistoryError(f"cannot use {path}: {error}: try again, or drill with --no-history")
+
+
 @contextmanager
 def _translated(path: Path) -> Iterator[None]:
-    """sqlite3's errors, as one line a learner can act on."""
+    """sqlite3's and the file system's errors, as one line a learner can act on."""
     try:
         yield
     except HistoryError:
         raise
-    except sqlite3.OperationalError as error:
-        if "locked" in str(error) or "busy" in str(error):
-            raise HistoryError(f"{path} is busy (another handgrad is writing): try again") from None
-        if "unable to open" in str(error) or "readonly" in str(error):
-            raise HistoryError(f"cannot write the history at {path}: check its permissions, set HANDGRAD_HOME "
-                               "to another folder, or drill with --no-history") from None
-        raise unreadable(path) from None
-    except sqlite3.DatabaseError:
-        raise unreadable(path) from None
+    except sqlite3.DatabaseError as error:
+        raise sqlite_problem(path, error) from None
+    except OSError as error:
+        raise os_problem(path, error.errno or errno.EIO, error.strerror or str(error)) from None
+
+
+def _warn(line: str) -> None:
+    print(line, file=sys.stderr)
+
+
+# --- the history --------------------------------------------------------------------------
 
 
 class History:
-    """An open history file. `record` is a drill's `Recorder`."""
+    """An open history file. A History is a drill's `Recorder`."""
 
-    def __init__(self, connection: sqlite3.Connection, path: Path) -> None:
+    def __init__(self, connection: sqlite3.Connection, path: Path, warn: Callable[[str], None] = _warn) -> None:
         self._db = connection
         self.path = path
+        self._warn = warn
+        self._open: dict[tuple[str, str, str], tuple[int, int]] = {}  # gradient -> (its row, tries written)
 
     def __call__(self, attempt: Attempt) -> None:
         self.record(attempt)
 
     def record(self, attempt: Attempt) -> None:
-        values = [getattr(attempt, name) for name in ATTEMPT_FIELDS]
-        self._insert("attempts", ATTEMPT_FIELDS, values)
+        """Write a gradient as it stands, in one transaction: the tries not yet written, and its status
+        once settled. The first call for a gradient adds its row; later calls bring it up to date."""
+        key = (attempt.session, attempt.problem_id, attempt.gradient)
+        row, written = self._open.pop(key, (None, 0))
+        with self._transaction():
+            values = [getattr(attempt, name) for name in ATTEMPT_FIELDS]
+            if row is None:
+                row = self._db.execute(f"INSERT INTO attempts ({', '.join(ATTEMPT_FIELDS)}) "
+                                       f"VALUES ({', '.join('?' for _ in values)})", values).lastrowid
+            else:
+                columns = ", ".join(f"{name} = ?" for name in ATTEMPT_FIELDS)
+                self._db.execute(f"UPDATE attempts SET {columns} WHERE id = ?", [*values, row])
+            for graded in attempt.tries[written:]:
+                self._db.execute(f"INSERT INTO tries (attempt, {', '.join(TRY_FIELDS)}) VALUES (?, ?, ?, ?, ?, ?)",
+                                 [row, *(getattr(graded, name) for name in TRY_FIELDS)])
+        if attempt.status is None:
+            self._open[key] = (row, len(attempt.tries))
 
     def record_review(self, review: CardReview) -> None:
-        self._insert("card_reviews", CARD_REVIEW_FIELDS, [getattr(review, name) for name in CARD_REVIEW_FIELDS])
+        values = [getattr(review, name) for name in CARD_REVIEW_FIELDS]
+        with self._transaction():
+            self._db.execute(f"INSERT INTO card_reviews ({', '.join(CARD_REVIEW_FIELDS)}) VALUES (?, ?, ?, ?)", values)
 
-    def _insert(self, table: str, columns: tuple[str, ...], values: list) -> None:
-        marks = ", ".join("?" for _ in columns)
-        with _translated(self.path):  # one statement in autocommit mode: its own transaction
-            self._db.execute(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", values)
+    @contextmanager
+    def _transaction(self) -> Iterator[None]:
+        with _translated(self.path):
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield
+                self._db.execute("COMMIT")
+            except BaseException:
+                if self._db.in_transaction:
+                    self._db.execute("ROLLBACK")
+                raise
 
-    def attempts(self) -> list[Attempt]:
-        """Every attempt, oldest first."""
-        rows = self._select(f"SELECT {', '.join(ATTEMPT_FIELDS)} FROM attempts ORDER BY answered_at, id")
-        return [_attempt(dict(zip(ATTEMPT_FIELDS, row))) for row in rows]
+    def attempts(self, unsettled: bool = False) -> list[Attempt]:
+        """Every settled gradient with its tries, oldest first (and those left mid-way, if `unsettled`).
+        A row handgrad cannot read is skipped, with one warning line."""
+        where = "" if unsettled else "WHERE status IS NOT NULL"
+        rows = self._select(f"SELECT id, {', '.join(ATTEMPT_FIELDS)} FROM attempts {where} ORDER BY answered_at, id")
+        tries = self._tries()
+        return self._readable("attempts", rows, lambda row: _attempt(row[1:], tries.get(row[0], ())))
+
+    def _tries(self) -> dict[int, tuple[Try, ...]]:
+        found: dict[int, list[Try]] = {}
+        for row in self._select(f"SELECT attempt, {', '.join(TRY_FIELDS)} FROM tries ORDER BY attempt, number, id"):
+            try:
+                found.setdefault(row[0], []).append(_try(row[1:]))
+            except ValueError:
+                pass  # the gradient's row is still read; a try that cannot be read is left out
+        return {attempt: tuple(tries) for attempt, tries in found.items()}
 
     def card_reviews(self) -> list[CardReview]:
-        """Every flashcard self-grade, oldest first."""
-        rows = self._select(f"SELECT {', '.join(CARD_REVIEW_FIELDS)} FROM card_reviews ORDER BY reviewed_at, id")
-        return [CardReview(*row) for row in rows]
+        """Every flashcard self-grade, oldest first; a row handgrad cannot read is skipped, with one warning line."""
+        rows = self._select(f"SELECT id, {', '.join(CARD_REVIEW_FIELDS)} FROM card_reviews ORDER BY reviewed_at, id")
+        return self._readable("card_reviews", rows, lambda row: _card_review(row[1:]))
+
+    def _readable(self, table: str, rows: list[tuple], read: Callable[[tuple], T]) -> list[T]:
+        kept, skipped = [], []
+        for row in rows:
+            try:
+                kept.append(read(row))
+            except ValueError as error:
+                skipped.append(f"{table} row {row[0]}: {error}")
+        if skipped:
+            rows_word = "row" if len(skipped) == 1 else "rows"
+            self._warn(f"handgrad: warning: skipped {len(skipped)} {rows_word} of {self.path} that handgrad "
+                       f"cannot read ({skipped[0]})")
+        return kept
 
     def _select(self, sql: str) -> list[tuple]:
         with _translated(self.path):
@@ -131,19 +280,167 @@ class History:
         self.close()
 
 
-def _attempt(row: dict) -> Attempt:
-    return Attempt(**row | {"correct": bool(row["correct"])})  # SQLite keeps booleans as 0 and 1
+# --- reading rows, refusing what cannot be read --------------------------------------------
 
 
-def open_history(path: Path) -> History:
-    """Open (creating if need be) and migrate the history at `path`; raises HistoryError."""
-    with _translated(path):
+def _time(value) -> str:
+    from handgrad_cli.review import parse_time
+
+    try:
+        moment = parse_time(value) if isinstance(value, str) else None
+    except ValueError:
+        moment = None
+    if moment is None or moment.tzinfo is None:
+        raise ValueError(f"time {_short(value)}")
+    return value
+
+
+def _text(value, optional: bool = False) -> str | None:
+    if isinstance(value, str) or (optional and value is None):
+        return value
+    raise ValueError(f"text {_short(value)}")
+
+
+def _count(value) -> int:
+    if isinstance(value, int) and value >= 0:
+        return value
+    raise ValueError(f"count {_short(value)}")
+
+
+def _number(value) -> float:
+    if isinstance(value, (int, float)) and value == value:
+        return float(value)
+    raise ValueError(f"number {_short(value)}")
+
+
+def _short(value) -> str:
+    text = repr(value)
+    return text if len(text) <= 30 else text[:27] + "..."
+
+
+def _attempt(row: tuple, tries: tuple[Try, ...]) -> Attempt:
+    values = dict(zip(ATTEMPT_FIELDS, row))
+    if values["status"] is not None and values["status"] not in STATUSES:
+        raise ValueError(f"status {_short(values['status'])}")
+    return Attempt(
+        answered_at=_time(values["answered_at"]),
+        session=_text(values["session"]),
+        problem_id=_text(values["problem_id"]),
+        kind=_text(values["kind"]),
+        difficulty=_text(values["difficulty"]),
+        gradient=_text(values["gradient"]),
+        status=values["status"],
+        mistake=_text(values["mistake"], optional=True),
+        hints_used=_count(values["hints_used"]),
+        seconds=_number(values["seconds"]),
+        tries=tries,
+    )
+
+
+def _try(row: tuple) -> Try:
+    values = dict(zip(TRY_FIELDS, row))
+    if values["correct"] not in (0, 1):
+        raise ValueError(f"outcome {_short(values['correct'])}")
+    return Try(_count(values["number"]), bool(values["correct"]), _text(values["mistake"], optional=True),
+               _count(values["hints_used"]), _number(values["seconds"]))
+
+
+def _card_review(row: tuple) -> CardReview:
+    reviewed_at, card_id, deck, grade = row
+    if grade not in ("again", "good", "easy"):
+        raise ValueError(f"grade {_short(grade)}")
+    return CardReview(_time(reviewed_at), _text(card_id), _text(deck), grade)
+
+
+# --- checking a file before anything writes to it ------------------------------------------
+
+
+def _tables(connection: sqlite3.Connection) -> dict[str, tuple[str, ...]]:
+    """Each table and its columns, in order (SQLite's own tables left out)."""
+    names = [row[0] for row in connection.execute(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'")]
+    return {name: tuple(row[0] for row in connection.execute("SELECT name FROM pragma_table_info(?)", (name,)))
+            for name in names}
+
+
+@functools.cache
+def expected_tables(version: int) -> dict[str, tuple[str, ...]]:
+    """The tables of a handgrad file at `version`, as the migrations make them."""
+    with closing(sqlite3.connect(":memory:")) as connection:
+        for steps in MIGRATIONS[:version]:
+            for statement in steps:
+                connection.execute(statement)
+        return _tables(connection)
+
+
+def checked_version(connection: sqlite3.Connection, path: Path) -> int:
+    """The file's schema version, once its header and tables say it is handgrad's; else HistoryError."""
+    version = connection.execute("PRAGMA user_version").fetchone()[0]
+    owner = connection.execute("PRAGMA application_id").fetchone()[0]
+    tables = _tables(connection)
+    if version == 0 and not tables and owner in (0, APPLICATION_ID):
+        return 0  # an empty file: handgrad's to fill
+    if owner == APPLICATION_ID and version > SCHEMA_VERSION:
+        raise HistoryError(f"{path} was written by a newer handgrad (schema {version}): upgrade handgrad, "
+                           "or set HANDGRAD_HOME to another folder")
+    if not 1 <= version <= SCHEMA_VERSION or tables != expected_tables(version):
+        raise unreadable(path)
+    if owner != (APPLICATION_ID if version >= APPLICATION_ID_SINCE else 0):
+        raise unreadable(path)
+    return version
+
+
+def _uri(path: Path, mode: str) -> str:
+    return f"{path.resolve().as_uri()}?{mode}"
+
+
+def _in_wal_mode_and_idle(path: Path) -> bool:
+    """The header says WAL and no -wal file is there: no writer is at work, and the whole history is in
+    the file itself. Opened with mode=ro, SQLite would make a -wal and -shm and leave them behind."""
+    with open(path, "rb") as file:
+        header = file.read(20)
+    wal = header.startswith(SQLITE_HEADER) and header[18:20] == b"\x02\x02"
+    return wal and not path.with_name(path.name + "-wal").exists()
+
+
+def read_only_connection(path: Path) -> sqlite3.Connection:
+    """A connection that cannot write and creates nothing: `immutable` when no writer is at work on a
+    WAL file, else `mode=ro` (which takes the locks, so a writer's half-done work is not seen), falling
+    back to `immutable` where even that cannot open (read-only media without the -shm file)."""
+    if not _in_wal_mode_and_idle(path):
+        connection = sqlite3.connect(_uri(path, "mode=ro"), uri=True, timeout=BUSY_TIMEOUT_MS / 1000)
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-        except OSError as error:
-            raise HistoryError(f"cannot create {path.parent}: {error.strerror}; set HANDGRAD_HOME "
-                               "to a folder you can write, or drill with --no-history") from None
-        return History(_connect(path), path)
+            connection.execute("SELECT count(*) FROM sqlite_master").fetchone()
+            return connection
+        except sqlite3.OperationalError as error:
+            connection.close()
+            if getattr(error, "sqlite_errorname", "").startswith(("SQLITE_BUSY", "SQLITE_LOCKED")):
+                raise
+    return sqlite3.connect(_uri(path, "immutable=1"), uri=True)
+
+
+def _inspect(path: Path) -> int:
+    """The version of an existing file, checked without writing a byte of it."""
+    with closing(read_only_connection(path)) as connection:
+        return checked_version(connection, path)
+
+
+# --- opening for the drill and the cards (writing) -----------------------------------------
+
+
+def open_history(path: Path, warn: Callable[[str], None] = _warn) -> History:
+    """Open (creating if need be), check and migrate the history at `path`; raises HistoryError."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        if error.errno in (errno.ENOSPC, errno.EROFS, errno.EACCES, errno.EPERM):
+            raise os_problem(path.parent, error.errno) from None
+        raise HistoryError(f"cannot create {path.parent}: {error.strerror}; set HANDGRAD_HOME "
+                           "to a folder you can write, or drill with --no-history") from None
+    with _translated(path):
+        if path.exists():
+            _inspect(path)  # a file that is not handgrad's stops here, untouched
+        return History(_connect(path), path, warn)
 
 
 def _connect(path: Path) -> sqlite3.Connection:
@@ -167,30 +464,28 @@ def _connect(path: Path) -> sqlite3.Connection:
 
 def _prepare(connection: sqlite3.Connection, path: Path) -> None:
     connection.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-    connection.execute("PRAGMA journal_mode = WAL")  # reads the header: a damaged file fails here
+    checked_version(connection, path)  # again, now that this connection holds the file: still handgrad's
+    connection.execute("PRAGMA journal_mode = WAL")
     connection.execute("PRAGMA synchronous = NORMAL")  # WAL keeps committed rows through a killed process
     migrate(connection, path)
 
 
 def migrate(connection: sqlite3.Connection, path: Path) -> None:
-    """Bring the schema forward, one step a migration, in one transaction (safe with two openers)."""
+    """Bring the schema forward in one transaction (safe with two openers, and with Ctrl-C at any
+    instant: the file is the old version intact or the new one complete)."""
     if _version(connection) == SCHEMA_VERSION:
         return
     connection.execute("BEGIN IMMEDIATE")  # the first of two concurrent openers migrates; the other waits
     try:
-        version = _version(connection)
-        if version > SCHEMA_VERSION:
-            raise HistoryError(f"{path} was written by a newer handgrad (schema {version}): upgrade handgrad, "
-                               "or set HANDGRAD_HOME to another folder")
-        if version == 0 and connection.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]:
-            raise unreadable(path)  # a SQLite file, but someone else's
+        version = checked_version(connection, path)  # inside the transaction: what this opener migrates
         for steps in MIGRATIONS[version:]:
             for statement in steps:
                 connection.execute(statement)
         connection.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
         connection.execute("COMMIT")
     except BaseException:
-        connection.execute("ROLLBACK")
+        if connection.in_transaction:  # not after a COMMIT that went through
+            connection.execute("ROLLBACK")
         raise
 
 
@@ -198,24 +493,55 @@ def _version(connection: sqlite3.Connection) -> int:
     return connection.execute("PRAGMA user_version").fetchone()[0]
 
 
-def _read(path: Path, read: Callable[[History], T], empty: T) -> T:
+# --- reading for stats and export (writing nothing) ----------------------------------------
+
+
+def _writable(path: Path) -> bool:
+    return os.access(path, os.W_OK) and os.access(path.parent, os.W_OK)
+
+
+def _reader(path: Path, warn: Callable[[str], None]) -> History:
+    """The history for reading only: checked, never written. Where the file can be written, an ordinary
+    connection reads it (it makes a -wal and -shm while open and removes them on closing); elsewhere
+    a read-only one. An older file is migrated in a copy in memory, the file itself left as it is."""
+    with _translated(path):
+        connection = read_only_connection(path)
+        try:
+            version = checked_version(connection, path)
+            if version == SCHEMA_VERSION and _writable(path):
+                connection.close()
+                connection = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
+                checked_version(connection, path)
+            elif version < SCHEMA_VERSION:
+                memory = sqlite3.connect(":memory:", isolation_level=None)
+                connection.backup(memory)
+                connection.close()
+                connection = memory
+                migrate(connection, path)
+        except BaseException:
+            connection.close()
+            raise
+        return History(connection, path, warn)
+
+
+def _read(path: Path, read: Callable[[History], T], empty: T, warn: Callable[[str], None]) -> T:
     """What `read` takes from the file, or `empty` if there is no file yet (nothing is created)."""
     if not path.exists():
         return empty
-    with open_history(path) as history:
+    with _reader(path, warn) as history:
         return read(history)
 
 
-def read_history(path: Path) -> tuple[list[Attempt], list[CardReview]]:
-    """Every attempt and card grade in the file, or none if there is no file yet (nothing is created)."""
-    return _read(path, lambda history: (history.attempts(), history.card_reviews()), ([], []))
+def read_history(path: Path, warn: Callable[[str], None] = _warn) -> tuple[list[Attempt], list[CardReview]]:
+    """Every settled gradient and card grade in the file, or none if there is no file yet."""
+    return _read(path, lambda history: (history.attempts(), history.card_reviews()), ([], []), warn)
 
 
-def read_attempts(path: Path) -> list[Attempt]:
-    """Every attempt (the card grades are not read)."""
-    return _read(path, History.attempts, [])
+def read_attempts(path: Path, unsettled: bool = False, warn: Callable[[str], None] = _warn) -> list[Attempt]:
+    """Every settled gradient with its tries (and those left mid-way, if `unsettled`); no card grades."""
+    return _read(path, lambda history: history.attempts(unsettled), [], warn)
 
 
-def read_card_reviews(path: Path) -> list[CardReview]:
+def read_card_reviews(path: Path, warn: Callable[[str], None] = _warn) -> list[CardReview]:
     """Every card grade (the attempts are not read)."""
-    return _read(path, History.card_reviews, [])
+    return _read(path, History.card_reviews, [], warn)

@@ -3,7 +3,8 @@
 Boxes and their intervals: box 1 comes back after 1 day, box 2 after 2, box 3 after 4, box 4
 after 8 and box 5 after 16. Every problem of a drill is one result for its (kind, difficulty):
 
-- a miss (any gradient wrong) sends the level back to box 1 and makes it due at once: the next
+- a miss (any gradient not right on its first try: wrong, right only after a miss, revealed, skipped
+  or explained) sends the level back to box 1 and makes it due at once: the next
   `drill --review` brings it back first;
 - a clean problem (every gradient right, no hints) moves the level up one box when it was due,
   so a streak of right answers on the days it comes back spaces it out further; answering it
@@ -25,13 +26,13 @@ week of practice into a second.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, timezone
-from itertools import groupby
+from itertools import cycle, groupby, islice
 
 from handgrad_cli.attempts import Attempt
-from handgrad_cli.problem import DIFFICULTIES, ProblemId, derive_seed
+from handgrad_cli.problem import DIFFICULTIES, ProblemId
 
 BOX_DAYS = (1, 2, 4, 8, 16)  # box n comes back after BOX_DAYS[n - 1] days
 TOP_BOX = len(BOX_DAYS)
@@ -107,7 +108,7 @@ def problem_results(attempts: Iterable[Attempt]) -> list[ProblemResult]:
     results = []
     for _, group in groupby(ordered, key=lambda attempt: (attempt.session, attempt.problem_id)):
         graded = list(group)
-        if not all(attempt.correct for attempt in graded):
+        if not all(attempt.right_first_time for attempt in graded):  # a corrected first try is still a miss
             result = MISS
         elif any(attempt.hints_used for attempt in graded) or not _finished(graded):
             result = HINTED
@@ -161,16 +162,35 @@ def queue(schedule: dict[tuple[str, str], Level], now: datetime) -> list[Level]:
     return sorted(schedule.values(), key=priority)
 
 
-def review_ids(attempts: Iterable[Attempt], kinds: Sequence[str], now: datetime, count: int,
-               seed: int) -> list[ProblemId]:
-    """`count` problems for `drill --review`, taking levels in turn: the practised ones that are due,
-    else the new ones, else the one due soonest."""
+def review_levels(attempts: Iterable[Attempt], kinds: Sequence[str], now: datetime) -> list[Level]:
+    """The levels `drill --review` takes in turn: the practised ones that are due, else the new ones,
+    else the one due soonest."""
     ordered = queue(levels(attempts, kinds), now)
     due = [level for level in ordered if level.is_due(now)]
-    chosen = [level for level in due if level.results] or due or ordered[:1]
-    return [ProblemId(level.kind, level.difficulty, derive_seed(seed, "review", i))
-            for i, level in enumerate(_cycle(chosen, count))]
+    return [level for level in due if level.results] or due or ordered[:1]
 
 
-def _cycle(items: list[Level], count: int) -> list[Level]:
-    return [items[i % len(items)] for i in range(count)]
+def review_ids(attempts: Iterable[Attempt], kinds: Sequence[str], now: datetime, count: int,
+               seed: int) -> Iterator[ProblemId]:
+    """`count` problems for `drill --review`, the review levels in turn, made one at a time as they are
+    asked for: the first comes at once however large `count` is, and memory stays flat."""
+    from handgrad_cli.kinds import set_ids
+
+    chosen = review_levels(attempts, kinds, now)
+    return (next(set_ids([level.kind], 1, seed, level.difficulty, "review", i))  # a sound problem, as sets ask
+            for i, level in enumerate(islice(cycle(chosen), count)))
+
+
+class Taken:
+    """The problem IDs of a review as the drill takes them, one at a time, remembering those taken."""
+
+    def __init__(self, ids: Iterable[ProblemId]) -> None:
+        self._ids, self.asked = iter(ids), []  # asked: as many as the learner saw, not `count`
+
+    def __iter__(self) -> Taken:
+        return self
+
+    def __next__(self) -> ProblemId:
+        problem_id = next(self._ids)
+        self.asked.append(problem_id)
+        return problem_id

@@ -1,6 +1,10 @@
 """What the history says about a learner: accuracy per kind and difficulty, its recent trend, the
 common mistakes, the streak of practice days and the accuracy of the last sessions.
 
+Accuracy counts the gradients actually answered (right, right after a miss, wrong); first-try
+accuracy beside it counts only those right on the first try. Skipped, revealed and explained
+gradients are counted apart, never as wrong answers.
+
 Pure functions of the attempts and a clock, so tests can squeeze a week of practice. Practice
 days are calendar days in the learner's time zone (`tz`, the local one by default).
 """
@@ -14,7 +18,7 @@ from datetime import date, datetime, timedelta, tzinfo
 from itertools import groupby
 from typing import Any
 
-from handgrad_cli.attempts import Attempt
+from handgrad_cli.attempts import EXPLAINED, REVEALED, SKIPPED, Attempt
 from handgrad_cli.problem import DIFFICULTIES
 from handgrad_cli.review import Level, levels, parse_time, queue, utc_stamp
 
@@ -23,13 +27,40 @@ LAST_SESSIONS = 12
 TOP_MISTAKES = 3
 
 
+NOT_ANSWERED = (SKIPPED, REVEALED, EXPLAINED)
+
+
+def answered(attempts: Iterable[Attempt]) -> list[Attempt]:
+    return [attempt for attempt in attempts if attempt.answered]
+
+
 def accuracy(attempts: Sequence[Attempt]) -> float | None:
-    return sum(attempt.correct for attempt in attempts) / len(attempts) if attempts else None
+    """The share of the answered gradients solved (on any try); None when none was answered."""
+    counted = answered(attempts)
+    return sum(attempt.correct for attempt in counted) / len(counted) if counted else None
+
+
+def first_try_accuracy(attempts: Sequence[Attempt]) -> float | None:
+    """The share of the answered gradients right on the first try; None when none was answered."""
+    counted = answered(attempts)
+    return sum(attempt.right_first_time for attempt in counted) / len(counted) if counted else None
+
+
+def not_answered(attempts: Iterable[Attempt]) -> dict[str, int]:
+    """How many gradients were skipped, revealed and explained."""
+    counts = Counter(attempt.status for attempt in attempts)
+    return {status: counts[status] for status in NOT_ANSWERED}
+
+
+def mistakes_of(attempt: Attempt) -> set[str]:
+    """The mistakes diagnosed in a gradient's tries (a corrected first try keeps its mistake)."""
+    slugs = {graded.mistake for graded in attempt.tries} | {attempt.mistake}
+    return {slug for slug in slugs if slug}
 
 
 def common_mistakes(attempts: Iterable[Attempt], top: int = TOP_MISTAKES) -> list[tuple[str, int]]:
-    """The diagnosed mistakes, most frequent first (ties in name order)."""
-    counts = Counter(attempt.mistake for attempt in attempts if attempt.mistake)
+    """The diagnosed mistakes, most frequent first (ties in name order); each counted once a gradient."""
+    counts = Counter(slug for attempt in attempts for slug in mistakes_of(attempt))
     return sorted(counts.items(), key=lambda item: (-item[1], item[0]))[:top]
 
 
@@ -37,11 +68,15 @@ def common_mistakes(attempts: Iterable[Attempt], top: int = TOP_MISTAKES) -> lis
 class LevelStats:
     kind: str
     difficulty: str
-    attempts: int
-    correct: int
-    accuracy: float
-    recent_accuracy: float
-    trend: float | None  # recent accuracy minus the accuracy before it; None with no earlier attempts
+    attempts: int  # gradients settled
+    answered: int
+    correct: int  # solved, on any try
+    right_first_try: int
+    accuracy: float | None  # None when nothing was answered
+    first_try_accuracy: float | None
+    recent_accuracy: float | None  # of the last answered gradients
+    trend: float | None  # recent accuracy minus the accuracy before it; None with no earlier answers
+    not_answered: dict[str, int]
     mistakes: list[tuple[str, int]]
 
 
@@ -54,11 +89,14 @@ def level_stats(attempts: Iterable[Attempt], recent: int = RECENT) -> list[Level
     rows = []
     for (kind, _, difficulty), group in groupby(ordered, key=key):
         graded = list(group)
-        latest, earlier = graded[-recent:], graded[:-recent]
+        counted = answered(graded)
+        latest, earlier = counted[-recent:], counted[:-recent]
         recent_accuracy = accuracy(latest)
         trend = recent_accuracy - accuracy(earlier) if earlier else None
-        rows.append(LevelStats(kind, difficulty, len(graded), sum(a.correct for a in graded), accuracy(graded),
-                               recent_accuracy, trend, common_mistakes(graded)))
+        rows.append(LevelStats(kind, difficulty, len(graded), len(counted), sum(a.correct for a in counted),
+                               sum(a.right_first_time for a in counted), accuracy(counted),
+                               first_try_accuracy(counted), recent_accuracy, trend, not_answered(graded),
+                               common_mistakes(graded)))
     return rows
 
 
@@ -86,8 +124,9 @@ class SessionStats:
     session: str
     started: str
     attempts: int
+    answered: int
     correct: int
-    accuracy: float
+    accuracy: float | None  # None when nothing was answered
 
 
 def session_stats(attempts: Iterable[Attempt], last: int = LAST_SESSIONS, tz: tzinfo | None = None) -> list[SessionStats]:
@@ -96,7 +135,8 @@ def session_stats(attempts: Iterable[Attempt], last: int = LAST_SESSIONS, tz: tz
     for attempt in sorted(attempts, key=lambda attempt: attempt.answered_at):
         name = attempt.session or f"day {practice_day(attempt, tz).isoformat()}"
         sessions.setdefault(name, []).append(attempt)
-    rows = [SessionStats(name, graded[0].answered_at, len(graded), sum(a.correct for a in graded), accuracy(graded))
+    rows = [SessionStats(name, graded[0].answered_at, len(graded), len(answered(graded)),
+                         sum(a.correct for a in graded), accuracy(graded))
             for name, graded in sessions.items()]
     rows.sort(key=lambda row: row.started)
     return rows[-last:]
@@ -105,10 +145,15 @@ def session_stats(attempts: Iterable[Attempt], last: int = LAST_SESSIONS, tz: tz
 def summary(attempts: Sequence[Attempt], now: datetime, kinds: Sequence[str], tz: tzinfo | None = None) -> dict[str, Any]:
     """Everything `handgrad stats` shows, as JSON-ready data."""
     days = {practice_day(attempt, tz) for attempt in attempts}
+    counted = answered(attempts)
     return {
-        "attempts": len(attempts),
-        "correct": sum(attempt.correct for attempt in attempts),
-        "accuracy": accuracy(attempts),
+        "attempts": len(attempts),  # gradients settled
+        "answered": len(counted),
+        "correct": sum(attempt.correct for attempt in counted),
+        "right_first_try": sum(attempt.right_first_time for attempt in counted),
+        "accuracy": accuracy(counted),
+        "first_try_accuracy": first_try_accuracy(counted),
+        "not_answered": not_answered(attempts),
         "practice_days": len(days),
         "streak_days": streak(days, now.astimezone(tz).date()),
         "last_practice": max((attempt.answered_at for attempt in attempts), default=None),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
-from handgrad_cli.attempts import Attempt
+from handgrad_cli.attempts import Attempt, Try
 from handgrad_cli.review import utc_stamp
 
 MONDAY = datetime(2026, 11, 16, 9, 0, tzinfo=timezone.utc)
@@ -17,10 +17,13 @@ def day(n: int, hour: int = 9, minute: int = 0) -> datetime:
 
 def make_attempt(at: datetime = MONDAY, *, kind: str = "softmax-ce", difficulty: str = "medium",
                  correct: bool = True, mistake: str | None = None, hints: int = 0, session: str = "s1",
-                 problem: str | None = None, gradient: str = "dlogits", seconds: float = 12.5) -> Attempt:
+                 problem: str | None = None, gradient: str = "dlogits", seconds: float = 12.5,
+                 status: str | None = None, tries: tuple[Try, ...] = ()) -> Attempt:
+    """A settled gradient: right or wrong by `correct`, unless `status` says otherwise."""
     problem_id = problem or f"{kind}-{difficulty[0]}{at.day}{at.hour}{at.minute}"
-    return Attempt(utc_stamp(at), session, problem_id, kind, difficulty, gradient, correct,
-                   None if correct else mistake, hints, seconds)
+    status = status or ("right" if correct else "wrong")
+    return Attempt(utc_stamp(at), session, problem_id, kind, difficulty, gradient, status,
+                   None if status in ("right", "right after a miss") else mistake, hints, seconds, tries)
 
 
 def make_problem(at: datetime = MONDAY, *, kind: str = "softmax-ce", **fields) -> list[Attempt]:

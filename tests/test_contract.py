@@ -13,7 +13,6 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from handgrad_cli import engine
 from handgrad_cli.answers import read_rows
 from handgrad_cli.grading import Tolerance, grade, grade_all
 from handgrad_cli.kinds import KINDS, build, get_kind, set_problems

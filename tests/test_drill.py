@@ -74,14 +74,16 @@ class Ticks:
         return self.now
 
 
-def loop(ids, lines, interrupt=False, **settings):
-    out, attempts, script = io.StringIO(), [], Script(lines, interrupt)
+def loop(ids, lines, interrupt=False, recorded=None, **settings):
+    """Run the loop; the attempts are the settled gradients as recorded (`recorded` gets every call)."""
+    out, script = io.StringIO(), Script(lines, interrupt)
+    recorded = [] if recorded is None else recorded
     console = Console(file=out, width=120)
     summary = run_drill(
-        ids, script, console, settings=DrillSettings(**settings), recorder=attempts.append, session="s1",
+        ids, script, console, settings=DrillSettings(**settings), recorder=recorded.append, session="s1",
         clock=Ticks(), now=lambda: datetime(2026, 11, 25, 17, 0, 5, tzinfo=timezone.utc),
     )
-    return summary, attempts, script, out.getvalue()
+    return summary, [attempt for attempt in recorded if attempt.status], script, out.getvalue()
 
 
 # --- the loop -----------------------------------------------------------------------------
@@ -136,9 +138,15 @@ def test_tries_set_how_many_answers_come_before_the_reference():
     assert len(script.prompts) == 3
 
 
-def test_a_second_try_can_still_solve_it():
-    summary, attempts, _, _ = loop([SOFTMAX], [sign_flipped(SOFTMAX), *right(SOFTMAX)])
-    assert summary.score == 1 and attempts[0].correct and attempts[0].mistake is None
+def test_a_second_try_can_still_solve_it_and_both_tries_are_kept():
+    recorded = []
+    summary, attempts, _, _ = loop([SOFTMAX], [sign_flipped(SOFTMAX), *right(SOFTMAX)], recorded=recorded)
+    assert summary.score == 1 and summary.outcomes[0].status == "right after a miss"
+    (attempt,) = attempts
+    assert attempt.correct and not attempt.right_first_time and attempt.mistake is None
+    assert [(t.number, t.correct, t.mistake, t.seconds) for t in attempt.tries] == [
+        (1, False, "sign-flipped", 2.0), (2, True, None, 4.0)]
+    assert [call.status for call in recorded] == [None, "right after a miss"]  # the miss written at once
 
 
 def test_three_graded_hints_the_last_gives_the_answer_which_is_not_solved():
@@ -167,14 +175,14 @@ def test_unreadable_answers_keep_the_prompt_and_say_why():
 
 def test_skip_moves_on_unsolved():
     summary, attempts, script, _ = loop([NEURON], ["skip", *right(NEURON)[1:]])
-    assert [o.status for o in summary.outcomes] == ["skipped", "correct", "correct", "correct"]
+    assert [o.status for o in summary.outcomes] == ["skipped", "right", "right", "right"]
     assert attempts[0].correct is False and summary.score == 3
 
 
 def test_explain_shows_the_derivation_and_ends_the_problem():
     summary, attempts, script, out = loop([NEURON, SOFTMAX], [right(NEURON)[0], "explain", *right(SOFTMAX)])
     assert "Closed form" in out and "Forward pass" in out
-    assert [o.status for o in summary.outcomes] == ["correct", "explained", "explained", "explained", "correct"]
+    assert [o.status for o in summary.outcomes] == ["right", "explained", "explained", "explained", "right"]
     assert len(attempts) == 5
     assert script.prompts[2] == "dlogits (3 values) > "
 
@@ -231,7 +239,7 @@ def test_a_right_session_scores_full_and_says_how_to_replay():
     assert result.stderr == ""
     assert prompt(SOFTMAX_FROM_SEED_3) in result.stdout
     assert "dlogits: correct." in result.stdout
-    assert "Score 1/1 gradients" in result.stdout
+    assert "Score 1/1 answered gradients (1 on the first try)" in result.stdout
     assert re.search(r"softmax-ce\s+1/1", result.stdout)
     assert "Drill over: 1 problem, " in result.stdout
     assert "Replay: handgrad drill softmax-ce --count 1 --seed 3 --difficulty medium" in result.stdout
@@ -246,7 +254,7 @@ def test_a_sign_flipped_session_names_the_mistake_and_shows_the_steps():
     assert "likely mistake: the sign is flipped" in out  # under the verdict table
     assert "incorrect" in out and "Backward pass: local derivative × upstream gradient" in out
     assert "dlogits = (probs - onehot(target)) / n   <- went wrong here" in out
-    assert "Score 0/1 gradients" in out and "Not solved: 1 wrong" in out
+    assert "Score 0/1 answered gradients (0 on the first try)\n" in out
 
 
 def test_garbage_then_right():
@@ -254,7 +262,7 @@ def test_garbage_then_right():
     assert result.exit_code == 0
     assert "'what?' is not a number or arithmetic" in result.stdout
     assert "dlogits expects 5 values separated by commas: try again." in result.stdout
-    assert "Score 1/1 gradients" in result.stdout
+    assert "Score 1/1 answered gradients (1 on the first try)" in result.stdout
     assert "Traceback" not in result.output
 
 
@@ -263,14 +271,14 @@ def test_hint_skip_and_quit_through_the_command():
     assert result.exit_code == 0
     assert "Hint 1/3:" in result.stdout
     assert "Drill over (quit) at problem 2 of 3" in result.stdout
-    assert "Score 0/1 gradients" in result.stdout and "Not solved: 1 skipped" in result.stdout
+    assert "Score 0/0 answered gradients; 1 skipped\n" in result.stdout
 
 
 def test_end_of_input_prints_the_summary_and_exits_0():
     result = drill(["--seed", "3"], [])
     assert result.exit_code == 0
     assert "Drill over (end of input) at problem 1 of 5" in result.stdout
-    assert "Score 0/0 gradients" in result.stdout
+    assert "Score 0/0 answered gradients\n" in result.stdout
     assert result.stderr == ""
 
 
@@ -306,7 +314,7 @@ def test_a_batch_answer_reads_rows_separated_by_semicolons():
     assert reference.ndim == 2
     result = drill(["softmax-ce", "-n", "1", "--seed", "0", "-d", "hard"], [typed(reference)])
     assert f"dlogits ({reference.shape[0]} rows of {reference.shape[1]} values) > " in result.stdout
-    assert "Score 1/1 gradients" in result.stdout
+    assert "Score 1/1 answered gradients (1 on the first try)" in result.stdout
     wrong = typed(reference * reference.shape[0])  # the batch mean's 1/n forgotten
     result = drill(["softmax-ce", "-n", "1", "--seed", "0", "-d", "hard", "--tries", "1"], [wrong])
     assert "Likely mistake: the 1/n of the batch mean was forgotten" in result.stdout
@@ -326,7 +334,7 @@ def test_numbers_read_like_check_does():
     reference = build(SOFTMAX_FROM_SEED_3).answers["dlogits"]
     as_arithmetic = ", ".join(f"({value:.6f} + 1) - 1" for value in np.ravel(reference))
     result = drill(["softmax-ce", "-n", "1", "--seed", "3"], [f"[{as_arithmetic}]"])
-    assert "Score 1/1 gradients" in result.stdout
+    assert "Score 1/1 answered gradients (1 on the first try)" in result.stdout
 
 
 # --- any session ---------------------------------------------------------------------------
@@ -373,3 +381,31 @@ def test_a_revealed_answer_typed_back_is_accepted_even_at_few_decimals():
     values = revealed.split("=", 1)[1].split("(now")[0].strip()
     typed_back = CliRunner().invoke(app, args, input=f"?\n?\n?\n{values}\n").stdout
     assert "correct, but the answer was revealed" in typed_back
+
+
+def test_each_try_is_written_before_its_verdict_is_shown():
+    out = io.StringIO()
+    shown_when_written = []
+
+    def recorder(attempt):
+        shown_when_written.append((attempt.status, out.getvalue().count("correct")))
+
+    lines = iter([sign_flipped(SOFTMAX), *right(SOFTMAX)])
+    run_drill([SOFTMAX], lambda prompt: next(lines), Console(file=out, width=120), recorder=recorder)
+    assert shown_when_written == [(None, 0), ("right after a miss", 1)]  # "incorrect" came after the first write
+    assert "dlogits: correct." in out.getvalue()  # and "correct" after the second
+
+
+@pytest.mark.parametrize(("lines", "status"), [
+    (["?", "?", "?", "skip"], "revealed"),
+    (["SIGN", "skip"], "wrong"),  # a miss before the skip is not hidden
+    (["SIGN", "?", "?", "?", "RIGHT"], "wrong"),  # nor by the answer shown after it
+    (["?", "?", "?", "SIGN", "SIGN"], "revealed"),
+    (["SIGN", "explain"], "wrong"),
+    (["explain"], "explained"),
+])
+def test_the_status_of_a_gradient_never_hides_a_miss(lines, status):
+    typed_lines = [{"SIGN": sign_flipped(SOFTMAX), "RIGHT": right(SOFTMAX)[0]}.get(line, line) for line in lines]
+    summary, attempts, _, _ = loop([SOFTMAX], typed_lines)
+    assert [outcome.status for outcome in summary.outcomes] == [attempt.status for attempt in attempts] == [status]
+    assert summary.answered == (status == "wrong") and summary.score == 0

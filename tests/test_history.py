@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from handgrad_cli.attempts import Try
 from handgrad_cli.cards import CardReview
 from handgrad_cli.cli import app
 from handgrad_cli.history import SCHEMA_VERSION, HistoryError, open_history, read_attempts
@@ -69,7 +70,7 @@ def test_a_version_1_file_migrates_forward_and_keeps_its_rows(db: Path) -> None:
     with open_history(db) as history:
         (attempt,) = history.attempts()
         history.record_review(CardReview("2026-11-02T10:00:00Z", "micrograd/exp", "micrograd", "easy"))
-    assert attempt.session == "" and attempt.problem_id == "tanh-neuron-e7" and attempt.correct is False
+    assert attempt.session == "" and attempt.problem_id == "tanh-neuron-e7" and attempt.status == "wrong"
     assert attempt.mistake == "missing-one-minus" and attempt.seconds == 30.5
     assert sqlite3.connect(db).execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
 
@@ -175,25 +176,28 @@ def test_data_dir_follows_handgrad_home_then_the_platform(tmp_path: Path) -> Non
         "C:/Users/ada/AppData/Roaming/handgrad")
 
 
-def test_history_exports_csv_and_jsonl(db: Path) -> None:
+def test_history_exports_every_try_and_the_status_as_csv_and_jsonl(db: Path) -> None:
     import csv
     import io
     import json
 
+    corrected = (Try(1, False, "sign-flipped", 1, 20.0), Try(2, True, None, 1, 31.5))
     with open_history(db) as history:
-        history.record(make_attempt(day(0), correct=False, mistake="sign-flipped", hints=1))
-        history.record(make_attempt(day(1)))
+        history.record(make_attempt(day(0), status="right after a miss", hints=1, tries=corrected))
+        history.record(make_attempt(day(1), status="skipped"))
     env = {"HANDGRAD_HOME": str(db.parent)}
     result = runner.invoke(app, ["history"], env=env)
     assert result.exit_code == 0
     rows = list(csv.DictReader(io.StringIO(result.stdout)))
-    assert [(row["correct"], row["mistake"], row["hints_used"]) for row in rows] == [("0", "sign-flipped", "1"),
-                                                                                   ("1", "", "0")]
+    assert [(row["status"], row["try"], row["try_outcome"], row["try_mistake"], row["try_hints_used"])
+            for row in rows] == [("right after a miss", "1", "wrong", "sign-flipped", "1"),
+                                 ("right after a miss", "2", "right", "", "1"), ("skipped", "", "", "", "")]
     result = runner.invoke(app, ["history", "--format", "jsonl"], env=env)
     assert result.exit_code == 0
     records = [json.loads(line) for line in result.stdout.splitlines()]
-    assert records[0]["correct"] is False and records[0]["mistake"] == "sign-flipped"
-    assert records[1]["answered_at"] == "2026-11-17T09:00:00Z" and records[1]["seconds"] == 12.5
+    assert [record["try_seconds"] for record in records] == [20.0, 31.5, None]
+    assert records[2]["answered_at"] == "2026-11-17T09:00:00Z" and records[2]["status"] == "skipped"
+    assert list(records[0]) == list(rows[0])  # the same columns in both formats
 
 
 def test_the_move_aside_command_is_quoted_for_paths_with_spaces(tmp_path: Path) -> None:

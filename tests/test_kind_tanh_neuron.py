@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 from handgrad_cli.grading import grade
 from handgrad_cli.kinds import build, get_kind, set_problems
 from handgrad_cli.kinds.tanh_neuron import SATURATED
-from handgrad_cli.problem import ProblemId
+
 from tests.helpers import central_difference
 
 KIND = get_kind("tanh-neuron")

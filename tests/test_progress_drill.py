@@ -88,11 +88,11 @@ def test_review_brings_the_misses_back() -> None:
     (neuron,) = set_ids(["tanh-neuron"], 1, 1, "easy")
     answers = [as_typed(value, 6) for value in build(neuron).answers.values()]
     assert drill(["tanh-neuron", "-d", "easy", "-n", "1", "--seed", "1"], answers).exit_code == 0
-    result = drill(["--review", "-n", "3", "--seed", "7"], ["quit"])
+    result = drill(["--review", "-n", "3", "--seed", "7"], ["skip", "quit"])
     assert result.exit_code == 0, result.stderr
     assert "Drill: 3 problems (softmax-ce medium; review, seed 7)" in result.stdout
     line = next(line for line in result.stdout.splitlines() if line.startswith("Review problems"))
-    assert [word.rsplit("-", 1)[1][0] for word in line.split(": ")[1].split()] == ["m", "m", "m"]
+    assert [word.rsplit("-", 1)[1][0] for word in line.split(": ")[1].split()] == ["m", "m"]  # the two asked
 
 
 def test_review_needs_the_history() -> None:
@@ -105,8 +105,9 @@ def test_stats_after_a_drill_shows_the_common_mistake() -> None:
     first, second = ids(5)
     drill(["softmax-ce", "-n", "2", "--seed", "5"], [flipped(first), flipped(first), flipped(second), right(second)])
     data = json.loads(runner.invoke(app, ["stats", "--format", "json"]).stdout)
-    assert (data["attempts"], data["correct"], data["streak_days"]) == (2, 1, 1)
-    assert data["mistakes"] == [{"mistake": "sign-flipped", "count": 1}]
+    assert (data["attempts"], data["answered"], data["correct"], data["right_first_try"]) == (2, 2, 1, 0)
+    assert (data["accuracy"], data["first_try_accuracy"], data["streak_days"]) == (0.5, 0.0, 1)
+    assert data["mistakes"] == [{"mistake": "sign-flipped", "count": 2}]  # the corrected first try's too
     assert data["review"][0]["kind"] == "softmax-ce" and data["review"][0]["due_now"]
 
 
@@ -124,3 +125,21 @@ def test_two_drills_in_two_terminals_at_once_both_recorded() -> None:
     attempts = read_attempts(home() / "history.sqlite3")
     assert len(attempts) == 8 and len({attempt.session for attempt in attempts}) == 2
     assert all(attempt.correct for attempt in attempts)
+
+
+def test_a_corrected_first_try_is_kept_as_a_miss_then_right() -> None:
+    first, second = ids(7)
+    result = drill(["softmax-ce", "-n", "2", "--seed", "7"], [flipped(first), right(first), "skip"])
+    assert result.exit_code == 0, result.stderr
+    assert "Score 1/1 answered gradients (0 on the first try); 1 skipped" in result.stdout
+    exported = runner.invoke(app, ["history", "--format", "jsonl"])
+    records = [json.loads(line) for line in exported.stdout.splitlines()]
+    assert [(r["problem_id"], r["status"], r["try"], r["try_outcome"], r["try_mistake"]) for r in records] == [
+        (str(first), "right after a miss", 1, "wrong", "sign-flipped"),
+        (str(first), "right after a miss", 2, "right", None),
+        (str(second), "skipped", None, None, None)]
+    data = json.loads(runner.invoke(app, ["stats", "--format", "json"]).stdout)
+    assert (data["answered"], data["accuracy"], data["first_try_accuracy"]) == (1, 1.0, 0.0)
+    assert data["not_answered"]["skipped"] == 1
+    assert data["review"][0] == data["review"][0] | {"kind": "softmax-ce", "difficulty": "medium", "box": 1,
+                                                     "due_now": True}

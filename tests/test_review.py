@@ -56,15 +56,15 @@ def test_the_top_box_is_five() -> None:
 
 
 def test_a_new_learner_starts_every_kind_at_easy() -> None:
-    chosen = review_ids([], KINDS, day(0), 4, seed=1)
+    chosen = list(review_ids([], KINDS, day(0), 4, seed=1))
     assert [(pid.kind, pid.difficulty) for pid in chosen] == [("softmax-ce", "easy"), ("tanh-neuron", "easy")] * 2
     assert all(isinstance(pid, ProblemId) for pid in chosen) and len({pid.seed for pid in chosen}) == 4
 
 
 def test_review_is_reproducible_from_its_seed() -> None:
     attempts = [make_attempt(day(0), correct=False)]
-    assert review_ids(attempts, KINDS, day(0), 5, seed=7) == review_ids(attempts, KINDS, day(0), 5, seed=7)
-    assert review_ids(attempts, KINDS, day(0), 5, seed=7) != review_ids(attempts, KINDS, day(0), 5, seed=8)
+    assert list(review_ids(attempts, KINDS, day(0), 5, seed=7)) == list(review_ids(attempts, KINDS, day(0), 5, seed=7))
+    assert list(review_ids(attempts, KINDS, day(0), 5, seed=7)) != list(review_ids(attempts, KINDS, day(0), 5, seed=8))
 
 
 def test_review_brings_the_misses_back_first() -> None:
@@ -72,7 +72,7 @@ def test_review_brings_the_misses_back_first() -> None:
         make_attempt(day(0), kind="softmax-ce", difficulty="medium", correct=False, mistake="sign-flipped"),
         make_attempt(day(0, minute=1), kind="tanh-neuron", difficulty="easy"),
     ]
-    chosen = review_ids(attempts, KINDS, day(0, minute=2), 3, seed=0)
+    chosen = list(review_ids(attempts, KINDS, day(0, minute=2), 3, seed=0))
     assert [(pid.kind, pid.difficulty) for pid in chosen] == [("softmax-ce", "medium")] * 3
 
 
@@ -88,7 +88,7 @@ def test_a_difficulty_rises_when_the_one_below_is_mastered() -> None:
     schedule = levels(easy, KINDS)
     assert schedule["softmax-ce", "easy"].box == 3
     assert schedule["softmax-ce", "medium"] == Level("softmax-ce", "medium")
-    chosen = review_ids(easy + make_problem(day(2), kind="tanh-neuron", difficulty="easy"), KINDS, day(3), 2, 0)
+    chosen = list(review_ids(easy + make_problem(day(2), kind="tanh-neuron", difficulty="easy"), KINDS, day(3), 2, 0))
     assert [(pid.kind, pid.difficulty) for pid in chosen] == [("softmax-ce", "medium")] * 2
 
 
@@ -98,7 +98,7 @@ def test_nothing_due_reviews_the_level_due_soonest() -> None:
     ordered = queue(levels(attempts, KINDS), day(1) + timedelta(hours=1))
     assert [(level.kind, level.box, level.due) for level in ordered] == [("softmax-ce", 2, day(2)),
                                                                           ("tanh-neuron", 2, day(3))]
-    chosen = review_ids(attempts, KINDS, day(1) + timedelta(hours=1), 2, 0)
+    chosen = list(review_ids(attempts, KINDS, day(1) + timedelta(hours=1), 2, 0))
     assert [pid.kind for pid in chosen] == ["softmax-ce", "softmax-ce"]
 
 
@@ -139,5 +139,49 @@ def test_review_brings_back_a_miss_even_when_the_next_problem_was_right() -> Non
         make_attempt(day(0, minute=1), session="s1", problem="softmax-ce-m2"),
         make_attempt(day(0, minute=2), session="s1", kind="tanh-neuron", difficulty="easy", problem="tanh-neuron-e3"),
     ]
-    chosen = review_ids(attempts, KINDS, day(0, minute=10), 2, seed=3)
+    chosen = list(review_ids(attempts, KINDS, day(0, minute=10), 2, seed=3))
     assert [(pid.kind, pid.difficulty) for pid in chosen] == [("softmax-ce", "medium")] * 2
+
+
+def test_a_miss_on_the_first_try_is_a_miss_even_when_the_second_try_is_right() -> None:
+    from handgrad_cli.attempts import Try
+
+    corrected = make_attempt(day(0), status="right after a miss",
+                             tries=(Try(1, False, "sign-flipped", 0, 10.0), Try(2, True, None, 0, 20.0)))
+    assert [result.result for result in problem_results([corrected])] == [MISS]
+    level = levels([corrected], KINDS)["softmax-ce", "medium"]
+    assert (level.box, level.due, level.misses) == (1, day(0), 1)
+
+
+def test_skipped_revealed_and_explained_gradients_bring_the_level_back() -> None:
+    for status in ("skipped", "revealed", "explained"):
+        assert [result.result for result in problem_results([make_attempt(day(0), status=status)])] == [MISS]
+
+
+def test_review_problems_are_made_one_at_a_time() -> None:
+    import tracemalloc
+
+    tracemalloc.start()
+    ids = review_ids([make_attempt(day(0), correct=False)], KINDS, day(1), 10**7, seed=4)
+    first = [next(ids) for _ in range(3)]
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    assert [(pid.kind, pid.difficulty) for pid in first] == [("softmax-ce", "medium")] * 3
+    assert peak < 1_000_000  # ten million IDs made at once need gigabytes
+
+
+def test_drill_review_with_a_million_problems_asks_the_first_at_once_with_flat_memory() -> None:
+    import tracemalloc
+
+    from typer.testing import CliRunner
+
+    from handgrad_cli.cli import app
+
+    tracemalloc.start()
+    result = CliRunner().invoke(app, ["drill", "--review", "-n", "1000000", "--seed", "3"], input="skip\nquit\n")
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    assert result.exit_code == 0, result.output
+    assert "Problem 1/1000000" in result.stdout and "Drill over (quit) at problem 2 of 1000000" in result.stdout
+    assert len(result.stdout.splitlines()[-1].split(": ")[1].split()) == 2  # the review line names the two asked
+    assert peak < 30_000_000  # a million problem IDs built first took hundreds of megabytes

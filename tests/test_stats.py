@@ -105,7 +105,7 @@ def test_stats_table_shows_trend_mistakes_and_the_chart_without_colour(tmp_path:
     assert result.exit_code == 0, result.stderr
     out = result.stdout
     assert "\x1b[" not in out  # not a terminal: no colour
-    assert "29 answers graded, 76% right, over 7 practice days" in out
+    assert "29 answers graded, 76% right (76% on the first try); over 7 practice days" in out
     assert "not-divided-by-n x6" in out and "+33 pts" in out
     assert "Last 7 sessions: ▄▅▇▇███" in out
     assert re.search(r"█{8}░{12} +40% +5 answers", out) and re.search(r"█{20} +100% +4 answers", out)
@@ -131,3 +131,43 @@ def test_stats_at_80_columns_shows_every_kind_and_mistake_whole(tmp_path: Path) 
     assert "…" not in result.stdout
     for kind, slugs in slips.items():
         assert kind in result.stdout and all(slug in result.stdout for slug in slugs)
+
+
+def mixed_session(start: datetime) -> list:
+    """Six gradients: right, right after a miss, wrong, and one each skipped, revealed and explained."""
+    from handgrad_cli.attempts import Try
+
+    miss = Try(1, False, "sign-flipped", 0, 10.0)
+    statuses = [("right", ()), ("right after a miss", (miss, Try(2, True, None, 0, 20.0))), ("wrong", (miss, miss)),
+                ("skipped", ()), ("revealed", ()), ("explained", ())]
+    return [make_attempt(start + timedelta(minutes=i), status=status, tries=tries,
+                         mistake="sign-flipped" if status == "wrong" else None, problem=f"softmax-ce-m{i}")
+            for i, (status, tries) in enumerate(statuses)]
+
+
+def test_accuracy_counts_answered_gradients_first_tries_beside_it_and_the_rest_apart() -> None:
+    data = summary(mixed_session(day(0)), day(0, hour=20), ["softmax-ce"], tz=UTC)
+    assert (data["attempts"], data["answered"], data["correct"], data["right_first_try"]) == (6, 3, 2, 1)
+    assert (round(data["accuracy"], 3), round(data["first_try_accuracy"], 3)) == (0.667, 0.333)
+    assert data["not_answered"] == {"skipped": 1, "revealed": 1, "explained": 1}
+    assert data["mistakes"] == [{"mistake": "sign-flipped", "count": 2}]  # the corrected try's and the wrong one's
+    (level,) = data["levels"]
+    assert (level["answered"], level["accuracy"], level["not_answered"]["skipped"]) == (3, 2 / 3, 1)
+    assert data["sessions"][0]["answered"] == 3 and data["sessions"][0]["accuracy"] == 2 / 3
+
+
+def test_only_skips_give_no_accuracy_rather_than_zero() -> None:
+    data = summary([make_attempt(day(0), status="skipped")], day(0, hour=20), ["softmax-ce"], tz=UTC)
+    assert (data["answered"], data["accuracy"], data["first_try_accuracy"]) == (0, None, None)
+
+
+def test_stats_table_and_json_show_first_tries_and_what_was_not_answered(tmp_path: Path) -> None:
+    record(tmp_path, mixed_session(datetime.now(UTC) - timedelta(hours=1)))
+    env = {"HANDGRAD_HOME": str(tmp_path), "COLUMNS": "80"}
+    table = runner.invoke(app, ["stats"], env=env)
+    assert table.exit_code == 0, table.stderr
+    assert ("3 answers graded, 67% right (33% on the first try); not answered: 1 skipped, 1 revealed, "
+            "1 explained;") in " ".join(table.stdout.split())
+    assert "+1 skipped" in table.stdout and "+1 explained" in table.stdout
+    data = json.loads(runner.invoke(app, ["stats", "--format", "json"], env=env).stdout)
+    assert (data["answered"], data["right_first_try"], data["not_answered"]["revealed"]) == (3, 1, 1)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 
+from handgrad_cli.attempts import EXPLAINED, REVEALED, RIGHT, SKIPPED
 from rich.console import Group
 from rich.table import Table
 from rich.text import Text
@@ -14,7 +15,7 @@ from handgrad_cli.numbers import DEFAULT_DECIMALS
 from handgrad_cli.problem import Problem
 from handgrad_cli.render.terminal import diagnosis_lines, grades_table, problem_panel, steps_view
 
-NOT_SOLVED = ("wrong", "revealed", "skipped", "explained")
+NOT_ANSWERED = (SKIPPED, REVEALED, EXPLAINED)  # counted apart from the score, never as wrong answers
 
 
 def drill_intro(problems: int, kinds: list[str], difficulty: str, seed: int | None) -> Text:
@@ -62,25 +63,29 @@ def duration(seconds: float) -> str:
     return f"{minutes}m {seconds:02d}s" if minutes else f"{seconds}s"
 
 
+def score_line(summary: DrillSummary) -> Text:
+    """e.g. "Score 3/4 answered gradients (2 on the first try); 1 skipped, 1 revealed"."""
+    first = sum(outcome.status == RIGHT for outcome in summary.outcomes)
+    line = f"Score {summary.score}/{summary.answered} answered gradients"
+    if summary.answered:
+        line += f" ({first} on the first try)"
+    apart = Counter(outcome.status for outcome in summary.outcomes if not outcome.answered)
+    if apart:
+        line += "; " + ", ".join(f"{apart[status]} {status}" for status in NOT_ANSWERED if apart[status])
+    return Text(line, style="bold green")
+
+
 def summary_view(summary: DrillSummary) -> Group:
-    """The score in gradients, by kind, and the time taken."""
+    """The score over the answered gradients, by kind, what was not answered, and the time taken."""
     if summary.ended == "finished":
         where = f": {_problems(summary.problems)}"
     else:
         where = f" ({summary.ended}) at problem {summary.problems_seen} of {summary.problems}"
     head = Text(f"Drill over{where}, {duration(summary.seconds)}.", style="bold")
-    parts = [Text(), head, Text(f"Score {summary.score}/{summary.total} gradients", style="bold green")]
-    if summary.outcomes:
+    parts = [Text(), head, score_line(summary)]
+    if summary.answered:
         parts.append(_by_kind(summary))
-    missed = Counter(outcome.status for outcome in summary.outcomes if not outcome.solved)
-    if missed:
-        parts.append(Text("Not solved: " + ", ".join(f"{missed[s]} {s}" for s in NOT_SOLVED if missed[s])))
     return Group(*parts)
-
-
-def levels_named(ids) -> list[str]:
-    """The levels a review asks, in order, once each: e.g. ["softmax-ce medium", "tanh-neuron easy"]."""
-    return list(dict.fromkeys(f"{problem_id.kind} {problem_id.difficulty}" for problem_id in ids))
 
 
 def review_line(ids) -> str:
@@ -97,6 +102,6 @@ def _by_kind(summary: DrillSummary) -> Table:
     table = Table(box=None, show_header=False, pad_edge=False)
     table.add_column(style="cyan")
     table.add_column(justify="right")
-    for kind, (solved, settled) in summary.by_kind().items():
-        table.add_row(f"  {kind}", f"{solved}/{settled}")
+    for kind, (solved, answered) in summary.by_kind().items():
+        table.add_row(f"  {kind}", f"{solved}/{answered}")
     return table

@@ -7,8 +7,7 @@ from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import asdict
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any, TextIO
 
 from rich.console import Group, RenderableType
@@ -16,7 +15,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from handgrad_cli.attempts import ATTEMPT_FIELDS, Attempt
+from handgrad_cli.attempts import ATTEMPT_FIELDS, Attempt, Try
 from handgrad_cli.cards import Card, CardsTally, DeckStatus
 from handgrad_cli.review import parse_time, utc_stamp
 
@@ -46,13 +45,14 @@ def signed_points(value: float | None) -> Text:
     return Text(f"{points:+d} pts", style=style)
 
 
-def sparkline(values: Sequence[float]) -> str:
-    """One block per value in [0, 1], lowest to highest."""
-    return "".join(SPARKS[min(len(SPARKS) - 1, int(value * len(SPARKS)))] for value in values)
+def sparkline(values: Sequence[float | None]) -> str:
+    """One block per value in [0, 1], lowest to highest; a space for None (nothing answered)."""
+    return "".join(" " if value is None else SPARKS[min(len(SPARKS) - 1, int(value * len(SPARKS)))]
+                   for value in values)
 
 
-def bar(value: float, width: int = BAR_WIDTH) -> Text:
-    filled = round(value * width)
+def bar(value: float | None, width: int = BAR_WIDTH) -> Text:
+    filled = round((value or 0) * width)
     return Text.assemble(("█" * filled, "green"), ("░" * (width - filled), "dim"))
 
 
@@ -60,11 +60,19 @@ def mistakes_text(mistakes: Sequence[dict[str, Any]], separator: str = ", ") -> 
     return separator.join(f"{item['mistake']} x{item['count']}" for item in mistakes) or "-"
 
 
+def not_answered_text(counts: dict[str, int], separator: str = ", ") -> str:
+    """e.g. "2 skipped, 1 revealed", or "-" when every gradient was answered."""
+    return separator.join(f"{count} {status}" for status, count in counts.items() if count) or "-"
+
+
 def headline(data: dict[str, Any]) -> Text:
     days = data["streak_days"]
-    text = Text.assemble((plural(data["attempts"], "answer"), "bold"), " graded, ", (percent(data["accuracy"]), "bold"),
-                         " right, over ", plural(data["practice_days"], "practice day"), "; streak: ",
-                         (plural(days, "day"), "bold"))
+    text = Text.assemble((plural(data["answered"], "answer"), "bold"), " graded, ", (percent(data["accuracy"]), "bold"),
+                         " right (", (percent(data["first_try_accuracy"]), "bold"), " on the first try)")
+    if any(data["not_answered"].values()):
+        text.append(f"; not answered: {not_answered_text(data['not_answered'])}")
+    text.append(f"; over {plural(data['practice_days'], 'practice day')}; streak: ")
+    text.append(plural(days, "day"), style="bold")
     sessions = data["sessions"]
     if sessions:
         text.append(f"\nLast {plural(len(sessions), 'session')}: ")
@@ -73,15 +81,19 @@ def headline(data: dict[str, Any]) -> Text:
 
 
 def levels_table(rows: Sequence[dict[str, Any]]) -> Table:
-    """A row per level: its kind above its difficulty and a mistake a line, so that 80 columns
-    leave the mistakes room to be read whole."""
+    """A row per level: its kind above its difficulty, the gradients answered above those counted apart
+    (skipped, revealed, explained), accuracy above first-try accuracy, the recent accuracy above its
+    trend, and a mistake a line, so that 80 columns leave the mistakes room to be read whole."""
     table = Table(title="By kind and difficulty", title_justify="left", header_style="bold")
-    for column, justify in (("kind\ndifficulty", "left"), ("answers", "right"), ("accuracy", "right"),
-                            ("recent", "right"), ("trend", "right"), ("common mistakes", "left")):
+    for column, justify in (("kind\ndifficulty", "left"), ("answered\n+ apart", "right"),
+                            ("accuracy\nfirst try", "right"), ("recent\ntrend", "right"),
+                            ("common mistakes", "left")):
         table.add_column(column, justify=justify, overflow="fold")
     for row in rows:
-        table.add_row(f"{row['kind']}\n{row['difficulty']}", str(row["attempts"]), percent(row["accuracy"]),
-                      percent(row["recent_accuracy"]), signed_points(row["trend"]),
+        apart = [f"+{count} {status}" for status, count in row["not_answered"].items() if count]
+        table.add_row(f"{row['kind']}\n{row['difficulty']}", "\n".join([str(row["answered"]), *apart]),
+                      f"{percent(row['accuracy'])}\n{percent(row['first_try_accuracy'])}",
+                      Text.assemble(percent(row["recent_accuracy"]), "\n", signed_points(row["trend"])),
                       mistakes_text(row["mistakes"], "\n"))
     return table
 
@@ -95,7 +107,7 @@ def sessions_chart(sessions: Sequence[dict[str, Any]]) -> Table:
     table.add_column(justify="right", style="dim")
     for row in sessions:
         table.add_row(local_time(row["started"]), bar(row["accuracy"]), percent(row["accuracy"]),
-                      plural(row["attempts"], "answer"))
+                      plural(row["answered"], "answer"))
     return table
 
 
@@ -129,21 +141,38 @@ def cards_line(decks: Sequence[dict[str, Any]]) -> Text:
                          f", {new} new (`handgrad cards`)")
 
 
-# The history, for export
+# The history, for export: a record per try, its gradient's fields beside it
 
-EXPORT_COLUMNS = ATTEMPT_FIELDS  # every field of an attempt, in the order Attempt declares them
+TRY_COLUMNS = ("try", "try_outcome", "try_mistake", "try_hints_used", "try_seconds")
+EXPORT_COLUMNS = (*ATTEMPT_FIELDS, *TRY_COLUMNS)
+
+
+def export_records(attempts: Iterable[Attempt]) -> Iterator[dict[str, Any]]:
+    """A record per graded try, oldest gradient first; a gradient settled without one (skipped, explained,
+    revealed, or kept before tries were) has a single record whose try fields are None."""
+    for attempt in attempts:
+        gradient = {name: getattr(attempt, name) for name in ATTEMPT_FIELDS}
+        for graded in attempt.tries or (None,):
+            yield gradient | _try_record(graded)
+
+
+def _try_record(graded: Try | None) -> dict[str, Any]:
+    if graded is None:
+        return dict.fromkeys(TRY_COLUMNS)
+    return {"try": graded.number, "try_outcome": "right" if graded.correct else "wrong",
+            "try_mistake": graded.mistake, "try_hints_used": graded.hints_used, "try_seconds": graded.seconds}
 
 
 def write_csv(attempts: Iterable[Attempt], out: TextIO) -> None:
     writer = csv.DictWriter(out, fieldnames=EXPORT_COLUMNS, lineterminator="\n")
     writer.writeheader()
-    for attempt in attempts:
-        writer.writerow(asdict(attempt) | {"correct": int(attempt.correct), "mistake": attempt.mistake or ""})
+    for record in export_records(attempts):
+        writer.writerow({name: "" if value is None else value for name, value in record.items()})
 
 
 def write_jsonl(attempts: Iterable[Attempt], out: TextIO) -> None:
-    for attempt in attempts:
-        out.write(json.dumps({name: getattr(attempt, name) for name in EXPORT_COLUMNS}) + "\n")
+    for record in export_records(attempts):
+        out.write(json.dumps(record) + "\n")
 
 
 HISTORY_FORMATS: dict[str, Callable[[Iterable[Attempt], TextIO], None]] = {"csv": write_csv, "jsonl": write_jsonl}

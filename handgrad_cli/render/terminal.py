@@ -13,7 +13,6 @@ from rich.text import Text
 from handgrad_cli.answers import shape_words
 from handgrad_cli.grading import Grade
 import numpy as np
-from rich import box
 
 from handgrad_cli.numbers import DEFAULT_DECIMALS, format_grid, format_input, format_number, format_value
 from handgrad_cli.problem import Problem, Quantity
