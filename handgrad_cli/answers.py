@@ -234,3 +234,15 @@ def read_named_inputs(items: list[str]) -> dict[str, str]:
             raise UserError(f"{name} is given twice: give each input once")
         named[name] = text
     return named
+
+
+_NEGATIVE_POWER = re.compile(r"(?:^|(?<=[(\[,;*/+\-]))\s*-\s*(\d+(?:\.\d*)?|\.\d+)\s*\*\*\s*(\d+(?:\.\d*)?)")
+
+
+def negative_power_note(text: str) -> str | None:
+    """Python reads ``-0.973**2`` as ``-(0.973**2)``: a note for an answer that was wrong and has one."""
+    match = _NEGATIVE_POWER.search(text.translate(_SPELLINGS))
+    if match is None:
+        return None
+    base, power = match.group(1), match.group(2)
+    return f"note: -{base}**{power} is -({base}**{power}); write (-{base})**{power}"

@@ -240,6 +240,14 @@ def explain_command(
 
     extras = get_kind(problem.kind).extras(problem, lr)
     stdout_console().print(explanation(problem, extras, decimals))
+    warn_if_unsound(problem)
+
+
+def warn_if_unsound(problem) -> None:
+    """An ID from before sets skipped such problems still works, with a word that grading is weaker on it."""
+    if problem.id is not None and not problem.sound:
+        typer.echo(f"handgrad: note: on {problem.id} some slips give answers close to the right one "
+                   "(sets and drills no longer ask such problems)", err=True)
 
 
 @app.command("generate")
@@ -337,9 +345,14 @@ def check_command(
     else:
         from rich.console import Group
 
+        from handgrad_cli.answers import negative_power_note
         from handgrad_cli.render.terminal import check_summary, diagnosis_lines, grades_table
 
-        stdout_console().print(Group(grades_table(grades, decimals), *diagnosis_lines(grades), check_summary(problem, grades)))
+        notes = [note for item in answers or [] if (note := negative_power_note(item))]
+        wrong = not all(grade.correct for grade in grades)
+        stdout_console().print(Group(grades_table(grades, decimals), *diagnosis_lines(grades),
+                                     *(notes if wrong else []), check_summary(problem, grades)))
+    warn_if_unsound(problem)
     if not all(grade.correct for grade in grades):
         raise typer.Exit(int(ExitStatus.WRONG))
 

@@ -24,7 +24,7 @@ from typing import TextIO
 from rich.console import Console
 from rich.text import Text
 
-from handgrad_cli.answers import describe_shape, read_values, shape_words
+from handgrad_cli.answers import describe_shape, negative_power_note, read_values, shape_words
 from handgrad_cli.attempts import ANSWER_HINT, SOLVED, Attempt, Recorder, Try, settled_status
 from handgrad_cli.errors import UserError
 from handgrad_cli.grading import Grade, Tolerance, first_wrong_step, grade
@@ -175,14 +175,18 @@ class _Drill:
     clock: Callable[[], float]
     now: Callable[[], datetime]
     summary: DrillSummary
+    earlier: dict = field(default_factory=dict)  # this problem's answers so far, by gradient
 
     def ask_problem(self, problem: Problem, number: int) -> None:
         from handgrad_cli.render.drill import problem_heading
 
         self.console.print(problem_heading(problem, number, self.summary.problems))
         grades: dict[str, Grade | None] = dict.fromkeys(problem.asked)
+        self.earlier = {}  # the learner's own answers so far: later gradients are judged from them
         for i, name in enumerate(problem.asked):
             status, grades[name] = self.ask_gradient(problem, name)
+            if grades[name] is not None and grades[name].given:
+                self.earlier[name] = grades[name].yours
             if status == "explained":
                 for rest in problem.asked[i + 1:]:  # the derivation showed these answers too
                     self.settle(problem, _Gradient(rest, (), 0, self.clock()), "explained")
@@ -224,11 +228,11 @@ class _Drill:
         except UserError as error:
             self.say(_unreadable(str(error), state), "yellow")
             return None
-        state.last = grade(problem, state.name, yours, self.settings.tolerance)
+        state.last = grade(problem, state.name, yours, self.settings.tolerance, self.earlier)
         self.record_try(problem, state)  # written before its verdict is shown: a kill after it loses nothing
         if state.last.correct:
             return self.answered_right(state)
-        return self.answered_wrong(problem, state)
+        return self.answered_wrong(problem, state, line)
 
     def answered_right(self, state: _Gradient) -> str:
         if state.revealed:
@@ -237,11 +241,14 @@ class _Drill:
         self.say(f"{state.name}: correct.", "bold green")
         return "correct"
 
-    def answered_wrong(self, problem: Problem, state: _Gradient) -> str | None:
+    def answered_wrong(self, problem: Problem, state: _Gradient, line: str = "") -> str | None:
         from handgrad_cli.render.drill import wrong_line
 
         state.tries_left -= 1
         self.console.print(wrong_line(state.last))
+        note = negative_power_note(line)
+        if note:
+            self.say(note, "yellow")
         if state.tries_left > 0:
             tries = "1 try" if state.tries_left == 1 else f"{state.tries_left} tries"
             self.say(f"Try again ({tries} left), or type ? for a hint.", "dim")

@@ -13,7 +13,7 @@ from handgrad_cli.drill import COMMANDS, DrillSummary
 from handgrad_cli.grading import Grade
 from handgrad_cli.numbers import DEFAULT_DECIMALS
 from handgrad_cli.problem import Problem
-from handgrad_cli.render.terminal import diagnosis_lines, grades_table, problem_panel, steps_view
+from handgrad_cli.render.terminal import carried_words, diagnosis_lines, grades_table, problem_panel, steps_view
 
 NOT_ANSWERED = (SKIPPED, REVEALED, EXPLAINED)  # counted apart from the score, never as wrong answers
 
@@ -40,7 +40,9 @@ def wrong_line(grade: Grade) -> Text:
     wrong = sum(not entry.correct for entry in grade.entries)
     line = Text.assemble((f"{grade.gradient}: ", "bold"), ("incorrect", "bold red"))
     line.append(f" ({wrong} of {len(grade.entries)} entries off)." if len(grade.entries) > 1 else ".")
-    if grade.mistake:
+    if grade.carried_forward:
+        line.append(f" It {carried_words(grade)}.", style="yellow")
+    elif grade.mistake:
         line.append(" Likely mistake: ", style="yellow")
         line.append(grade.mistake.description + ".")
     return line

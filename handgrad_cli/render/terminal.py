@@ -173,18 +173,26 @@ def grades_table(grades: list[Grade], decimals: int = DEFAULT_DECIMALS) -> Table
                           Text("not given", style="yellow"))
             continue
         for entry in grade.entries:
-            verdict = Text("correct", style="green") if entry.correct else Text("incorrect", style="bold red")
+            verdict = Text("correct", style="green") if entry.correct else (
+                Text("carried forward", style="yellow") if grade.carried_forward else Text("incorrect", style="bold red"))
             table.add_row(entry_name(grade.gradient, entry.index), format_number(entry.yours, decimals),
                           format_number(entry.reference, decimals), format_number(entry.difference, decimals + 1),
                           verdict)
     return table
 
 
+def carried_words(grade: Grade) -> str:
+    earlier = " and ".join(f"your {name}" for name in grade.carried)
+    return f"follows from {earlier} (error carried forward): the working here is right"
+
+
 def diagnosis_lines(grades: list[Grade]) -> list[Text]:
-    """The likely mistake behind each wrong gradient, in words."""
+    """The likely mistake behind each wrong gradient, in words; an error carried forward said as such."""
     lines = []
     for grade in grades:
-        if grade.mistake:
+        if grade.carried_forward:
+            lines.append(Text.assemble((f"{grade.gradient}: ", "bold"), (carried_words(grade), "yellow")))
+        elif grade.mistake:
             lines.append(Text.assemble((f"{grade.gradient}: ", "bold"), ("likely mistake: ", "yellow"),
                                        grade.mistake.description))
     return lines
