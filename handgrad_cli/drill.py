@@ -15,11 +15,9 @@ from __future__ import annotations
 
 import os
 import time
-from collections import Counter
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import TextIO
 
 from rich.console import Console
 from rich.text import Text
@@ -28,62 +26,17 @@ from handgrad_cli.answers import describe_shape, read_values, shape_words
 from handgrad_cli.attempts import Attempt, Recorder
 from handgrad_cli.errors import UserError
 from handgrad_cli.grading import Grade, Tolerance, first_wrong_step, grade
+from handgrad_cli.history import utc_stamp
 from handgrad_cli.kinds import build, get_kind
 from handgrad_cli.numbers import DEFAULT_DECIMALS, as_typed
+from handgrad_cli.outcomes import DrillSummary, Outcome
 from handgrad_cli.problem import Problem, ProblemId
-from handgrad_cli.review import utc_stamp
+from handgrad_cli.render.drill import COMMANDS, problem_heading, verdict, wrong_line
+from handgrad_cli.render.terminal import explanation
 
 HINTS = 3  # the rule, the forward values it needs, the answer itself
-COMMANDS = "? or hint, explain, skip, quit"
 
-ReadLine = Callable[[str], str]
-
-
-# --- what a session produces --------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Outcome:
-    """How one asked gradient was settled."""
-
-    problem_id: str
-    kind: str
-    gradient: str
-    status: str  # "correct", "wrong", "revealed", "skipped" or "explained"
-
-    @property
-    def solved(self) -> bool:
-        return self.status == "correct"
-
-
-@dataclass
-class DrillSummary:
-    problems: int  # how many problems the session holds
-    outcomes: list[Outcome] = field(default_factory=list)
-    problems_seen: int = 0
-    seconds: float = 0.0
-    ended: str = "finished"  # "finished", "quit", "end of input" or "interrupted"
-
-    @property
-    def score(self) -> int:
-        return sum(outcome.solved for outcome in self.outcomes)
-
-    @property
-    def total(self) -> int:
-        """How many gradients were settled: the score's denominator (not the number of problems)."""
-        return len(self.outcomes)
-
-    @property
-    def interrupted(self) -> bool:
-        return self.ended == "interrupted"
-
-    def by_kind(self) -> dict[str, tuple[int, int]]:
-        """kind -> (solved, settled), in the order the kinds were met."""
-        solved, settled = Counter(), Counter()
-        for outcome in self.outcomes:
-            settled[outcome.kind] += 1
-            solved[outcome.kind] += outcome.solved
-        return {kind: (solved[kind], settled[kind]) for kind in settled}
+ReadLine = Callable[[str], str]  # like input(); the terminal's and a pipe's readers are in console.py
 
 
 @dataclass(frozen=True)
@@ -165,8 +118,6 @@ class _Drill:
     summary: DrillSummary
 
     def ask_problem(self, problem: Problem, number: int) -> None:
-        from handgrad_cli.render.drill import problem_heading
-
         self.console.print(problem_heading(problem, number, self.summary.problems))
         grades: dict[str, Grade | None] = dict.fromkeys(problem.asked)
         for i, name in enumerate(problem.asked):
@@ -225,8 +176,6 @@ class _Drill:
         return "correct"
 
     def answered_wrong(self, problem: Problem, state: _Gradient) -> str | None:
-        from handgrad_cli.render.drill import wrong_line
-
         state.tries_left -= 1
         self.console.print(wrong_line(state.last))
         if state.tries_left > 0:
@@ -253,14 +202,10 @@ class _Drill:
         return as_typed(problem.answers[name], decimals)
 
     def explain(self, problem: Problem) -> None:
-        from handgrad_cli.render.terminal import explanation
-
         extras = get_kind(problem.kind).extras(problem, 1.0)
         self.console.print(explanation(problem, extras, self.settings.decimals))
 
     def show_verdict(self, problem: Problem, grades: dict[str, Grade | None], explained: bool) -> None:
-        from handgrad_cli.render.drill import verdict
-
         answered = [graded or grade(problem, name, None) for name, graded in grades.items()]
         wrong_step = first_wrong_step(answered)
         self.console.print(verdict(problem, answered, self.settings.decimals, wrong_step, steps=not explained))
@@ -296,44 +241,6 @@ def _unreadable(message: str, state: _Gradient) -> str:
     if expected in message:
         return f"{message}. Try again."
     return f"{message}. {state.name} expects {expected}: try again."
-
-
-# --- reading lines ------------------------------------------------------------------------
-
-
-def terminal_reader() -> ReadLine:
-    """Prompts at a terminal, with line editing where the platform has it."""
-    try:
-        import readline  # noqa: F401  (importing it gives input() editing and history)
-    except ImportError:
-        pass
-
-    def read_line(prompt: str) -> str:
-        try:
-            return input(prompt)
-        except (EOFError, KeyboardInterrupt):
-            print()  # Ctrl-D or Ctrl-C leave the cursor after the prompt
-            raise
-
-    return read_line
-
-
-def piped_reader(stream: TextIO, console: Console) -> ReadLine:
-    """One answer a line from a pipe or file, echoed after its prompt so the transcript reads well."""
-
-    def read_line(prompt: str) -> str:
-        line = stream.readline()
-        if not line:
-            raise EOFError
-        line = line.rstrip("\r\n")
-        console.print(Text(prompt + line), soft_wrap=True)  # the line as typed, unwrapped
-        return line
-
-    return read_line
-
-
-def reader_for(stream: TextIO, console: Console) -> ReadLine:
-    return terminal_reader() if stream.isatty() else piped_reader(stream, console)
 
 
 def session_id(moment: datetime | None = None) -> str:

@@ -15,7 +15,8 @@ from rich.console import Console
 from typer.testing import CliRunner
 
 from handgrad_cli.cli import app
-from handgrad_cli.drill import DrillSettings, piped_reader, replay_command, run_drill
+from handgrad_cli.console import piped_reader
+from handgrad_cli.drill import DrillSettings, replay_command, run_drill
 from handgrad_cli.grading import Tolerance
 from handgrad_cli.answers import shape_words
 from handgrad_cli.kinds import build

@@ -8,12 +8,13 @@ from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 
-from handgrad_cli.drill import COMMANDS, DrillSummary
 from handgrad_cli.grading import Grade
 from handgrad_cli.numbers import DEFAULT_DECIMALS
+from handgrad_cli.outcomes import DrillSummary
 from handgrad_cli.problem import Problem
 from handgrad_cli.render.terminal import diagnosis_lines, grades_table, problem_panel, steps_table
 
+COMMANDS = "? or hint, explain, skip, quit"  # what a learner can type at a drill prompt besides an answer
 NOT_SOLVED = ("wrong", "revealed", "skipped", "explained")
 
 
