@@ -299,9 +299,10 @@ def drill_command(
             problem_ids = set_ids(names, count, seed, difficulty.value)  # exactly the IDs `generate` prints
             intro = drill_intro(count, names, difficulty.value, seed)
         console = stdout_console()
+        read_line = reader_for(sys.stdin, console)  # a closed stdin stops here, before anything is asked
         console.print(intro)
         settings = DrillSettings(Tolerance(atol, rtol), tries, decimals)
-        summary = run_drill(problem_ids, reader_for(sys.stdin, console), console, settings=settings, total=count,
+        summary = run_drill(problem_ids, read_line, console, settings=settings, total=count,
                             recorder=None if history is None else history.record, session=session_id())
     finally:
         if history is not None:
@@ -444,6 +445,3 @@ def _run_cards(cards, record) -> None:
     tally = run_cards(cards, reader_for(sys.stdin, console), console.print, record, utc_now, CardView)
     console.print(cards_done(tally))
 
-
-def main() -> None:
-    app(prog_name="handgrad")
