@@ -309,7 +309,7 @@ def drill_command(
             history.close()
     console.print(summary_view(summary))
     if review:
-        console.print(review_line(problem_ids), soft_wrap=True)
+        console.print(review_line(problem_ids))  # wrapped between IDs, never inside one
     else:
         console.print(replay_line(replay_command(names, count, seed, difficulty.value, settings)), soft_wrap=True)
     if summary.interrupted:

@@ -31,10 +31,11 @@ from handgrad_cli.kinds import build, get_kind
 from handgrad_cli.numbers import DEFAULT_DECIMALS, as_typed
 from handgrad_cli.outcomes import DrillSummary, Outcome
 from handgrad_cli.problem import Problem, ProblemId
-from handgrad_cli.render.drill import COMMANDS, problem_heading, verdict, wrong_line
+from handgrad_cli.render.drill import COMMANDS, problem_heading, prompt_help, verdict, wrong_line
 from handgrad_cli.render.terminal import explanation
 
 HINTS = 3  # the rule, the forward values it needs, the answer itself
+QUIT = ("q", "quit", "exit")
 
 ReadLine = Callable[[str], str]  # like input(); the terminal's and a pipe's readers are in console.py
 
@@ -120,13 +121,16 @@ class _Drill:
     def ask_problem(self, problem: Problem, number: int) -> None:
         self.console.print(problem_heading(problem, number, self.summary.problems))
         grades: dict[str, Grade | None] = dict.fromkeys(problem.asked)
+        revealed = []
         for i, name in enumerate(problem.asked):
             status, grades[name] = self.ask_gradient(problem, name)
+            if status == "revealed":
+                revealed.append(name)
             if status == "explained":
                 for rest in problem.asked[i + 1:]:  # the derivation showed these answers too
                     self.settle(problem, _Gradient(rest, (), 0, self.clock()), "explained")
                 break
-        self.show_verdict(problem, grades, explained=status == "explained")
+        self.show_verdict(problem, grades, explained=status == "explained", revealed=revealed)
 
     def ask_gradient(self, problem: Problem, name: str) -> tuple[str, Grade | None]:
         """Prompt until this gradient is settled; its status and the latest graded answer."""
@@ -149,9 +153,13 @@ class _Drill:
             self.explain(problem)
             return "explained"
         if command == "skip":
+            self.say(f"skipped — the answer was {state.name} = {self.typed_answer(problem, state.name)}", "bold")
             return "revealed" if state.revealed else "skipped"
-        if command == "quit":
+        if command in QUIT:
             raise Quit
+        if command == "help":
+            self.console.print(prompt_help(describe_shape(state.shape)))
+            return None
         if not line:
             self.say(f"Type {describe_shape(state.shape)}, or {COMMANDS}.", "dim")
             return None
@@ -205,10 +213,12 @@ class _Drill:
         extras = get_kind(problem.kind).extras(problem, 1.0)
         self.console.print(explanation(problem, extras, self.settings.decimals))
 
-    def show_verdict(self, problem: Problem, grades: dict[str, Grade | None], explained: bool) -> None:
+    def show_verdict(self, problem: Problem, grades: dict[str, Grade | None], explained: bool,
+                     revealed: list[str]) -> None:
         answered = [graded or grade(problem, name, None) for name, graded in grades.items()]
         wrong_step = first_wrong_step(answered)
-        self.console.print(verdict(problem, answered, self.settings.decimals, wrong_step, steps=not explained))
+        self.console.print(verdict(problem, answered, self.settings.decimals, wrong_step, steps=not explained,
+                                   revealed=revealed))
 
     def settle(self, problem: Problem, state: _Gradient, status: str) -> None:
         """Count the gradient and record it at once, so a later Ctrl-C loses nothing."""

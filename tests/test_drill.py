@@ -374,3 +374,31 @@ def test_a_revealed_answer_typed_back_is_accepted_even_at_few_decimals():
     values = revealed.split("=", 1)[1].split("(now")[0].strip()
     typed_back = CliRunner().invoke(app, args, input=f"?\n?\n?\n{values}\n").stdout
     assert "correct, but the answer was revealed" in typed_back
+
+
+def test_the_prompt_words_help_exit_and_skip():
+    out = io.StringIO()
+    problem_id = next(iter(set_ids(["softmax-ce"], 1, 1, "medium")))
+    answer_text = as_typed(build(problem_id).answers["dlogits"], 3)
+    lines = iter(["help", "skip", "exit"])
+    summary = run_drill([problem_id], lambda prompt: next(lines), Console(file=out, width=100))
+    text = out.getvalue()
+    assert "skip        show the answer" in text
+    assert f"skipped — the answer was dlogits = {answer_text}" in text
+    assert summary.ended == "finished" and [o.status for o in summary.outcomes] == ["skipped"]
+
+
+def test_exit_ends_the_session():
+    problem_ids = list(set_ids(["softmax-ce"], 2, 1, "medium"))
+    summary = run_drill(problem_ids, lambda prompt: "exit", Console(file=io.StringIO()))
+    assert summary.ended == "quit" and summary.outcomes == []
+
+
+def test_a_gradient_typed_back_after_its_reveal_reads_revealed():
+    out = io.StringIO()
+    problem_id = next(iter(set_ids(["softmax-ce"], 1, 1, "medium")))
+    answer_text = as_typed(build(problem_id).answers["dlogits"], 6)
+    lines = iter(["?", "?", "?", answer_text])
+    run_drill([problem_id], lambda prompt: next(lines), Console(file=out, width=120))
+    table = out.getvalue().split("verdict")[1]
+    assert "revealed" in table and "correct" not in table.split("\n\n")[0]
