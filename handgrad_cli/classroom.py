@@ -16,7 +16,7 @@ from typing import Any
 
 from handgrad_cli.errors import UserError, shown
 from handgrad_cli.grading import Grade, Tolerance, grade_all
-from handgrad_cli.problem import Problem, set_ids
+from handgrad_cli.problem import Problem
 
 MAX_NAME_CHARS = 200
 
@@ -51,9 +51,9 @@ def variant_names(count: int) -> list[str]:
 
 def member_problems(kinds: list[str], count: int, seed: int, difficulty: str, *member: str) -> Iterator[Problem]:
     """One member's set (no member: the set the whole class shares), built problem by problem."""
-    from handgrad_cli.kinds import build_many
+    from handgrad_cli.kinds import set_problems
 
-    return build_many(set_ids(kinds, count, seed, difficulty, *member))
+    return set_problems(kinds, count, seed, difficulty, *member)
 
 
 def problem_source(kinds: list[str], count: int, seed: int, difficulty: str, student: str | None):

@@ -13,7 +13,7 @@ from handgrad_cli.grading import Grade
 from handgrad_cli.numbers import DEFAULT_DECIMALS
 from handgrad_cli.outcomes import DrillSummary
 from handgrad_cli.problem import Problem
-from handgrad_cli.render.terminal import diagnosis_lines, grades_table, problem_panel, steps_table
+from handgrad_cli.render.terminal import diagnosis_lines, grades_table, problem_panel, steps_view
 
 COMMANDS = "? or hint, explain, skip, help, quit"  # what a learner can type at a drill prompt besides an answer
 NOT_SOLVED = ("wrong", "revealed", "skipped", "explained")
@@ -66,7 +66,7 @@ def verdict(problem: Problem, grades: list[Grade], decimals: int = DEFAULT_DECIM
     if not any(grade.given for grade in grades):
         parts = []  # nothing typed: the table would only repeat the answers
     if steps:
-        parts += [Text(), steps_table(problem, decimals, wrong_step)]
+        parts += [Text(), steps_view(problem, decimals, wrong_step)]
     return Group(*parts)
 
 
