@@ -84,6 +84,7 @@ def read_values(text: str, shape: tuple[int, ...], name: str = "the answer"):
     expected = describe_shape(shape)
     if len(shape) == 2:
         if len(rows) != shape[0] or any(count != shape[1] for count in counts):
+            _refuse_missing_commas(text, sum(counts))
             given = ", ".join(str(count) for count in counts)
             raise UserError(
                 f"{name} expects {expected}; you gave {len(rows)} row(s) of {given} value(s)"
@@ -94,8 +95,20 @@ def read_values(text: str, shape: tuple[int, ...], name: str = "the answer"):
     if len(rows) > 1:
         raise UserError(f"{name} expects {expected}; you gave {len(rows)} rows: type one row")
     if len(values) != size:
+        _refuse_missing_commas(text, len(values))
         raise UserError(f"{name} expects {expected}; you gave {_count(len(values))}")
     return np.array(values[0] if not shape else values, dtype=float)
+
+
+# a number, spaces, then a signed number: `0.549 -0.865`, which Python would read as a subtraction
+_SIGNED_AFTER_SPACE = re.compile(r"[\d.)]\s+[-+](?=[\d.(])")
+
+
+def _refuse_missing_commas(text: str, count: int) -> None:
+    """When the count is wrong and a space stands between two numbers with a sign, ask rather than subtract."""
+    missing = len(_SIGNED_AFTER_SPACE.findall(text))
+    if missing:
+        raise UserError(f"did you mean {count + missing} values? separate them with a comma")
 
 
 def shape_words(shape: tuple[int, ...]) -> str:

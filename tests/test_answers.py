@@ -157,3 +157,22 @@ def test_any_text_gives_a_value_or_a_clear_error(text):
 @given(st.text(alphabet="0123456789.+-*/()e ,;^expltanhsqrt", max_size=80))
 def test_arithmetic_soup_gives_a_value_or_a_clear_error(text):
     assert_value_or_clear_error(text)
+
+
+@pytest.mark.parametrize("text", ["0.549 -0.865, 0.3", "0.549 -0.865 +0.3"])
+def test_a_missing_comma_before_a_sign_is_asked_about(text):
+    with pytest.raises(UserError, match=r"did you mean 3 values\? separate them with a comma"):
+        read_values(text, (3,))
+
+
+def test_a_spaced_subtraction_with_the_right_count_is_taken():
+    assert read_values("1 - 0.5, 2", (2,)).tolist() == [0.5, 2.0]
+
+
+def test_differences_get_the_digits_their_size_needs():
+    from handgrad_cli.numbers import format_difference
+
+    assert format_difference(0.001) == "0.0010"
+    assert format_difference(0.00004) == "0.000040"
+    assert format_difference(0.5) == "0.5000"
+    assert format_difference(0.0) == "0.0000"

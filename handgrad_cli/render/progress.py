@@ -17,7 +17,8 @@ from rich.text import Text
 
 from handgrad_cli.attempts import ATTEMPT_FIELDS, Attempt, Try
 from handgrad_cli.cards import Card, CardsTally, DeckStatus
-from handgrad_cli.review import parse_time, utc_stamp
+from handgrad_cli.history import utc_stamp
+from handgrad_cli.review import parse_time
 
 SPARKS = "▁▂▃▄▅▆▇█"
 BAR_WIDTH = 20
