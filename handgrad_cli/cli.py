@@ -5,6 +5,7 @@ starts as fast as a bare Typer app. No `from __future__ import annotations` here
 would have to evaluate every string annotation at start-up, which costs more than all the rest.
 """
 
+import contextlib
 import functools
 import math
 import os
@@ -135,6 +136,29 @@ def read_file(path: Path) -> str:
         raise UserError(f"cannot read {path}: {error.strerror or error}") from None
 
 
+@contextlib.contextmanager
+def open_lines(path: Path):
+    """A text file's lines, read one at a time (a set of a million lines is never held whole)."""
+    try:
+        with path.open(encoding="utf-8-sig") as file:
+            yield decoded_lines(file, path)
+    except FileNotFoundError:
+        raise UserError(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise UserError(f"{path} is a directory: give a file") from None
+    except OSError as error:
+        raise UserError(f"cannot read {path}: {error.strerror or error}") from None
+
+
+def decoded_lines(file, path: Path):
+    line = 0
+    try:
+        for line, text in enumerate(file, 1):
+            yield text
+    except UnicodeDecodeError:
+        raise UserError(f"{path} line {line + 1} is not UTF-8 text: save the file as UTF-8") from None
+
+
 def stdout_console():
     """The console for data on stdout; a reader that goes away (`| head`) ends the command quietly, exit 0."""
     from rich.console import Console
@@ -249,9 +273,9 @@ def generate_command(
     ] = None,
 ) -> None:
     """Print a reproducible problem set on stdout: sheets and keys, learning-platform imports, a set per student."""
-    from handgrad_cli.classroom import problem_source, read_roster, variant_names
+    from handgrad_cli.classroom import Roster, read_roster, set_code, variant_names
     from handgrad_cli.kinds import KINDS, get_kind
-    from handgrad_cli.render.sets import FORMATS, PRINTED_FORMATS, ProblemSet, Sheet
+    from handgrad_cli.render.sets import FORMATS, PRINTED_FORMATS, ProblemSet
 
     if answers is not None and output_format.value not in PRINTED_FORMATS:
         raise UserError(f"--answers shapes text, markdown and latex; {output_format.value} always carries its answers")
@@ -262,12 +286,9 @@ def generate_command(
     if students is not None:
         roster = list(read_roster(read_file(students), str(students)))
     elif variants is not None:
-        roster = list(variant_names(variants))
-    sheets = tuple(
-        Sheet(student, with_progress_if_long(problem_source(names, count, seed, difficulty.value, student), count))
-        for student in roster
-    )
-    problem_set = ProblemSet(sheets, answers.value if answers else "end")
+        roster = variant_names(variants)  # built name by name as the sheets are written
+    sheets = Roster(roster, names, count, seed, difficulty.value, lambda source: with_progress_if_long(source, count))
+    problem_set = ProblemSet(sheets, answers.value if answers else "end", set_code(names, count, seed, difficulty.value))
     FORMATS[output_format.value](problem_set, sys.stdout)
 
 
@@ -344,19 +365,20 @@ def grade_command(
     """
     from rich.console import Console
 
-    from handgrad_cli.classroom import grade_class, read_responses, read_set
+    from handgrad_cli.classroom import grade_class, read_response_rows, read_responses, read_set
     from handgrad_cli.grading import Tolerance
     from handgrad_cli.render.classroom import summary, write_scores
 
-    issued = read_set(read_file(problem_set), str(problem_set))
-    answers = read_responses(read_file(responses), issued, str(responses))
-    result = grade_class(issued, answers, Tolerance(atol, rtol))
+    with open_lines(problem_set) as lines:  # opened first, so a missing set is named first
+        response_rows = read_response_rows(read_file(responses).splitlines(keepends=True), str(responses))
+        issued = read_set(lines, str(problem_set), response_rows.ids)
+    answers = read_responses(response_rows, issued)
     for note in answers.skipped:
         typer.echo(f"{responses} line {note.line} skipped: {note.text}", err=True)
     for note in answers.replaced:
         typer.echo(f"{responses} line {note.line}: {note.text}", err=True)
-    write_scores(result, sys.stdout)
-    Console(stderr=True, highlight=False).print(summary(result))
+    tally = write_scores(grade_class(issued, answers, Tolerance(atol, rtol)), sys.stdout)
+    Console(stderr=True, highlight=False).print(summary(tally, answers))
 
 
 @app.command("drill")

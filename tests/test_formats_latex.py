@@ -5,6 +5,8 @@ import subprocess
 
 import pytest
 
+from handgrad_cli.classroom import set_code
+from handgrad_cli.kinds import KINDS
 from handgrad_cli.problem import DIFFICULTIES
 from handgrad_cli.render.latex import escape
 from tests.teach_helpers import KIND_NAMES, generate
@@ -67,17 +69,18 @@ def test_pdflatex_compiles_names_whose_accents_are_combining_marks(tmp_path):
 def test_a_page_break_falls_between_problems_not_inside_one():
     document = generate("-n", "4", "-d", "hard", "--variants", "2", "-f", "latex", "--answers", "end")
     assert document.count("\\subsection*{") == 2 * 4 + 2  # 2 sheets of 4 problems, a heading per variant in the key
-    assert document.count("\\textbf{") == 2 * 4  # the key's answers
+    assert document.count("\\textbf{Your gradients}") == 2 * 4  # a box for each problem's answers
     # every problem or answer but the first under a heading is preceded by a preferred page break
     assert document.count("\\filbreak\n\\subsection*{") == 2 * 3 + 2
-    assert document.count("\\filbreak\n\\textbf{") == 2 * 3
-    assert "\\markright{\\textup{Answer key}}\n\n\\filbreak\n\\subsection*{variant-01}" in document
+    assert document.count("\\filbreak\n\\textbf{") == 2 * 3  # the key's answers
+    assert "}}\n\n\\filbreak\n\\subsection*{variant-01}" in document
 
 
 def test_each_students_sheet_is_numbered_from_1_with_the_name_on_every_page(tmp_path):
     roster = tmp_path / "students.txt"
     roster.write_text("Zoë & Co\nBo\n", encoding="utf-8")
     document = generate("-n", "2", "--students", roster, "-f", "latex")
-    for name in ("Zoë \\& Co", "Bo", "Answer key"):
+    code = set_code(list(KINDS), 2, 0, "medium")
+    for name in (f"Zoë \\& Co\\quad Set {code}", f"Bo\\quad Set {code}", f"Answer key {code}"):
         assert f"\n\\setcounter{{page}}{{1}}\\markright{{\\textup{{{name}}}}}\n" in document
     assert "\\pagestyle{myheadings}" in document

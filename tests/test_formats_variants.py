@@ -4,6 +4,7 @@ import json
 
 import pytest
 
+from handgrad_cli.classroom import set_code
 from handgrad_cli.kinds import KINDS, build
 from handgrad_cli.problem import set_ids
 from handgrad_cli.render.records import problem_record
@@ -47,15 +48,15 @@ def test_a_shared_set_keeps_the_ids_it_always_had():
 
 
 @pytest.mark.parametrize("fmt,sheet_heading,key_heading", [
-    ("text", "Problem set for {}\n", "\n{}\n\n1. "),
+    ("text", "Problem set {code} for {}\n", "\n{}\n\n1. "),
     ("markdown", "# Problem set for {}\n", "\n## {}\n\n### 1. "),
-    ("latex", "\\section*{{Problem set for {}}}", "\\subsection*{{{}}}"),
+    ("latex", "\\section*{{Problem set {code} for {}}}", "\\subsection*{{{}}}"),
 ])
 def test_sheets_carry_the_name_and_the_key_lists_every_variant(roster, fmt, sheet_heading, key_heading):
     output = generate("-n", "2", "--students", roster, "-f", fmt)
     key = output[output.index("Answer key"):]
     for student in ("Ana Núñez", "Bo Li", "Cy"):
-        assert sheet_heading.format(student) in output
+        assert sheet_heading.format(student, code=set_code(list(KINDS), 2, 0, "medium")) in output
         assert key_heading.format(student) in key
     for record in records("-n", "2", "--students", roster):
         assert record["id"] in key

@@ -81,7 +81,7 @@ def test_a_class_with_right_wrong_missing_and_unreadable_rows(tmp_path, variants
     assert table["variant-02", "total"]["score"] == "0.250"
     skipped = [line for line in result.stderr.splitlines() if " skipped: " in line]
     assert [line.split(" skipped: ")[0].rsplit(" ", 1)[1] for line in skipped] == ["6", "7", "8", "9", "10", "11"]
-    assert f"line 8 skipped: {ana_soft['id']} was issued to variant-01, not to variant-02" in result.stderr
+    assert f"line 8 skipped: {ana_soft['id']} was issued to 'variant-01', not to 'variant-02'" in result.stderr
     assert "line 9 skipped: 'softmax-ce-m1' is not a problem of the set" in result.stderr
     assert "Graded 2 students, 4 problems; 6 rows skipped." in result.stderr
     assert "tanh-neuron dz:sign-flipped" in result.stderr
@@ -97,7 +97,7 @@ def test_a_shared_set_grades_everyone_who_answered_and_a_later_answer_counts(tmp
     table = scores(result)
     assert table["Zoë", "1"]["correct"] == "1"
     assert table["Max", "total"]["score"] == "0.000"  # unreadable, so graded as not answered: nobody is lost
-    assert "responses.csv line 3: a second answer to Zoë's dlogits of" in result.stderr
+    assert "responses.csv line 3: a second answer from 'Zoë' to 'dlogits' of" in result.stderr
 
 
 def test_a_json_set_and_extra_columns_are_read(tmp_path):

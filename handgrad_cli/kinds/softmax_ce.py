@@ -57,6 +57,7 @@ def onehot(target: Any, classes: int) -> np.ndarray:
 
 class SoftmaxCE(Kind):
     name = "softmax-ce"
+    title = "Softmax cross-entropy"
     summary = "softmax + cross-entropy on logits; asks dlogits = (p - y) / n"
     options = ("logits", "target")
     gradients = ("dlogits",)

@@ -34,6 +34,7 @@ RULES = {
 
 class TanhNeuron(Kind):
     name = "tanh-neuron"
+    title = "Tanh neuron"
     summary = "a tanh neuron z = w.x + b, a = tanh(z), given dout; asks dz, dw, db, dx"
     options = ("x", "w", "b", "dout")
     gradients = ("dz", "dw", "db", "dx")

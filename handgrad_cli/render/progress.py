@@ -18,6 +18,7 @@ from rich.text import Text
 
 from handgrad_cli.attempts import ATTEMPT_FIELDS, Attempt
 from handgrad_cli.cards import Card, CardsTally, DeckStatus
+from handgrad_cli.csvsafe import safe_cell
 from handgrad_cli.review import parse_time, utc_stamp
 
 SPARKS = "▁▂▃▄▅▆▇█"
@@ -138,7 +139,8 @@ def write_csv(attempts: Iterable[Attempt], out: TextIO) -> None:
     writer = csv.DictWriter(out, fieldnames=EXPORT_COLUMNS, lineterminator="\n")
     writer.writeheader()
     for attempt in attempts:
-        writer.writerow(asdict(attempt) | {"correct": int(attempt.correct), "mistake": attempt.mistake or ""})
+        row = asdict(attempt) | {"correct": int(attempt.correct), "mistake": attempt.mistake or ""}
+        writer.writerow({column: safe_cell(value) for column, value in row.items()})
 
 
 def write_jsonl(attempts: Iterable[Attempt], out: TextIO) -> None:
