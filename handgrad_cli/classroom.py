@@ -218,15 +218,17 @@ def _json(text: str, where: str) -> Any:
 
 def _set_records(lines: Iterator[str], source: str) -> Iterator[tuple[str, Any]]:
     """(where, record) pairs: ``SET line 3`` for JSONL, ``SET record 3`` for a JSON array."""
+    first = True
     for line, content in enumerate(lines, 1):
         if not content.strip():
             continue
-        if content.lstrip().startswith("["):  # a `-f json` array: as one document
+        if first and content.lstrip().startswith("["):  # a `-f json` array: as one document
             records = _json(content + "".join(lines), f"{source} (a JSON array from line {line})")
             if not isinstance(records, list):
                 raise UserError(f"{source} line {line} is not the JSON of a set: give the jsonl of the set")
             yield from ((f"{source} record {number}", record) for number, record in enumerate(records, 1))
             return
+        first = False
         yield f"{source} line {line}", _json(content, f"{source} line {line}")
 
 
@@ -342,14 +344,14 @@ def _problem(student: str, reference: str, issued: IssuedSet) -> int:
     if reference.isdecimal() and reference.isascii():
         sheet = issued.sheet(student)
         if not 1 <= int(reference) <= len(sheet):
-            raise UserError(f"{shown(student)}'s sheet has no problem {reference}: it has 1 to {len(sheet)}")
+            raise UserError(f"{shown(student)}'s sheet has no problem {int(reference)}: it has 1 to {len(sheet)}")
         return sheet[int(reference) - 1]
     i = issued.where.get(reference)
     if i is None:
         raise UserError(f"{shown(reference) if reference else 'an empty id'} is not a problem of the set")
     owner = issued.student_of[i]
     if owner not in (SHARED, issued.student_index(student)):
-        raise UserError(f"{reference} was issued to {shown(issued.roster[owner])}, not to {shown(student)}")
+        raise UserError(f"{issued.problem_id(i)} was issued to {shown(issued.roster[owner])}, not to {shown(student)}")
     return i
 
 

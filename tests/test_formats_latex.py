@@ -9,7 +9,7 @@ from handgrad_cli.classroom import set_code
 from handgrad_cli.kinds import KINDS
 from handgrad_cli.problem import DIFFICULTIES
 from handgrad_cli.render.latex import escape
-from tests.teach_helpers import KIND_NAMES, generate
+from tests.teach_helpers import KIND_NAMES, generate, run
 
 needs_pdflatex = pytest.mark.skipif(shutil.which("pdflatex") is None, reason="pdflatex is not installed")
 
@@ -84,3 +84,43 @@ def test_each_students_sheet_is_numbered_from_1_with_the_name_on_every_page(tmp_
     for name in (f"Zoë \\& Co\\quad Set {code}", f"Bo\\quad Set {code}", f"Answer key {code}"):
         assert f"\n\\setcounter{{page}}{{1}}\\markright{{\\textup{{{name}}}}}\n" in document
     assert "\\pagestyle{myheadings}" in document
+
+
+NAMES_THAT_COMPILE = ("Guðrún Þórsdóttir", "Đorđe Ćosić", "Ŋgũgĩ", "José", "Zoë", "Łukasz", "Ștefan Țurcanu",
+                      'Ana "Nana" O\'Brien', "Wolfeschlegelsteinhausenbergerdorff " * 5)
+
+
+@needs_pdflatex
+def test_latin_script_names_compile_with_t1_and_latin_modern(tmp_path):
+    roster = tmp_path / "students.txt"
+    roster.write_text("\n".join(NAMES_THAT_COMPILE) + "\n", encoding="utf-8")
+    log = compile_pdf(generate("-n", "2", "-d", "hard", "--students", roster, "-f", "latex", "--answers", "none"),
+                      tmp_path)
+    assert "Overfull \\hbox" not in log  # a long name in the running head is cut, not run off the page
+
+
+@pytest.mark.parametrize("student,char", [
+    ("Nguyễn Thị Minh Khai", "ễ"), ("Αλέξανδρος", "Α"), ("Дмитрий", "Д"), ("李小龍", "李"), ("محمد", "م"),
+])
+def test_a_name_pdflatex_cannot_typeset_is_refused_before_anything_is_written(tmp_path, student, char):
+    roster = tmp_path / "students.txt"
+    roster.write_text(f"Ana\n{student}\n", encoding="utf-8")
+    result = run("generate", "--students", roster, "-f", "latex")
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr.startswith(f"handgrad: {student!r}: pdflatex cannot typeset {char!r} (U+{ord(char):04X})")
+
+
+def test_quotes_cut_heads_and_formulas_in_math():
+    from handgrad_cli.render.latex import cut, question_text
+
+    assert escape('"Q" O\'\'B') == "\\textquotedbl{}Q\\textquotedbl{} O'{}'{}B"
+    assert cut("x" * 100, 10) == "xxxxxxxxx\\ldots{}"
+    assert "$\\mathrm{loss}=-\\mathrm{log}(\\mathrm{probs}[\\mathrm{target}])$," in question_text(
+        "With loss = -log(probs[target]), compute dlogits.")
+
+
+def test_a_shared_students_sheet_has_a_name_and_date_line_and_no_ids():
+    sheet = generate("-n", "2", "-f", "latex", "--answers", "none")
+    assert "Name: \\rule" in sheet and "Date: \\rule" in sheet
+    assert "Softmax cross-entropy, medium" in sheet and "softmax-ce, medium" not in sheet
+    assert "softmax-ce-m" not in sheet and "\\fbox{" in sheet

@@ -141,20 +141,30 @@ def _formula_end(tokens: list[str], start: int) -> int:
     return end
 
 
-def question_text(question: str) -> str:
-    """The question with each ``NAME = expression`` typeset as math and the prose around it as text."""
-    tokens, out, i = question.split(" "), [], 0
+def question_parts(question: str) -> list[tuple[bool, str]]:
+    """The question cut into (is a formula, text): each ``NAME = expression`` apart from the prose."""
+    tokens, parts, i = question.split(" "), [], 0
     while i < len(tokens):
         if i + 2 < len(tokens) and tokens[i + 1] == "=":
             end = _formula_end(tokens, i)
             text = " ".join(tokens[i:end])
             trail = re.search(r"[.,;]*$", text).group()
-            out.append(formula(text[:len(text) - len(trail)]) + escape(trail))
+            parts += [(True, text[:len(text) - len(trail)]), (False, trail)]
             i = end
         else:
-            out.append(escape(tokens[i]))
+            parts.append((False, tokens[i]))
             i += 1
-    return " ".join(out)
+    return parts
+
+
+def question_text(question: str) -> str:
+    """The question with each ``NAME = expression`` typeset as math and the prose around it as text."""
+    out = ""
+    for is_formula, text in question_parts(question):
+        if out and text and not (not is_formula and text[0] in ".,;"):
+            out += " "
+        out += formula(text) if is_formula else escape(text)
+    return out
 
 
 # --- inputs, answers and the space to write them ----------------------------------------------
