@@ -121,13 +121,12 @@ def first_prompt(runs: int) -> None:
 def generate_throughput(count: int, repeats: int = 5) -> None:
     """Producing the set and dumping the same objects, measured in turns after a warm-up, so that a
     busy moment of the machine hits both alike; the ratio is the median of the turns'."""
-    from handgrad_cli.kinds import KINDS, build_many
-    from handgrad_cli.problem import set_ids
+    from handgrad_cli.kinds import DEFAULT_KINDS, set_problems
     from handgrad_cli.render.records import problem_record
     from handgrad_cli.render.sets import ProblemSet, write_jsonl
 
     def problems(n: int = count):
-        return build_many(set_ids(list(KINDS), n, 0, "medium"))
+        return set_problems(DEFAULT_KINDS, n, 0, "medium")
 
     def produce() -> float:
         with open(os.devnull, "w") as sink:  # as `generate > /dev/null` writes: no buffer grows in memory

@@ -220,3 +220,17 @@ def read_named_answers(items: list[str], shapes: dict[str, tuple[int, ...]]) -> 
             raise UserError(f"{name} is given twice: give each gradient once")
         answers[name] = read_values(text, shapes[name], name)
     return answers
+
+
+def read_named_inputs(items: list[str]) -> dict[str, str]:
+    """``NAME=VALUES`` items as text by name (a kind reads the values against its schema)."""
+    named: dict[str, str] = {}
+    for item in items:
+        name, equals, text = item.partition("=")
+        name = name.strip()
+        if not equals or not name:
+            raise UserError(f"{_shown(item)} is not NAME=VALUES: e.g. logits=2,1,0")
+        if name in named:
+            raise UserError(f"{name} is given twice: give each input once")
+        named[name] = text
+    return named

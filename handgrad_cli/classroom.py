@@ -20,7 +20,7 @@ from typing import Any
 from handgrad_cli.errors import UserError, shown
 from handgrad_cli.grading import Grade, Tolerance, grade_all
 from handgrad_cli.kinds import build, build_many, get_kind
-from handgrad_cli.problem import DIFFICULTIES, Problem, ProblemId, set_ids
+from handgrad_cli.problem import DIFFICULTIES, Problem, ProblemId
 from handgrad_cli.render.sheets import Sheet
 
 MAX_NAME_CHARS = 200
@@ -106,7 +106,9 @@ class Roster(Sequence[Sheet]):
 
 def member_problems(kinds: list[str], count: int, seed: int, difficulty: str, *member: str) -> Iterator[Problem]:
     """One member's set (no member: the set the whole class shares), built problem by problem."""
-    return build_many(set_ids(kinds, count, seed, difficulty, *member))
+    from handgrad_cli.kinds import set_problems
+
+    return set_problems(kinds, count, seed, difficulty, *member)
 
 
 def problem_source(kinds: list[str], count: int, seed: int, difficulty: str, student: str | None):

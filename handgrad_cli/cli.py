@@ -206,27 +206,36 @@ def root(
 @app.command("kinds")
 @user_errors
 def kinds_command() -> None:
-    """List the problem kinds, a line each."""
+    """List the problem kinds: name, what it drills, the gradients it asks."""
     from handgrad_cli.kinds import KINDS
 
+    width = max(len(name) for name in KINDS)
     for kind in KINDS.values():
-        typer.echo(f"{kind.name:<14} {kind.summary}")
+        typer.echo(f"{kind.name:<{width}}  {kind.summary}")
 
 
 def fresh_seed() -> int:
     return int.from_bytes(os.urandom(4), "big") % 1_000_000  # os, not secrets: cheaper to import
 
 
+def _hidden(help_text: str):
+    return typer.Option(hidden=True, help=help_text)
+
+
 @app.command("explain")
 @user_errors
 def explain_command(
     subject: Annotated[str, typer.Argument(help="A kind (see `handgrad kinds`) or a problem ID such as softmax-ce-m42.")],
-    logits: Annotated[Optional[str], typer.Option(help="softmax-ce: logits, e.g. 2,1,0 (rows separated by ';').")] = None,
-    target: Annotated[Optional[str], typer.Option(help="softmax-ce: the target class, one per row.")] = None,
-    x: Annotated[Optional[str], typer.Option("--x", help="tanh-neuron: the inputs, e.g. 2,0.")] = None,
-    w: Annotated[Optional[str], typer.Option("--w", help="tanh-neuron: the weights, e.g. -3,1.")] = None,
-    b: Annotated[Optional[str], typer.Option("--b", help="tanh-neuron: the bias.")] = None,
-    dout: Annotated[Optional[str], typer.Option(help="tanh-neuron: the upstream gradient dL/da.")] = None,
+    values: Annotated[
+        Optional[list[str]],
+        typer.Argument(metavar="[NAME=VALUES]...", help="A kind's inputs, e.g. logits=2,1,0 target=0 (rows by ';')."),
+    ] = None,
+    logits: Annotated[Optional[str], _hidden("softmax-ce: logits=...")] = None,
+    target: Annotated[Optional[str], _hidden("softmax-ce: target=...")] = None,
+    x: Annotated[Optional[str], _hidden("tanh-neuron: x=...")] = None,
+    w: Annotated[Optional[str], _hidden("tanh-neuron: w=...")] = None,
+    b: Annotated[Optional[str], _hidden("tanh-neuron: b=...")] = None,
+    dout: Annotated[Optional[str], _hidden("tanh-neuron: dout=...")] = None,
     seed: Annotated[Optional[int], typer.Option(min=0, help="Seed of a random problem (default: a fresh one).")] = None,
     difficulty: Annotated[
         Optional[Difficulty], typer.Option("--difficulty", "-d", help="Of a random problem: easy, medium (default) or hard.")
@@ -235,11 +244,17 @@ def explain_command(
     decimals: DecimalsOption = 3,
     json_output: Annotated[bool, typer.Option("--json", help="The problem, answers and steps as JSON.")] = False,
 ) -> None:
-    """Show a derivation step by step: local derivative x upstream gradient."""
-    from handgrad_cli.kinds import get_kind, problem_for
+    """Show a derivation step by step: each gradient as local derivative × upstream gradient, one term per path.
 
-    given = {"logits": logits, "target": target, "x": x, "w": w, "b": b, "dout": dout}
-    problem = problem_for(subject, given, seed, difficulty.value if difficulty else None, fresh_seed)
+    Give a problem ID, a kind with its inputs (`handgrad explain tanh-neuron x=2,0 w=-3,1 b=6.88 dout=1`),
+    or a kind alone for a random problem.
+    """
+    from handgrad_cli.kinds import get_kind, problem_for
+    from handgrad_cli.answers import read_named_inputs
+
+    flags = {"logits": logits, "target": target, "x": x, "w": w, "b": b, "dout": dout}
+    typed = read_named_inputs(values or []) | {name: text for name, text in flags.items() if text is not None}
+    problem = problem_for(subject, typed, seed, difficulty.value if difficulty else None, fresh_seed)
     if json_output:
         from handgrad_cli.render.records import problem_record
 
@@ -254,7 +269,9 @@ def explain_command(
 @app.command("generate")
 @user_errors
 def generate_command(
-    kinds: Annotated[Optional[list[str]], typer.Argument(help="Kinds to mix, in turn (default: all).")] = None,
+    kinds: Annotated[
+        Optional[list[str]], typer.Argument(help="Kinds to mix, in turn (default: the lesson's two; `all`: every kind).")
+    ] = None,
     count: Annotated[int, typer.Option("--count", "-n", min=1, help="How many problems.")] = 10,
     seed: Annotated[int, typer.Option(min=0, help="Seed of the set: the same seed gives the same bytes.")] = 0,
     difficulty: DifficultyOption = Difficulty.medium,
@@ -274,14 +291,14 @@ def generate_command(
 ) -> None:
     """Print a reproducible problem set on stdout: sheets and keys, learning-platform imports, a set per student."""
     from handgrad_cli.classroom import Roster, read_roster, set_code, variant_names
-    from handgrad_cli.kinds import KINDS, get_kind
+    from handgrad_cli.kinds import chosen_kinds
     from handgrad_cli.render.sets import FORMATS, PRINTED_FORMATS, ProblemSet
 
     if answers is not None and output_format.value not in PRINTED_FORMATS:
         raise UserError(f"--answers shapes text, markdown and latex; {output_format.value} always carries its answers")
     if students is not None and variants is not None:
         raise UserError("give --students or --variants, not both")
-    names = [get_kind(name).name for name in kinds] if kinds else list(KINDS)
+    names = chosen_kinds(kinds)
     roster: list[str | None] = [None]  # one sheet the whole class shares
     if students is not None:
         roster = list(read_roster(read_file(students), str(students)))
@@ -384,7 +401,9 @@ def grade_command(
 @app.command("drill")
 @user_errors
 def drill_command(
-    kinds: Annotated[Optional[list[str]], typer.Argument(help="Kinds to mix, in turn (default: the lesson's).")] = None,
+    kinds: Annotated[
+        Optional[list[str]], typer.Argument(help="Kinds to mix, in turn (default: the lesson's two; `all`: every kind).")
+    ] = None,
     count: Annotated[int, typer.Option("--count", "-n", min=1, help="How many problems.")] = 5,
     seed: Annotated[
         Optional[int], typer.Option(min=0, help="Seed of the set, as for `generate` (default: a fresh one, shown).")
@@ -409,11 +428,10 @@ def drill_command(
     """
     from handgrad_cli.drill import DrillSettings, reader_for, replay_command, run_drill, session_id
     from handgrad_cli.grading import Tolerance
-    from handgrad_cli.kinds import LESSON_KINDS, get_kind
-    from handgrad_cli.problem import set_ids
+    from handgrad_cli.kinds import chosen_kinds, set_ids
     from handgrad_cli.render.drill import drill_intro, levels_named, replay_line, review_line, summary_view
 
-    names = [get_kind(name).name for name in kinds] if kinds else list(LESSON_KINDS)
+    names = chosen_kinds(kinds)
     seed = fresh_seed() if seed is None else seed
     history = open_drill_history(no_history)  # a damaged file stops here, before anything is asked
     try:
@@ -493,12 +511,12 @@ def stats_command(
     from handgrad_cli.cards import cards_record
     from handgrad_cli.decks import DECKS
     from handgrad_cli.history import read_history
-    from handgrad_cli.kinds import KINDS
+    from handgrad_cli.kinds import DEFAULT_KINDS
     from handgrad_cli.stats import summary
 
     attempts, reviews = read_history(history_file())
     now = utc_now()
-    data = summary(attempts, now, list(KINDS)) | {"cards": cards_record(DECKS, reviews, now)}
+    data = summary(attempts, now, list(DEFAULT_KINDS)) | {"cards": cards_record(DECKS, reviews, now)}
     if output_format is StatsFormat.json:
         print_json(data)
         return

@@ -27,6 +27,24 @@ def format_value(value: Any, decimals: int = DEFAULT_DECIMALS) -> str:
     return format_number(value, decimals)
 
 
+def format_grid(value: Any, decimals: int | None = DEFAULT_DECIMALS) -> str:
+    """A value for the terminal: a number, a vector on one line, a matrix as aligned rows like numpy's.
+
+    Every entry of a matrix has the width of the widest, so columns line up and no row wraps mid-way.
+    `decimals` None writes each entry as given (an input: ``2``, ``-0.5``).
+    """
+    array = np.asarray(value)
+    if array.ndim < 2:
+        return format_input(value) if decimals is None else format_value(value, decimals)
+    rows = array.reshape(-1, array.shape[-1])
+    cell = format_input if decimals is None else (lambda item: format_number(item, decimals))
+    cells = [[cell(item) for item in row] for row in rows.tolist()]
+    width = max(len(cell) for row in cells for cell in row)
+    lines = [", ".join(cell.rjust(width) for cell in row) for row in cells]
+    last = len(lines) - 1
+    return "\n".join(("[[" if i == 0 else " [") + line + ("]]" if i == last else "],") for i, line in enumerate(lines))
+
+
 def as_typed(value: Any, decimals: int = DEFAULT_DECIMALS) -> str:
     """A value the way a learner types it back: commas between values, ``;`` between rows."""
     if hasattr(value, "tolist"):

@@ -9,6 +9,7 @@ Mersenne Twister, read through ``getrandbits`` only), never from a library's dis
 from __future__ import annotations
 
 import hashlib
+import itertools
 import random
 import re
 from dataclasses import dataclass, field
@@ -99,17 +100,6 @@ class Quantity(NamedTuple):
     value: Any  # float or numpy array
 
 
-class Step(NamedTuple):
-    """One chain-rule step: gradient = local derivative × upstream gradient."""
-
-    quantity: str  # the gradient this step produces, e.g. "dz"
-    formula: str  # how it is computed, e.g. "dz = (1 - a**2) * dout"
-    forward: Quantity  # the forward operation this step goes back through
-    local: Quantity  # its local derivative
-    upstream: Quantity  # the gradient flowing in from above
-    result: Any  # the gradient this step produces
-
-
 class Mistake(NamedTuple):
     """A known wrong answer: what a learner gets by one specific slip."""
 
@@ -120,6 +110,14 @@ class Mistake(NamedTuple):
     step: str  # the chain-rule step where it happens
 
 
+class Solved(NamedTuple):
+    """What a batch's backward pass made, shared by its problems: each takes its own slice when asked."""
+
+    steps: tuple[Any, ...]  # engine.Step per asked gradient, with the problem axis first
+    judge: Any  # () -> (sound, shown_decimals) arrays for the batch, computed once when first needed
+    cache: dict[str, Any]
+
+
 @dataclass(frozen=True)
 class Problem:
     kind: str
@@ -128,9 +126,11 @@ class Problem:
     inputs: dict[str, Any]  # name -> number, index or numpy array
     forward: dict[str, Any]  # forward-pass values by name, e.g. probs, loss
     answers: dict[str, Any]  # gradient name -> reference value (float or array)
-    steps: tuple[Step, ...]
     question: str
     closed_form: dict[str, str] = field(default_factory=dict)  # gradient -> formula
+    solved: Solved | None = field(default=None, compare=False, repr=False)
+    index: int = 0  # this problem's place in its batch
+    worth_doing: bool = True  # the kind finds the inputs worth doing by hand
 
     @property
     def asked(self) -> tuple[str, ...]:
@@ -140,11 +140,39 @@ class Problem:
     def label(self) -> str:
         return str(self.id) if self.id else f"{self.kind} (your inputs)"
 
+    @property
+    def steps(self) -> tuple[Any, ...]:
+        """Each asked gradient's chain-rule step: one term per path into it, and their sum."""
+        return tuple(step.of(self.index) for step in self.solved.steps) if self.solved else ()
 
-def set_ids(kinds: list[str] | tuple[str, ...], count: int, seed: int, difficulty: str, *member: object):
-    """The IDs of a problem set: kinds in turn, each problem's seed derived from the set's seed.
+    @property
+    def sound(self) -> bool:
+        """Every named slip, the zeros answer and the upstream dropped miss the tolerance by a margin."""
+        return self.worth_doing and bool(self._judged()[0][self.index])
 
-    `member` (a student's name, say) gives a set of its own from the same seed.
+    @property
+    def shown_decimals(self) -> int:
+        """Values shown with this many decimals lead to accepted answers."""
+        return int(self._judged()[1][self.index])
+
+    def _judged(self):
+        cache = self.solved.cache
+        if "judged" not in cache:
+            cache["judged"] = self.solved.judge()
+        return cache["judged"]
+
+
+def candidate_ids(kinds: list[str] | tuple[str, ...], count: int, seed: int, difficulty: str, *member: object):
+    """For each problem of a set, its candidate IDs in turn: kinds in turn, seeds derived from the set's.
+
+    The first candidate is the ID sets have always had; the set takes the first sound one (see
+    `kinds.set_problems`). `member` (a student's name, say) gives a set of its own from the same seed.
     """
     for i in range(count):
-        yield ProblemId(kinds[i % len(kinds)], difficulty, derive_seed(seed, *member, i))
+        yield _candidates(kinds[i % len(kinds)], difficulty, seed, member, i)
+
+
+def _candidates(kind: str, difficulty: str, seed: int, member: tuple, i: int):
+    yield ProblemId(kind, difficulty, derive_seed(seed, *member, i))
+    for retry in itertools.count(1):
+        yield ProblemId(kind, difficulty, derive_seed(seed, *member, i, retry))

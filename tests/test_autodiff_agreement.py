@@ -3,8 +3,7 @@
 import numpy as np
 import pytest
 
-from handgrad_cli.kinds import build
-from handgrad_cli.problem import set_ids
+from handgrad_cli.kinds import build, set_ids
 from tests.autodiff import Value
 
 

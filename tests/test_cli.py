@@ -85,21 +85,21 @@ def test_explain_a_gradient_step_lowers_the_loss():
     ("args", "fragment"),
     [
         (["explain", "relu"], "unknown kind 'relu'"),
-        (["explain", "softmax-ce", "--x", "1,2"], "--x is not an input of softmax-ce"),
-        (["explain", "softmax-ce", "--logits", "2,1,0"], "needs --target"),
+        (["explain", "softmax-ce", "--x", "1,2"], "'x' is not an input of softmax-ce: it takes logits=... target=..."),
+        (["explain", "softmax-ce", "--logits", "2,1,0"], "softmax-ce needs target=..."),
         (["explain", "softmax-ce", "--logits", "2,1,0", "--target", "3"], "from 0 to 2"),
         (["explain", "softmax-ce", "--logits", "2,1,0", "--target", "0.5"], "whole numbers"),
-        (["explain", "softmax-ce", "--logits", "2,1;0", "--target", "0,0"], "rows of equal length"),
+        (["explain", "softmax-ce", "--logits", "2,1;0", "--target", "0,0"], "logits must be [V] or [n, V]; you gave 2 rows of 1/2 value(s)"),
         (["explain", "softmax-ce", "--logits", "2,x,0", "--target", "0"], "not a number"),
-        (["explain", "tanh-neuron", "--x", "1,2", "--w", "1", "--b", "0", "--dout", "1"], "same length"),
-        (["explain", "softmax-ce-m1", "--logits", "1,2"], "drop the input flags"),
+        (["explain", "tanh-neuron", "--x", "1,2", "--w", "1", "--b", "0", "--dout", "1"], "w must be [n=2]; you gave 1 value(s)"),
+        (["explain", "softmax-ce-m1", "--logits", "1,2"], "its inputs are fixed, drop logits"),
         (["explain", "softmax-ce-m1", "--seed", "3"], "its seed and difficulty are fixed, drop --seed"),
         (["explain", "softmax-ce-m1", "-d", "hard"], "its seed and difficulty are fixed, drop --difficulty"),
         (["explain", "softmax-ce", "--logits", "2,1,0", "--target", "0", "--seed", "3"], "with your inputs, drop --seed"),
         (["check", "softmax-ce-q1", "dlogits=1"], "not a problem ID"),
-        (["explain", "softmax-ce", "--logits", ",".join(["1"] * 1500), "--target", "0"], "at most 32 rows of 32"),
+        (["explain", "softmax-ce", "--logits", ",".join(["1"] * 1500), "--target", "0"], "logits takes at most 32 rows of 32 values; you gave 1500 value(s)"),
         (["explain", "softmax-ce", "--logits", ";".join(["1,2"] * 33), "--target", ",".join(["0"] * 33)],
-         "at most 32 rows"),
+         "logits takes at most 32 rows of 32 values; you gave 33 rows"),
     ],
 )
 def test_explain_and_check_refuse_bad_input_in_one_line(args, fragment):
@@ -307,5 +307,6 @@ def test_a_reader_that_goes_away_ends_the_command_quietly(args):
 def test_explain_json_is_strict_at_extreme_logits():
     result = run("explain", "softmax-ce", "--logits", "10000,-10000,0", "--target", "1", "--json")
     record = json.loads(result.stdout, parse_constant=lambda name: pytest.fail(f"{name} is not JSON"))
-    local = record["steps"][1]["local"]["value"]  # 1 / probs
-    assert local[1] is None and local[0] == 1.0
+    (term,) = record["steps"][0]["terms"]  # the fused op's closed form stays finite
+    assert term["local"]["value"] == pytest.approx([1.0, -1.0, 0.0])
+    assert record["answers"]["dlogits"] == pytest.approx([1.0, -1.0, 0.0])

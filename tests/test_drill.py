@@ -18,9 +18,9 @@ from handgrad_cli.cli import app
 from handgrad_cli.drill import DrillSettings, piped_reader, replay_command, run_drill
 from handgrad_cli.grading import Tolerance
 from handgrad_cli.answers import shape_words
-from handgrad_cli.kinds import build
+from handgrad_cli.kinds import build, set_ids
 from handgrad_cli.numbers import as_typed
-from handgrad_cli.problem import ProblemId, set_ids
+from handgrad_cli.problem import ProblemId
 
 runner = CliRunner(env={"COLUMNS": "200"})  # wide, so messages stay on one line
 SOFTMAX_FROM_SEED_3 = next(set_ids(["softmax-ce"], 1, 3, "medium"))  # 5 classes

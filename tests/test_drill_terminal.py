@@ -11,9 +11,8 @@ import sys
 import pexpect
 import pytest
 
-from handgrad_cli.kinds import build
+from handgrad_cli.kinds import build, set_ids
 from handgrad_cli.numbers import as_typed
-from handgrad_cli.problem import set_ids
 
 SGR = re.compile(r"\x1b\[([0-9;]*)m")  # a style code (readline's own codes do not end in m)
 

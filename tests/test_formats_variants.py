@@ -5,8 +5,7 @@ import json
 import pytest
 
 from handgrad_cli.classroom import set_code
-from handgrad_cli.kinds import KINDS, build
-from handgrad_cli.problem import set_ids
+from handgrad_cli.kinds import KINDS, build, set_ids
 from handgrad_cli.render.records import problem_record
 from tests.teach_helpers import generate, run
 

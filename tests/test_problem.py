@@ -9,8 +9,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from handgrad_cli.errors import UserError
-from handgrad_cli.kinds import KINDS, build
-from handgrad_cli.problem import DIFFICULTIES, MAX_SEED, ProblemId, set_ids
+from handgrad_cli.kinds import KINDS, build, set_ids
+from handgrad_cli.problem import DIFFICULTIES, MAX_SEED, ProblemId
 
 GOLDEN = json.loads((Path(__file__).parent / "golden" / "ids.json").read_text())
 

@@ -14,9 +14,8 @@ from typer.testing import CliRunner
 
 from handgrad_cli.cli import app
 from handgrad_cli.history import read_attempts
-from handgrad_cli.kinds import build
+from handgrad_cli.kinds import build, set_ids
 from handgrad_cli.numbers import as_typed
-from handgrad_cli.problem import set_ids
 
 runner = CliRunner(env={"COLUMNS": "200"})
 

@@ -1,18 +1,27 @@
-"""The problem kinds, by name. Each module holds one kind's forward and backward side by side."""
+"""The problem kinds, by name: one module each, one line here.
+
+Everything else reads this registry: `handgrad kinds`, `explain KIND NAME=VALUES`, the README's
+catalogue and the contract tests. Commands that pick kinds by default use `DEFAULT_KINDS`, frozen,
+so adding a kind never changes what an existing command prints.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from itertools import islice
 
 from handgrad_cli.errors import UserError, shown
 from handgrad_cli.kinds.base import Kind
 from handgrad_cli.kinds.softmax_ce import SoftmaxCE
 from handgrad_cli.kinds.tanh_neuron import TanhNeuron
-from handgrad_cli.problem import DEFAULT_DIFFICULTY, Problem, ProblemId
+from handgrad_cli.problem import DEFAULT_DIFFICULTY, Problem, ProblemId, candidate_ids
 
-KINDS: dict[str, Kind] = {kind.name: kind for kind in (SoftmaxCE(), TanhNeuron())}
-LESSON_KINDS = ("softmax-ce", "tanh-neuron")
+KINDS: dict[str, Kind] = {kind.name: kind for kind in (
+    SoftmaxCE(),
+    TanhNeuron(),
+)}
+DEFAULT_KINDS = ("softmax-ce", "tanh-neuron")  # the lesson's two: generate, drill, review and stats by default
+ALL = "all"
 
 
 def get_kind(name: str) -> Kind:
@@ -21,6 +30,13 @@ def get_kind(name: str) -> Kind:
     except KeyError:
         known = ", ".join(KINDS)
         raise UserError(f"unknown kind {shown(name)}: choose from {known} (see `handgrad kinds`)") from None
+
+
+def chosen_kinds(names: Sequence[str] | None, all_kinds: bool = False) -> list[str]:
+    """The kinds a command asks: as named, every kind for `all` (or --all-kinds), else the defaults."""
+    if all_kinds or (names and ALL in names):
+        return list(KINDS)
+    return [get_kind(name).name for name in names] if names else list(DEFAULT_KINDS)
 
 
 BATCH = 256  # problems solved together when a set is built: numpy's per-call cost is shared, memory stays flat
@@ -47,28 +63,49 @@ def build(problem_id: ProblemId | str) -> Problem:
     return get_kind(problem_id.kind).build(problem_id)
 
 
-def problem_for(subject: str, given: dict[str, str | None], seed: int | None, difficulty: str | None,
-                fresh_seed) -> Problem:
+def set_problems(kinds: Sequence[str], count: int, seed: int, difficulty: str, *member: object) -> Iterator[Problem]:
+    """A problem set: kinds in turn, seeds derived from the set's seed, unsound problems skipped.
+
+    Each place takes its first sound candidate, so a set's problems are ones where no named slip
+    passes; the IDs themselves keep their meaning. Built a batch at a time, memory stays flat.
+    """
+    places = candidate_ids(kinds, count, seed, difficulty, *member)
+    while chunk := list(islice(places, BATCH)):
+        found: list[Problem | None] = [None] * len(chunk)
+        pending = list(range(len(chunk)))
+        while pending:
+            for i, problem in zip(pending, build_many([next(chunk[i]) for i in pending])):
+                found[i] = problem if problem.sound else None
+            pending = [i for i in pending if found[i] is None]
+        yield from found
+
+
+def set_ids(kinds: Sequence[str], count: int, seed: int, difficulty: str, *member: object) -> Iterator[ProblemId]:
+    """The IDs of `set_problems`: exactly what `generate` prints and `drill` asks."""
+    return (problem.id for problem in set_problems(kinds, count, seed, difficulty, *member))
+
+
+def problem_for(subject: str, typed: dict[str, str], seed: int | None, difficulty: str | None, fresh_seed) -> Problem:
     """What `explain` shows: a problem ID, a kind with typed inputs, or a kind with a random draw.
 
     `seed` and `difficulty` (None when not given) choose a random draw, so they go with a kind alone.
     """
-    typed = {name: value for name, value in given.items() if value is not None}
     drawn = [flag for flag, value in (("--seed", seed), ("--difficulty", difficulty)) if value is not None]
-    if subject not in KINDS and "-" in subject and subject[-1].isdigit():
+    if subject not in KINDS and "-" in subject and subject[-1:].isdigit():
         if typed:
-            raise UserError(f"{subject} is a problem ID: its inputs are fixed, drop the input flags")
+            raise UserError(f"{subject} is a problem ID: its inputs are fixed, drop {', '.join(typed)}")
         if drawn:
             raise UserError(f"{subject} is a problem ID: its seed and difficulty are fixed, drop {' and '.join(drawn)}")
         return build(subject)
     kind = get_kind(subject)
-    foreign = [name for name in typed if name not in kind.options]
+    foreign = [name for name in typed if name not in {spec.name for spec in kind.inputs}]
     if foreign:
-        flags = " ".join(f"--{name}" for name in kind.options)
-        raise UserError(f"--{foreign[0]} is not an input of {kind.name}: it takes {flags}")
+        raise UserError(f"{shown(foreign[0])} is not an input of {kind.name}: it takes {kind.input_names()}")
     if typed:
         if drawn:
             raise UserError(f"--seed and --difficulty draw a random problem; with your inputs, drop {' and '.join(drawn)}")
-        return kind.from_options(typed)
+        return kind.solve(kind.read_inputs(typed))
     difficulty = difficulty or DEFAULT_DIFFICULTY
-    return kind.build(ProblemId(kind.name, difficulty, fresh_seed() if seed is None else seed))
+    if seed is None:  # a fresh draw: a sound one, as a drill would ask
+        return next(set_problems([kind.name], 1, fresh_seed(), difficulty))
+    return kind.build(ProblemId(kind.name, difficulty, seed))

@@ -1,32 +1,115 @@
-"""What every problem kind provides. A kind is pure: numpy in, values out; no terminal."""
+"""What a kind writes, and everything the engine derives from it.
+
+A kind gives its input schema, how to draw inputs per difficulty, its forward pass in engine ops,
+the gradients it asks, its named slips and its hints' words. From these come, for every kind alike:
+the answers and chain-rule steps (one generic backward pass), the forward values shown, the named
+mistakes' values, the diagnosis of an answer from the learner's own earlier answers, whether a
+problem is sound (no slip passes), how many decimals shown values need, the finite-difference
+function the tests check, and inputs typed on the command line. Pure: numpy in, values out.
+"""
 
 from __future__ import annotations
 
-from abc import ABC, abstractmethod
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+from typing import Any, NamedTuple
 
 import numpy as np
 
+from handgrad_cli import engine
+from handgrad_cli.engine import Node, Slip
 from handgrad_cli.errors import UserError
-from handgrad_cli.problem import Draw, Mistake, Problem, ProblemId, Quantity
+from handgrad_cli.problem import Draw, Mistake, Problem, ProblemId, Quantity, Solved
 
 CLEAR = 0.0005  # an entry rounds to a nonzero value at 3 decimals when at least this large
 MAX_REDRAWS = 1000
+SOUND_MARGIN = 5.0  # a slip must miss the default tolerance by this factor, so slip + rounding still fails
+SHOWN_DECIMALS = (3, 4, 5, 6)  # shown values get the fewest of these that an answer computed from them needs
+ATOL = RTOL = 1e-3  # the default tolerance (grading's), which soundness and shown digits are judged by
+ROUNDED_ANSWER = 0.5e-3  # a final answer rounded to 3 decimals moves this far at most
+MAX_TYPED = 32  # entries along any axis of an input typed for `explain`
 
 
-class Kind(ABC):
-    name: str  # as typed on the command line, e.g. "softmax-ce"
+class Input(NamedTuple):
+    """One input of a kind: its name, its shapes (dimension names; alternatives allowed), its meaning."""
+
+    name: str
+    shapes: tuple[tuple[str, ...], ...]  # e.g. (("V",), ("n", "V")): a row, or rows
+    words: str
+    index: bool = False  # whole numbers (a class, a row of a table): not differentiated
+    below: str | None = None  # an index is below this dimension (a class below V)
+    upstream: bool = False  # the upstream gradient the problem gives: where the backward pass starts
+
+
+class Tensors(dict):
+    """A forward pass's inputs: ``t.x`` is a node (or an index array) with the problem axis first."""
+
+    def __getattr__(self, name: str):
+        try:
+            return self[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+
+class Graph(NamedTuple):
+    root: Node
+    seed: np.ndarray
+    seed_name: str | None
+    nodes: dict[str, Node]  # named nodes by name, inputs first
+    t: Tensors  # the inputs, batched
+
+
+class Kind:
+    name: str  # as typed: "softmax-ce"
+    title: str  # as a sheet heads it: "Softmax cross-entropy"
     summary: str  # one line for `handgrad kinds`
-    options: tuple[str, ...]  # the input names `explain` takes as --flags
-    gradients: tuple[str, ...]  # what every problem of the kind asks, in the order asked
+    lesson: str  # the lesson's lines it drills, for the README's catalogue
+    inputs: tuple[Input, ...]
+    gradients: tuple[str, ...]  # asked, in order (at every difficulty unless `asked_at` says otherwise)
+    rules: dict[str, str] = {}  # hint 1 per gradient; default: the rules of the ops it goes through
+    closed_form: dict[str, str] = {}  # gradient -> its formula in one line
+
+    # --- what a kind writes ------------------------------------------------------------------
+
+    def draw(self, draw: Draw, difficulty: str) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def forward(self, t: Tensors) -> Node:
+        """The forward pass in engine ops; returns the output the backward pass starts from."""
+        raise NotImplementedError
+
+    def slips(self, t: Tensors, nodes: dict[str, Node]) -> list[Slip]:
+        """The named mistakes, for problems of the shapes in `t` (the inputs) and `nodes` (the graph)."""
+        return []
+
+    def question(self, inputs: dict[str, Any]) -> str:
+        raise NotImplementedError
+
+    def asked_at(self, difficulty: str) -> tuple[str, ...]:
+        return self.gradients
+
+    def clear(self, problem: Problem) -> bool:
+        """Draws are redone until clear: every asked gradient shows a nonzero entry at 3 decimals.
+
+        Part of what an ID means: changing it changes old IDs' problems. Soundness is judged apart.
+        """
+        return all(abs(value).max() >= CLEAR for value in problem.answers.values())
+
+    def worth_doing(self, problem: Problem) -> bool:
+        """Inputs where the maths is worth doing by hand; sets and drills skip the rest."""
+        return True
+
+    def extras(self, problem: Problem, lr: float) -> list[Quantity]:
+        """Further checks `explain` shows, such as a gradient step."""
+        return []
+
+    # --- building problems -------------------------------------------------------------------
 
     def build(self, problem_id: ProblemId) -> Problem:
-        """The problem an ID names: draws until the problem is clear (see `is_clear`)."""
         return self.build_many([problem_id])[0]
 
     def build_many(self, problem_ids: list[ProblemId]) -> list[Problem]:
-        """The problems these IDs name, solved together: one numpy pass per shape, not one per problem.
+        """The problems these IDs name, solved together: one numpy pass per shape.
 
         Each problem draws from its own stream, redrawing until clear, so every problem is the
         same as when it is built alone.
@@ -44,55 +127,283 @@ class Kind(ABC):
                 solved = self.solve_batch([inputs[i] for i in group], difficulty, [problem_ids[i] for i in group])
                 for i, problem in zip(group, solved):
                     built[i] = problem
-            pending = [i for i in pending if not self.is_clear(built[i])]
+            pending = [i for i in pending if not self.clear(built[i])]
             if not pending:
                 return built
         raise RuntimeError(f"no clear {self.name} problem in {MAX_REDRAWS} draws for {problem_ids[pending[0]]}")
 
-    def from_options(self, options: dict[str, str]) -> Problem:
-        """The problem for inputs a person typed, e.g. ``{"logits": "2,1,0", "target": "0"}``."""
-        missing = [name for name in self.options if options.get(name) is None]
-        if missing:
-            flags = " ".join(f"--{name}" for name in missing)
-            raise UserError(f"{self.name} needs {flags} as well (or none of its inputs, for a random problem)")
-        return self.solve(self.read_inputs(options), "custom", None)
-
-    def solve(self, inputs: dict[str, Any], difficulty: str, problem_id: ProblemId | None) -> Problem:
-        """The forward pass, the reference backward pass and its chain-rule steps, for one problem."""
+    def solve(self, inputs: dict[str, Any], difficulty: str = "custom", problem_id: ProblemId | None = None) -> Problem:
         return self.solve_batch([inputs], difficulty, [problem_id])[0]
 
-    def is_clear(self, problem: Problem) -> bool:
-        """No degenerate problems: every asked gradient shows a nonzero entry at 3 decimals."""
-        return all(abs(value).max() >= CLEAR for value in problem.answers.values())
+    def graph(self, inputs: Sequence[dict[str, Any]]) -> Graph:
+        """The forward pass of problems of one shape, stacked on a leading problem axis."""
+        t, seed, seed_name = Tensors(), np.ones(len(inputs)), None
+        for spec in self.inputs:
+            stacked = np.array([problem[spec.name] for problem in inputs])
+            if spec.upstream:
+                seed, seed_name = stacked.astype(float), spec.name
+            elif spec.index:
+                t[spec.name] = engine.named_index(stacked, spec.name)
+            else:
+                t[spec.name] = engine.leaf(stacked, spec.name)
+        root = self.forward(t)
+        return Graph(root, seed, seed_name, engine.named_nodes(root), t)
 
-    @abstractmethod
-    def draw(self, draw: Draw, difficulty: str) -> dict[str, Any]:
-        """Random inputs for a difficulty."""
+    def backward(self, graph: Graph, **options) -> engine.Backward:
+        return engine.backward(graph.root, graph.seed, seed_name=graph.seed_name, **options)
 
-    @abstractmethod
-    def read_inputs(self, options: dict[str, str]) -> dict[str, Any]:
-        """Inputs from the text of `explain`'s flags; raises UserError."""
-
-    @abstractmethod
     def solve_batch(self, inputs: list[dict[str, Any]], difficulty: str,
                     problem_ids: list[ProblemId | None]) -> list[Problem]:
-        """`solve` for problems whose inputs share their shapes, computed in one numpy pass."""
+        graph = self.graph(inputs)
+        back = self.backward(graph)
+        asked = self.asked_at(difficulty) if difficulty in ("easy", "medium", "hard") else self.gradients
+        answers = {name: back.grads[graph.nodes[name[1:]]] for name in asked}
+        found = engine.steps(back, asked)
+        solved = Solved(tuple(found[name] for name in asked), lambda: self._judge(graph, answers, asked), {})
+        shown = self._forward_values(graph)
+        problems = []
+        for i, (problem, problem_id) in enumerate(zip(inputs, problem_ids)):
+            built = Problem(
+                kind=self.name, difficulty=difficulty, id=problem_id, inputs=problem,
+                forward={name: _one(value, i) for name, value in shown.items()},
+                answers={name: value[i] for name, value in answers.items()},
+                question=self.question(problem), closed_form=self.closed_form, solved=solved, index=i,
+            )
+            problems.append(built if self.worth_doing(built) else replace(built, worth_doing=False))
+        return problems
 
-    @abstractmethod
-    def functions(self, problem: Problem) -> dict[str, tuple[Callable[[np.ndarray], float], np.ndarray]]:
-        """For each asked gradient, a scalar function of one variable and the point to take it at.
+    def _judge(self, graph: Graph, answers, asked) -> tuple[np.ndarray, np.ndarray]:
+        return self._sound(graph, answers, asked), self._shown_decimals(graph, answers)
 
-        Its gradient there is the reference answer: tests check it with finite differences.
+    def _forward_values(self, graph: Graph) -> dict[str, np.ndarray]:
+        """What the forward table shows: every named value made from the inputs (and an op's extras)."""
+        given = {spec.name for spec in self.inputs}
+        shown = {}
+        for name, node in graph.nodes.items():
+            if name in given:
+                continue
+            shown.update(node.aux)
+            shown[name] = node.value
+        return shown
+
+    # --- trust: sound problems, enough digits, the right step blamed ---------------------------
+
+    def named_slips(self, graph: Graph, asked: Sequence[str]) -> list[Slip]:
+        """The kind's slips, then 'the upstream gradient dropped' for each asked gradient."""
+        slips = list(self.slips(graph.t, graph.nodes))
+        flipped_at = {slip.at for slip in slips if slip.slug == "sign-flipped"}
+        for name in asked:
+            if name[1:] not in flipped_at:
+                slips.append(engine.flipped(name[1:], f"the sign of {name} is flipped"))
+            slips.append(engine.upstream_dropped(name[1:], "the upstream gradient was dropped: the local "
+                                                           "derivative must be multiplied by the gradient from above"))
+        return slips
+
+    def _sound(self, graph: Graph, answers, asked) -> np.ndarray:
+        """Per problem: every slip, the zeros answer and the upstream dropped miss by a margin."""
+        count = len(graph.seed)
+        sound = np.ones(count, dtype=bool)
+        for reference in answers.values():
+            sound &= _misses(np.zeros_like(reference), reference)
+        for slip in self.named_slips(graph, asked):
+            slipped = self.backward(graph, slip=slip).grads
+            sound &= _first_change_misses(slipped, answers, asked, slip)
+        return sound
+
+    def _shown_decimals(self, graph: Graph, answers) -> np.ndarray:
+        """Per problem, the fewest decimals at which shown values still lead to an accepted answer.
+
+        Two ways a learner computes from what is shown: from the forward values (a = 0.935, so
+        1 - a**2), or from a step's local derivative and upstream gradient as printed.
         """
+        count = len(graph.seed)
+        needed = np.full(count, SHOWN_DECIMALS[-1])
+        for decimals in reversed(SHOWN_DECIMALS):
+            rounded = lambda value, d=decimals: np.round(value, d)  # noqa: E731
+            ok = np.ones(count, dtype=bool)
+            for carried in (None, rounded):  # a learner's own intermediates kept whole, or rounded as shown
+                by_values = self.backward(graph, values=lambda node: rounded(node.value), shown=carried).grads
+                for name, reference in answers.items():
+                    ok &= _close_enough(by_values[graph.nodes[name[1:]]], reference)
+            ok &= _steps_close_enough(self.backward(graph), graph, answers, rounded)
+            needed = np.where(ok, decimals, needed)
+        return needed
 
-    @abstractmethod
-    def hints(self, problem: Problem, gradient: str) -> tuple[str, str]:
-        """The rule for this gradient, then the forward values it needs (the answer is the third hint)."""
+    def mistakes(self, problem: Problem, earlier: dict[str, np.ndarray] | None = None) -> list[Mistake]:
+        """Each named slip's answers for this problem, given the learner's earlier answers if any."""
+        graph = self.graph([problem.inputs])
+        overrides = _by_node(earlier)
+        found = []
+        for slip in self.named_slips(graph, problem.asked):
+            grads = self.backward(graph, slip=slip, overrides=overrides).grads
+            for name in problem.asked:
+                if earlier and name in earlier:
+                    continue
+                value = grads[graph.nodes[name[1:]]][0]
+                words = slip.words if slip.at == name[1:] else f"{slip.words} (in d{slip.at})"
+                found.append(Mistake(slip.slug, name, words, value, f"d{slip.at}"))
+        return found
 
-    @abstractmethod
-    def mistakes(self, problem: Problem) -> list[Mistake]:
-        """Known wrong answers, each computed from the problem."""
+    def following(self, problem: Problem, earlier: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+        """Each asked gradient as it follows from the learner's own earlier answers."""
+        graph = self.graph([problem.inputs])
+        grads = self.backward(graph, overrides=_by_node(earlier)).grads
+        return {name: grads[graph.nodes[name[1:]]][0] for name in problem.asked}
 
-    def extras(self, problem: Problem, lr: float) -> list[Quantity]:
-        """Further checks `explain` shows, such as a gradient step; none by default."""
-        return []
+    def loss_function(self, problem: Problem, gradient: str) -> tuple[Callable[[np.ndarray], float], np.ndarray]:
+        """The loss as a function of one named value (input or intermediate), and the point to take it at.
+
+        Its gradient there is the reference answer: tests check it with central finite differences.
+        """
+        name = gradient[1:]
+        graph = self.graph([problem.inputs])
+        at = graph.nodes[name].value[0]
+
+        def loss(value: np.ndarray) -> float:
+            with engine.nudged({name: np.asarray(value, dtype=float)[None] - graph.nodes[name].value}):
+                nudged = self.graph([problem.inputs])
+            return float(np.sum(nudged.root.value * graph.seed))
+
+        return loss, at
+
+    def hints(self, problem: Problem, gradient: str, decimals: int = 3) -> tuple[str, str]:
+        """The rule for this gradient, then the values it is made from (the answer is the third hint)."""
+        from handgrad_cli.numbers import format_value
+
+        step = next(step for step in problem.steps if step.quantity == gradient)
+        rule = self.rules.get(gradient) or "; ".join(dict.fromkeys(term.rule for term in step.terms)) + "."
+        shown = max(decimals, problem.shown_decimals)
+        parts = []
+        for term in step.terms:
+            if term.local not in ("1", "-1"):
+                parts.append(f"{term.local} = {format_value(term.local_value, shown)}")
+            parts.append(f"{term.upstream} = {format_value(term.upstream_value, shown)}")
+        return rule, f"{step.formula}, with " + ", ".join(dict.fromkeys(parts))
+
+    # --- inputs a person types -----------------------------------------------------------------
+
+    def read_inputs(self, typed: dict[str, str]) -> dict[str, Any]:
+        """Inputs from text (``{"logits": "2,1,0", "target": "0"}``), checked against the schema."""
+        from handgrad_cli.answers import read_rows
+
+        missing = [spec.name for spec in self.inputs if spec.name not in typed]
+        if missing:
+            raise UserError(f"{self.name} needs {' '.join(f'{name}=...' for name in missing)} as well "
+                            f"(it takes {self.input_names()})")
+        sizes: dict[str, int] = {}
+        values = {spec.name: _shaped(spec, read_rows(typed[spec.name]), sizes) for spec in self.inputs}
+        for spec in self.inputs:
+            if spec.index:
+                _check_index(spec, values[spec.name], sizes)
+        return values
+
+    def input_names(self) -> str:
+        return " ".join(f"{spec.name}=..." for spec in self.inputs)
+
+
+# --- helpers -----------------------------------------------------------------------------------
+
+
+def _by_node(answers: dict[str, Any] | None) -> dict[str, np.ndarray]:
+    """A learner's answers (``dz``) as overrides of the nodes' gradients (``z``), one problem."""
+    return {name[1:]: np.asarray(value, dtype=float)[None] for name, value in (answers or {}).items()}
+
+
+def _one(value: np.ndarray, i: int) -> Any:
+    one = value[i]
+    return float(one) if np.ndim(one) == 0 else one
+
+
+def _per_problem_max(values: np.ndarray) -> np.ndarray:
+    return values.reshape(values.shape[0], -1).max(axis=1) if values.ndim > 1 else values
+
+
+def _misses(wrong: np.ndarray, reference: np.ndarray) -> np.ndarray:
+    """Per problem: some entry of `wrong` is beyond the default tolerance by the sound margin."""
+    gap = np.abs(wrong - reference) - SOUND_MARGIN * (ATOL + RTOL * np.abs(reference))
+    return _per_problem_max(gap) > 0
+
+
+def _first_change_misses(slipped, answers, asked, slip: Slip) -> np.ndarray:
+    """The first asked gradient a slip changes must miss by the margin (later ones follow from it)."""
+    result = np.ones(len(next(iter(answers.values()))), dtype=bool)
+    undecided = np.ones_like(result)
+    for name in asked:
+        reference = answers[name]
+        wrong = slipped[_node_named(slipped, name)]
+        changed = _per_problem_max(np.abs(wrong - reference)) > 1e-12
+        deciding = undecided & changed
+        result = np.where(deciding, _misses(wrong, reference), result)
+        undecided &= ~changed
+    return result
+
+
+def _node_named(grads: dict[Node, np.ndarray], gradient: str) -> Node:
+    name = gradient[1:]
+    return next(node for node in grads if node.name == name)
+
+
+def _close_enough(computed: np.ndarray, reference: np.ndarray) -> np.ndarray:
+    """Per problem: an answer computed this way, then rounded to 3 decimals, is still accepted."""
+    room = ATOL + RTOL * np.abs(reference) - ROUNDED_ANSWER
+    return _per_problem_max(np.abs(computed - reference) - room) <= 0
+
+
+def _steps_close_enough(back: engine.Backward, graph: Graph, answers, rounded) -> np.ndarray:
+    """Per problem: each asked step recomputed from its printed local derivative and upstream."""
+    ok = np.ones(len(graph.seed), dtype=bool)
+    for name, reference in answers.items():
+        node = graph.nodes[name[1:]]
+        total = np.zeros_like(reference)
+        for link, term in zip(back.links.get(node, []), back.terms.get(node, [])):
+            total = total + link.combine(rounded(term.local_value), rounded(term.upstream_value))
+        if back.terms.get(node):
+            ok &= _close_enough(total, reference)
+    return ok
+
+
+def _shaped(spec: Input, rows: list[list[float]], sizes: dict[str, int]) -> Any:
+    """A typed input in the first of its shapes that fits the rows and the sizes already known."""
+    if len(rows) > MAX_TYPED or max(len(row) for row in rows) > MAX_TYPED:
+        raise UserError(f"{spec.name} takes at most {MAX_TYPED} rows of {MAX_TYPED} values; you gave {_given_text(rows)}")
+    candidates = {2: np.array(rows) if len({len(row) for row in rows}) == 1 else None}
+    if len(rows) == 1:
+        candidates[1] = np.array(rows[0])
+        if len(rows[0]) == 1:
+            candidates[0] = np.array(rows[0][0])
+    for shape in spec.shapes:
+        value = candidates.get(len(shape))
+        if value is not None and _binds(shape, value.shape, sizes):
+            if spec.index and not all(float(v).is_integer() for v in np.ravel(value)):
+                raise UserError(f"{spec.name} takes whole numbers ({spec.words})")
+            return value.astype(int) if spec.index else (float(value) if value.ndim == 0 else value)
+    wanted = " or ".join(_shape_text(shape, sizes) for shape in spec.shapes)
+    raise UserError(f"{spec.name} must be {wanted}; you gave {_given_text(rows)}")
+
+
+def _binds(shape: tuple[str, ...], actual: tuple[int, ...], sizes: dict[str, int]) -> bool:
+    trial = dict(sizes)
+    for dim, size in zip(shape, actual):
+        if trial.setdefault(dim, size) != size or not 1 <= size <= MAX_TYPED:
+            return False
+    sizes.update(trial)
+    return True
+
+
+def _shape_text(shape: tuple[str, ...], sizes: dict[str, int]) -> str:
+    if not shape:
+        return "one number"
+    return "[" + ", ".join(f"{dim}={sizes[dim]}" if dim in sizes else dim for dim in shape) + "]"
+
+
+def _given_text(rows: list[list[float]]) -> str:
+    if len(rows) == 1:
+        return f"{len(rows[0])} value(s)"
+    return f"{len(rows)} rows of " + "/".join(sorted({str(len(row)) for row in rows})) + " value(s)"
+
+
+def _check_index(spec: Input, value: np.ndarray, sizes: dict[str, int]) -> None:
+    limit = sizes.get(spec.below or "", None)
+    flat = np.atleast_1d(value).ravel()
+    if limit is not None and not np.all((flat >= 0) & (flat < limit)):
+        raise UserError(f"{spec.name} takes whole numbers from 0 to {limit - 1} ({spec.words})")

@@ -12,7 +12,7 @@ from handgrad_cli.drill import COMMANDS, DrillSummary
 from handgrad_cli.grading import Grade
 from handgrad_cli.numbers import DEFAULT_DECIMALS
 from handgrad_cli.problem import Problem
-from handgrad_cli.render.terminal import diagnosis_lines, grades_table, problem_panel, steps_table
+from handgrad_cli.render.terminal import diagnosis_lines, grades_table, problem_panel, steps_view
 
 NOT_SOLVED = ("wrong", "revealed", "skipped", "explained")
 
@@ -52,7 +52,7 @@ def verdict(problem: Problem, grades: list[Grade], decimals: int = DEFAULT_DECIM
     if not any(grade.given for grade in grades):
         parts = []  # nothing typed: the table would only repeat the answers
     if steps:
-        parts += [Text(), steps_table(problem, decimals, wrong_step)]
+        parts += [Text(), steps_view(problem, decimals, wrong_step)]
     return Group(*parts)
 
 

@@ -6,7 +6,8 @@ from typing import Any
 
 from handgrad_cli.grading import Grade
 from handgrad_cli.numbers import plain
-from handgrad_cli.problem import Problem, Step
+from handgrad_cli.engine import Step
+from handgrad_cli.problem import Problem
 
 
 def problem_record(problem: Problem) -> dict[str, Any]:
@@ -25,14 +26,24 @@ def problem_record(problem: Problem) -> dict[str, Any]:
 
 
 def _step_record(step: Step) -> dict[str, Any]:
-    quantity, formula, forward, local, upstream, result = step
+    """A chain-rule step: one term per path into the gradient (local derivative, upstream, product), their sum."""
     return {
-        "quantity": quantity,
-        "formula": formula,
-        "forward": {"expr": forward.label, "value": plain(forward.value)},
-        "local": {"expr": local.label, "value": plain(local.value)},
-        "upstream": {"expr": upstream.label, "value": plain(upstream.value)},
-        "result": plain(result),
+        "quantity": step.quantity,
+        "formula": step.formula,
+        "forward": {"expr": step.forward, "value": plain(step.forward_value)},
+        "terms": [
+            {
+                "via": term.via,
+                "formula": term.formula,
+                "local": {"expr": term.local, "value": plain(term.local_value)},
+                "upstream": {"expr": term.upstream, "value": plain(term.upstream_value)},
+                "value": plain(term.value),
+                "rule": term.rule,
+                **({"summed": term.summed} if term.summed else {}),
+            }
+            for term in step.terms
+        ],
+        "result": plain(step.result),
     }
 
 
@@ -52,6 +63,7 @@ def grades_record(problem: Problem, grades: list[Grade]) -> dict[str, Any]:
                      "difference": entry.difference, "correct": entry.correct}
                     for entry in grade.entries
                 ],
+                "carried_forward_from": list(grade.carried),
                 "mistake": (
                     {"slug": grade.mistake.slug, "description": grade.mistake.description, "step": grade.mistake.step}
                     if grade.mistake else None

@@ -5,13 +5,17 @@ from __future__ import annotations
 from typing import Any
 
 from rich.console import Group
+from rich.padding import Padding
 from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
 from handgrad_cli.answers import shape_words
 from handgrad_cli.grading import Grade
-from handgrad_cli.numbers import DEFAULT_DECIMALS, format_input, format_number, format_value
+import numpy as np
+from rich import box
+
+from handgrad_cli.numbers import DEFAULT_DECIMALS, format_grid, format_input, format_number, format_value
 from handgrad_cli.problem import Problem, Quantity
 
 
@@ -36,68 +40,99 @@ def problem_panel(problem: Problem) -> Panel:
     return Panel(body, title=f"[bold]{title(problem)}[/]", title_align="left")
 
 
-def forward_table(problem: Problem, decimals: int = DEFAULT_DECIMALS) -> Table:
-    table = Table(title="Forward pass", title_justify="left", show_header=True, header_style="bold")
-    table.add_column("variable", style="cyan")
-    table.add_column("value", justify="right")
-    for name, value in problem.inputs.items():
-        table.add_row(name, format_input(value))
-    for name, value in problem.forward.items():
-        table.add_row(name, _cell(value, decimals))
-    return table
+TIMES = "\u00d7"  # the multiplication sign; `ascii_times` swaps it for * where a terminal can't show it
 
 
-def steps_table(problem: Problem, decimals: int = DEFAULT_DECIMALS, wrong_step: str | None = None) -> Table:
-    """The backward pass, one row a step: local derivative x upstream gradient = gradient."""
-    table = Table(title="Backward pass: local derivative x upstream gradient", title_justify="left",
-                  header_style="bold", show_lines=True)
-    for column in ("gradient, through", "local derivative", "x upstream", "= gradient"):
-        table.add_column(column, overflow="fold")  # a long formula wraps; never cut to an ellipsis
-    for step in problem.steps:
-        marked = step.quantity == wrong_step
-        name = Text(step.quantity, style="bold red" if marked else "bold cyan")
-        if marked:
-            name.append("  <- went wrong here", style="bold red")
-        name.append("\n" + step.forward.label, style="dim")
-        table.add_row(
-            name,
-            _quantity(step.local, decimals),
-            _quantity(step.upstream, decimals),
-            Text(_cell(step.result, decimals), style="bold"),
-        )
-    return table
-
-
-def _cell(value: Any, decimals: int) -> str:
-    """A value for a table cell: a matrix gets a line per row."""
-    if getattr(value, "ndim", 0) >= 2:
-        return "\n".join(format_value(row, decimals) for row in value)
-    return format_value(value, decimals)
-
-
-def _quantity(quantity: Quantity, decimals: int) -> Text:
-    text = Text(quantity.label, style="dim")
-    text.append("\n" + _cell(quantity.value, decimals))
+def ascii_times(text: str, encoding: str | None) -> str:
+    try:
+        TIMES.encode(encoding or "utf-8")
+    except (UnicodeEncodeError, LookupError):
+        return text.replace(TIMES, "*")
     return text
 
 
-def closed_form(problem: Problem, decimals: int = DEFAULT_DECIMALS) -> Table:
-    table = Table(title="Closed form", title_justify="left", box=None, show_header=False, pad_edge=False)
-    table.add_column(style="cyan")
-    table.add_column()
-    table.add_column(justify="right", style="bold")
-    for name, formula in problem.closed_form.items():
-        table.add_row(name, formula, format_value(problem.answers[name], decimals))
+def shape_text(value: Any) -> str:
+    shape = np.shape(value)
+    return "[" + ", ".join(map(str, shape)) + "]" if shape else "scalar"
+
+
+def forward_table(problem: Problem, decimals: int = DEFAULT_DECIMALS) -> Table:
+    """Inputs as given, then every forward value, with the decimals an answer computed from them needs."""
+    shown = max(decimals, problem.shown_decimals)
+    rows = [("", name, value, None) for name, value in problem.inputs.items()]
+    rows += [("", name, value, shown) for name, value in problem.forward.items()]
+    return value_table(rows, title="Forward pass")
+
+
+def steps_view(problem: Problem, decimals: int = DEFAULT_DECIMALS, wrong_step: str | None = None) -> Group:
+    """The backward pass, a block per gradient: each path's local derivative, upstream and product, then the sum.
+
+    Stacked, not side by side, so a matrix step still fits 80 columns.
+    """
+    shown = max(decimals, problem.shown_decimals)
+    blocks: list[Any] = [Text(f"Backward pass: local derivative {TIMES} upstream gradient, one term per path",
+                              style="bold")]
+    for step in problem.steps:
+        blocks.append(_step_block(step, decimals, shown, marked=step.quantity == wrong_step))
+    return Group(*blocks)
+
+
+def _step_block(step, decimals: int, shown: int, marked: bool) -> Group:
+    head = Text()
+    head.append(step.formula, style="bold red" if marked else "bold cyan")
+    if marked:
+        head.append("   <- went wrong here", style="bold red")
+    parts: list[Any] = [Text(), head]
+    several = len(step.terms) > 1
+    for number, term in enumerate(step.terms, 1):
+        where = f"path {number} of {len(step.terms)}: " if several else ""
+        parts.append(Padding(Text(f"{where}through {term.via}; {term.rule}", style="dim"), (0, 0, 0, 2)))
+        rows = []
+        if term.local not in ("1", "-1"):
+            rows.append(("local", term.local, term.local_value, shown))
+        rows.append((f"{TIMES} upstream", term.upstream, term.upstream_value, shown))
+        rows.append(("=", term.formula, term.value, decimals))
+        parts.append(value_table(rows))
+        if term.summed:
+            parts.append(Padding(Text(term.summed, style="dim"), (0, 0, 0, 4)))
+    if several:
+        parts.append(value_table([("sum", step.quantity, step.result, decimals)], bold=True))
+    return Group(*parts)
+
+
+WIDE = 28  # a value wider than this goes on the lines below its expression, so a row never wraps
+
+
+def value_table(rows, bold: bool = False, title: str | None = None) -> Table:
+    """Rows of (role, expression, value, decimals): a short value right-aligned beside its expression,
+    a wide one or a matrix on the lines below it, as aligned rows."""
+    table = Table(box=None, show_header=False, pad_edge=False, padding=(0, 1, 0, 0), title=title,
+                  title_justify="left", title_style="bold")
+    roles = any(role for role, *_ in rows)
+    if roles:
+        table.add_column(style="dim", no_wrap=True, justify="right", min_width=len(f"{TIMES} upstream"))
+    table.add_column(style="bold" if bold else "cyan", overflow="fold")
+    table.add_column(style="dim", no_wrap=True)
+    table.add_column(justify="right", no_wrap=True, style="bold" if bold else "")
+    for role, expression, value, places in rows:
+        grid = format_grid(value, places)
+        lead = [role] if roles else []
+        if "\n" in grid or len(grid) > WIDE:
+            table.add_row(*lead, expression, shape_text(value), "")
+            table.add_row(*([""] if roles else []), Text("  " + grid.replace("\n", "\n  "), no_wrap=True,
+                                                         style="bold" if bold else ""), "", "")
+        else:
+            table.add_row(*lead, expression, shape_text(value), grid)
     return table
+
+
+def closed_form(problem: Problem, decimals: int = DEFAULT_DECIMALS) -> Table:
+    rows = [("", formula, problem.answers[name], decimals) for name, formula in problem.closed_form.items()]
+    return value_table(rows, title="Closed form")
 
 
 def extras_table(extras: list[Quantity], decimals: int = DEFAULT_DECIMALS) -> Table:
-    table = Table(title="Checks", title_justify="left", box=None, show_header=False, pad_edge=False)
-    table.add_column(style="cyan")
-    table.add_column(justify="right")
-    for extra in extras:
-        table.add_row(extra.label, format_value(extra.value, decimals))
-    return table
+    return value_table([("", extra.label, extra.value, decimals) for extra in extras], title="Checks")
 
 
 def explanation(problem: Problem, extras: list[Quantity], decimals: int = DEFAULT_DECIMALS) -> Group:
@@ -106,7 +141,7 @@ def explanation(problem: Problem, extras: list[Quantity], decimals: int = DEFAUL
         Text(title(problem), style="bold"),
         Text(problem.question),
         forward_table(problem, decimals),
-        steps_table(problem, decimals),
+        steps_view(problem, decimals),
         closed_form(problem, decimals),
     ]
     if extras:

@@ -1,0 +1,660 @@
+"""A small autodiff engine over numpy tensors: micrograd's idea, with a leading problem axis.
+
+Each op builds its output `Node` and, right beside it, one `Link` per input: the local derivative
+as a learner writes it, how to compute it from the forward values, how it meets the upstream
+gradient (``*``, ``@``, a sum over a broadcast axis...) and the rule in words. One generic
+`backward` walks the graph and gives every node's gradient and its chain-rule step, one term per
+path into the node, so a variable used twice shows both terms and their sum.
+
+Every value carries a leading problem axis: a batch of same-shape problems is solved in one
+numpy pass (axis 0 is the problem, never the batch of a problem). Ops take axes as a learner
+counts them, without the problem axis. No terminal here: a notebook can import it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from contextlib import contextmanager
+from typing import Any, NamedTuple
+
+import numpy as np
+
+Values = Callable[["Node"], np.ndarray]  # a node's forward value (exact, or as shown: rounded)
+
+
+class Node:
+    """A forward value with its expression, its lesson name (if any) and the links to its inputs."""
+
+    __slots__ = ("value", "expr", "name", "links", "aux", "fixed")
+
+    def __init__(self, value: np.ndarray, expr: str, links: tuple[Link, ...] = (), name: str | None = None):
+        self.value = value
+        self.expr = expr  # as a learner writes it: "bndiff * bnvar_inv"
+        self.name = name  # as the lesson names it: "bnraw"; None for an unnamed intermediate
+        self.links = links
+        self.aux: dict[str, np.ndarray] = {}  # further forward values an op shows (softmax's probs)
+        self.fixed = False  # a number written into an expression: it gets no gradient
+
+    def named(self, name: str) -> Node:
+        self.name = name
+        if name in _TWEAKS:  # finite differences nudge a named value as it is made
+            self.value = self.value + _TWEAKS[name]
+        return self
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        """The shape of one problem's value (without the problem axis)."""
+        return self.value.shape[1:]
+
+    @property
+    def label(self) -> str:
+        """How other expressions refer to it: its name, else its expression in parentheses."""
+        return self.name or f"({self.expr})"
+
+    def __repr__(self) -> str:
+        return f"Node({self.label}, shape={self.shape})"
+
+    # the arithmetic a kind's forward pass is written in
+    def __add__(self, other): return add(self, other)
+    def __radd__(self, other): return add(constant(other, self), self)
+    def __sub__(self, other): return sub(self, other)
+    def __rsub__(self, other): return sub(constant(other, self), self)
+    def __mul__(self, other): return mul(self, other)
+    def __rmul__(self, other): return mul(constant(other, self), self)
+    def __truediv__(self, other): return div(self, other)
+    def __neg__(self): return neg(self)
+    def __pow__(self, n: float): return power(self, n)
+    def __matmul__(self, other): return matmul(self, other)
+    def __getitem__(self, index): return pick(self, index)
+
+    def exp(self): return exp(self)
+    def log(self): return log(self)
+    def tanh(self): return tanh(self)
+    def relu(self): return relu(self)
+    def sum(self, axis: int, keepdim: bool = False): return total(self, axis, keepdim)
+    def mean(self, axis: int, keepdim: bool = False): return mean(self, axis, keepdim)
+    def max(self, axis: int, keepdim: bool = False): return maximum(self, axis, keepdim)
+    def view(self, *shape: int): return view(self, shape)
+    def dot(self, other): return dot(self, other)
+
+
+_TWEAKS: dict[str, np.ndarray] = {}
+
+
+@contextmanager
+def nudged(tweaks: dict[str, np.ndarray]):
+    """Run a forward pass with named values nudged: the finite-difference check of any node's gradient."""
+    _TWEAKS.update(tweaks)
+    try:
+        yield
+    finally:
+        _TWEAKS.clear()
+
+
+class Link(NamedTuple):
+    """One input of an op, seen from the backward pass."""
+
+    parent: Node
+    local: str  # the local derivative as written, e.g. "1 - a**2", "h.T"
+    local_value: Callable[[Values], np.ndarray]  # it, from forward values
+    combine: Callable[[np.ndarray, np.ndarray], np.ndarray]  # (local, upstream) -> this path's term
+    template: str  # how the term is written: "{local} * {up}", "{local} @ {up}"
+    rule: str  # the rule in words
+    summed: str = ""  # "summed over the batch": set where a broadcast forward becomes a sum backward
+    passes: bool = False  # the upstream passes through unchanged (add of same shapes)
+
+
+class Term(NamedTuple):
+    """One path's contribution to a gradient: local derivative, upstream gradient, their product."""
+
+    via: str  # the expression the path goes through
+    formula: str  # e.g. "counts_sum_inv * dprobs"
+    local: str
+    local_value: np.ndarray
+    upstream: str
+    upstream_value: np.ndarray
+    value: np.ndarray
+    rule: str
+    summed: str
+
+
+class Slip(NamedTuple):
+    """A named mistake, as a change the backward pass can make at one gradient.
+
+    `term` changes each path into `at` (through `via` only, if given): it gets the link, the local
+    derivative and the upstream and returns the wrong term, or None to drop the path. `whole`
+    changes the gradient once summed: it gets the gradient and the forward values.
+    """
+
+    slug: str
+    at: str  # the gradient (node name) where the slip is made
+    words: str  # the slip, in a sentence a learner reads
+    term: Callable[[Link, np.ndarray, np.ndarray, Values], np.ndarray | None] | None = None
+    whole: Callable[[np.ndarray, Values], np.ndarray] | None = None
+    via: str | None = None
+
+
+# --- slips every kind can name --------------------------------------------------------------
+
+
+def flipped(at: str, words: str) -> Slip:
+    return Slip("sign-flipped", at, words, whole=lambda g, val: -g)
+
+
+def scaled(at: str, slug: str, words: str, factor: Callable[[Values], Any]) -> Slip:
+    return Slip(slug, at, words, whole=lambda g, val: g * factor(val))
+
+
+def path_dropped(at: str, via: str, slug: str, words: str) -> Slip:
+    return Slip(slug, at, words, term=lambda link, local, up, val: None, via=via)
+
+
+def upstream_dropped(at: str, words: str, slug: str = "upstream-dropped") -> Slip:
+    return Slip(slug, at, words, term=lambda link, local, up, val: link.combine(local, np.ones_like(up)))
+
+
+def local_swapped(at: str, slug: str, words: str, wrong: Callable[[Values], np.ndarray],
+                  via: str | None = None) -> Slip:
+    """The wrong local derivative: `wrong` computes it from the forward values."""
+    return Slip(slug, at, words, term=lambda link, local, up, val: link.combine(wrong(val), up), via=via)
+
+
+# --- building nodes -------------------------------------------------------------------------
+
+
+def leaf(value: Any, name: str) -> Node:
+    """An input: `value` has the problem axis first."""
+    return Node(np.asarray(value, dtype=float), name).named(name)
+
+
+def constant(value: Any, like: Node) -> Node:
+    """A number written into an expression; it gets no gradient of its own."""
+    number = float(value)
+    node = Node(np.full(like.value.shape[:1], number), f"{number:g}", name=f"{number:g}")
+    node.fixed = True
+    return node
+
+
+def _node(value: Node | float, like: Node) -> Node:
+    return value if isinstance(value, Node) else constant(value, like)
+
+
+def _problem_axis(node: Node, axis: int) -> int:
+    """A learner's axis (negative counts from the end) as an axis of the batched value."""
+    return axis + 1 if axis >= 0 else node.value.ndim + axis
+
+
+def _aligned(a: Node, b: Node) -> tuple[np.ndarray, np.ndarray]:
+    """Both values with their per-problem shapes right-aligned, as numpy broadcasts one problem."""
+    width = max(len(a.shape), len(b.shape))
+    return _widened(a.value, width), _widened(b.value, width)
+
+
+def _widened(value: np.ndarray, width: int) -> np.ndarray:
+    missing = width - (value.ndim - 1)
+    return value.reshape(value.shape[:1] + (1,) * missing + value.shape[1:]) if missing else value
+
+
+def unbroadcast(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    """A gradient summed back to an input's shape: what a broadcast spread, the backward pass sums."""
+    extra = grad.ndim - 1 - len(shape)
+    if extra > 0:
+        grad = grad.sum(axis=tuple(range(1, 1 + extra)))
+    axes = tuple(i + 1 for i, size in enumerate(shape) if size == 1 and grad.shape[i + 1] != 1)
+    if axes:
+        grad = grad.sum(axis=axes, keepdims=True)
+    return grad.reshape(grad.shape[:1] + shape)
+
+
+def _summed_words(shape: tuple[int, ...], out: tuple[int, ...]) -> str:
+    """Where an input was broadcast, the words for the sum the backward pass makes."""
+    width = len(out)
+    padded = (None,) * (width - len(shape)) + shape
+    axes = [i for i, size in enumerate(padded) if size is None or (size == 1 and out[i] != 1)]
+    if not axes:
+        return ""
+    if axes == [0] and width == 2:
+        return "summed over the batch (axis 0): a broadcast forward is a sum backward"
+    return f"summed over axis {', '.join(map(str, axes))}: a broadcast forward is a sum backward"
+
+
+def _elementwise(parent: Node, out_shape: tuple[int, ...], local: str, local_value, rule: str,
+                 template: str = "{local} * {up}", passes: bool = False) -> Link:
+    shape = parent.shape
+    summed = _summed_words(shape, out_shape)
+
+    def combine(local_: np.ndarray, up: np.ndarray) -> np.ndarray:
+        return unbroadcast(_times(local_, up), shape)
+
+    return Link(parent, local, local_value, combine, template, rule, summed, passes and not summed)
+
+
+def _times(local: np.ndarray, up: np.ndarray) -> np.ndarray:
+    """local * upstream, with per-problem shapes right-aligned."""
+    width = max(np.ndim(local), np.ndim(up)) - 1
+    return _widened(np.asarray(local), width) * _widened(np.asarray(up), width)
+
+
+def _shape_of(*values: np.ndarray) -> tuple[int, ...]:
+    return np.broadcast_shapes(*(v.shape for v in values))[1:]
+
+
+# --- the ops --------------------------------------------------------------------------------
+
+
+def _operand(node: Node, right: bool = False) -> str:
+    """A node written inside a sum: an unnamed sum on the right of + or - needs parentheses."""
+    if node.name or (right and any(op in node.expr for op in (" + ", " - "))):
+        return node.label
+    return node.expr
+
+
+def add(a: Node, b: Node | float) -> Node:
+    b = _node(b, a)
+    x, y = _aligned(a, b)
+    out = Node(x + y, f"{_operand(a)} + {_operand(b, right=True)}")
+    rule = "add passes the gradient through"
+    one = lambda val: np.ones(1)  # noqa: E731  (the local derivative of a + b is 1 for both)
+    out.links = (_elementwise(a, out.shape, "1", one, rule, "{up}", passes=True),
+                 _elementwise(b, out.shape, "1", one, rule, "{up}", passes=True))
+    return out
+
+
+def sub(a: Node, b: Node | float) -> Node:
+    b = _node(b, a)
+    x, y = _aligned(a, b)
+    out = Node(x - y, f"{_operand(a)} - {_operand(b, right=True)}")
+    out.links = (
+        _elementwise(a, out.shape, "1", lambda val: np.ones(1), "subtraction passes the gradient to its left",
+                     "{up}", passes=True),
+        _elementwise(b, out.shape, "-1", lambda val: -np.ones(1), "subtraction negates the gradient to its right",
+                     "-{up}"),
+    )
+    return out
+
+
+def mul(a: Node, b: Node | float) -> Node:
+    b = _node(b, a)
+    x, y = _aligned(a, b)
+    out = Node(x * y, f"{_factor(a)} * {_factor(b)}")
+    rule = "mul swaps its inputs"
+    out.links = (_elementwise(a, out.shape, b.label, lambda val: val(b), rule),
+                 _elementwise(b, out.shape, a.label, lambda val: val(a), rule))
+    return out
+
+
+def _factor(node: Node) -> str:
+    """A node inside a product: a sum needs parentheses."""
+    return node.label if node.name or not any(op in node.expr for op in " + - ") else f"({node.expr})"
+
+
+def div(a: Node, b: Node | float) -> Node:
+    b = _node(b, a)
+    x, y = _aligned(a, b)
+    out = Node(x / y, f"{_factor(a)} / {_factor(b)}")
+    out.links = (
+        _elementwise(a, out.shape, f"1 / {b.label}", lambda val: 1 / val(b), "a / b: the local derivative in a is 1/b"),
+        _elementwise(b, out.shape, f"-{a.label} / {b.label}**2", lambda val: -_times(val(a), val(b) ** -2.0),
+                     "a / b: the local derivative in b is -a / b**2"),
+    )
+    return out
+
+
+def power(a: Node, n: float) -> Node:
+    n = float(n)
+    text = f"{n:g}"
+    out = Node(a.value**n, f"{a.label}**{text}")
+    local = f"{text} * {a.label}**{n - 1:g}" if n != 2 else f"2 * {a.label}"
+    out.links = (_elementwise(a, out.shape, local, lambda val: n * val(a) ** (n - 1),
+                              "pow by a constant n: n times the input to the n - 1"),)
+    return out
+
+
+def exp(a: Node) -> Node:
+    out = Node(np.exp(a.value), f"{a.label}.exp()")
+    out.links = (_elementwise(a, out.shape, "{out}", lambda val: val(out), "exp is its own derivative"),)
+    return out
+
+
+def log(a: Node) -> Node:
+    out = Node(np.log(a.value), f"{a.label}.log()")
+    out.links = (_elementwise(a, out.shape, f"1 / {a.label}", lambda val: 1 / val(a), "log's derivative is 1/x"),)
+    return out
+
+
+def tanh(a: Node) -> Node:
+    out = Node(np.tanh(a.value), f"{a.label}.tanh()")
+    out.links = (_elementwise(a, out.shape, "1 - {out}**2", lambda val: 1 - val(out) ** 2,
+                              "tanh's derivative is 1 - tanh**2"),)
+    return out
+
+
+def relu(a: Node) -> Node:
+    out = Node(np.maximum(a.value, 0.0), f"{a.label}.relu()")
+    out.links = (_elementwise(a, out.shape, f"({a.label} > 0)", lambda val: (val(a) > 0).astype(float),
+                              "relu passes the gradient where its input is positive, else 0"),)
+    return out
+
+
+def total(a: Node, axis: int, keepdim: bool = False) -> Node:
+    batched = _problem_axis(a, axis)
+    out = Node(a.value.sum(axis=batched, keepdims=keepdim), f"{a.label}.sum({axis}{', keepdim=True' if keepdim else ''})")
+    shape = a.shape
+
+    def combine(local: np.ndarray, up: np.ndarray) -> np.ndarray:
+        spread = up if keepdim else np.expand_dims(up, batched)
+        return np.broadcast_to(spread, (up.shape[0],) + shape) * local
+
+    out.links = (Link(a, "1", lambda val: np.ones(1), combine, "{up}",
+                      f"sum copies the gradient to every entry it added (along axis {axis})"),)
+    return out
+
+
+def mean(a: Node, axis: int, keepdim: bool = False) -> Node:
+    batched, n = _problem_axis(a, axis), a.shape[axis]
+    out = Node(a.value.mean(axis=batched, keepdims=keepdim), f"{a.label}.mean({axis}{', keepdim=True' if keepdim else ''})")
+    shape = a.shape
+
+    def combine(local: np.ndarray, up: np.ndarray) -> np.ndarray:
+        spread = up if keepdim else np.expand_dims(up, batched)
+        return np.broadcast_to(spread, (up.shape[0],) + shape) * local
+
+    out.links = (Link(a, f"1/{n}", lambda val: np.full(1, 1.0 / n), combine, "{up} / " + str(n),
+                      f"mean shares the gradient equally: each entry gets 1/{n} of it"),)
+    return out
+
+
+def neg(a: Node) -> Node:
+    out = Node(-a.value, f"-{_factor(a)}")
+    out.links = (_elementwise(a, out.shape, "-1", lambda val: -np.ones(1), "negation flips the gradient's sign", "-{up}"),)
+    return out
+
+
+def maximum(a: Node, axis: int, keepdim: bool = False) -> Node:
+    batched = _problem_axis(a, axis)
+    value = a.value.max(axis=batched, keepdims=True)
+    out = Node(value if keepdim else value.squeeze(batched), f"{a.label}.max({axis}{', keepdim=True' if keepdim else ''})")
+
+    def where_max(val: Values) -> np.ndarray:
+        x = val(a)
+        return (x == x.max(axis=batched, keepdims=True)).astype(float)
+
+    def combine(local: np.ndarray, up: np.ndarray) -> np.ndarray:
+        return local * (up if keepdim else np.expand_dims(up, batched))
+
+    out.links = (Link(a, f"onehot({a.label}.argmax({axis}))", where_max, combine, "{local} * {up}",
+                      "max passes the gradient to the largest entry only"),)
+    return out
+
+
+def matmul(a: Node, b: Node) -> Node:
+    """A matrix product of one problem's matrices: ``dA = dY @ B.T``, ``dB = A.T @ dY``."""
+    out = Node(a.value @ b.value, f"{a.label} @ {b.label}")
+    out.links = (
+        Link(a, f"{b.label}.T", lambda val: np.swapaxes(val(b), -1, -2), lambda local, up: up @ local,
+             "{up} @ {local}", "matmul backward is a transpose: dA = dY @ B.T"),
+        Link(b, f"{a.label}.T", lambda val: np.swapaxes(val(a), -1, -2), lambda local, up: local @ up,
+             "{local} @ {up}", "matmul backward is a transpose: dB = A.T @ dY"),
+    )
+    return out
+
+
+def dot(a: Node, b: Node) -> Node:
+    """The dot product of two vectors, ``w.x``: each w_i gets x_i times the upstream, and back."""
+    out = Node(np.einsum("pi,pi->p", a.value, b.value), f"{a.label}.{b.label}")
+    rule = "mul swaps its inputs: each entry gets the other vector's entry times the upstream"
+
+    def combine(local: np.ndarray, up: np.ndarray) -> np.ndarray:
+        return local * up[:, None]
+
+    out.links = (Link(a, b.label, lambda val: val(b), combine, "{local} * {up}", rule),
+                 Link(b, a.label, lambda val: val(a), combine, "{local} * {up}", rule))
+    return out
+
+
+def pick(a: Node, index: Any) -> Node:
+    """One entry per row, ``logprobs[range(n), Yb]``: `index` is an integer array of the rows' shape."""
+    rows = np.asarray(index[1] if isinstance(index, tuple) else index)
+    take = rows[..., None].astype(np.intp)
+    out = Node(np.take_along_axis(a.value, take, axis=-1)[..., 0], f"{a.label}[range(n), {_index_name(index)}]")
+
+    def chosen(val: Values) -> np.ndarray:
+        mask = np.zeros(a.value.shape)
+        np.put_along_axis(mask, take, 1.0, axis=-1)
+        return mask
+
+    out.links = (Link(a, f"onehot({_index_name(index)})", chosen, lambda local, up: local * up[..., None],
+                      "{local} * {up}", "indexing routes the gradient to the entries picked, 0 elsewhere"),)
+    return out
+
+
+def _index_name(index: Any) -> str:
+    return getattr(index, "name", None) or "Yb"
+
+
+class Index(np.ndarray):
+    """An integer input with a name, for expressions such as ``C[Xb]``."""
+
+    name = ""
+
+
+def named_index(value: Any, name: str) -> Index:
+    index = np.asarray(value, dtype=np.intp).view(Index)
+    index.name = name
+    return index
+
+
+def embed(table: Node, index: Index) -> Node:
+    """``C[Xb]``: rows of a table looked up; backward is a scatter-add (a repeated row adds up)."""
+    problems = np.arange(table.value.shape[0]).reshape((-1,) + (1,) * (index.ndim - 1))
+    rows = np.asarray(index)
+    out = Node(table.value[problems, rows], f"{table.label}[{index.name}]")
+
+    def scatter(local: np.ndarray, up: np.ndarray) -> np.ndarray:
+        grad = np.zeros(table.value.shape[:1] + table.shape)
+        np.add.at(grad, (problems, rows), up)
+        return grad
+
+    out.links = (Link(table, index.name, lambda val: rows, scatter, "scatter-add of {up} at rows {local}",
+                      "an embedding's backward is a scatter-add: a row used twice gets both gradients"),)
+    return out
+
+
+def view(a: Node, shape: tuple[int, ...]) -> Node:
+    size, known = int(np.prod(a.shape)), int(np.prod([s for s in shape if s != -1]))
+    shape = tuple(size // known if s == -1 else s for s in shape)
+    out = Node(a.value.reshape(a.value.shape[:1] + shape), f"{a.label}.view({', '.join(map(str, shape))})")
+    back = a.shape
+    out.links = (Link(a, "view back", lambda val: np.ones(1),
+                      lambda local, up: up.reshape(up.shape[:1] + back), f"{{up}}.view({', '.join(map(str, back))})",
+                      "a view moves no numbers: the gradient is viewed back to the input's shape"),)
+    return out
+
+
+def concat(nodes: list[Node], axis: int) -> Node:
+    batched = _problem_axis(nodes[0], axis)
+    out = Node(np.concatenate([node.value for node in nodes], axis=batched),
+               f"cat([{', '.join(node.label for node in nodes)}], {axis})")
+    bounds = np.cumsum([0] + [node.value.shape[batched] for node in nodes])
+    links = []
+    for node, start, stop in zip(nodes, bounds, bounds[1:]):
+        part = (slice(None),) * batched + (slice(start, stop),)
+        links.append(Link(node, "1", lambda val: np.ones(1), lambda local, up, part=part: up[part],
+                          f"{{up}}[{start}:{stop}]", "concatenation hands each input back its slice"))
+    out.links = tuple(links)
+    return out
+
+
+def cross_entropy(logits: Node, target: Any) -> Node:
+    """Fused, stable softmax + mean cross-entropy: its backward is the closed form (probs - onehot) / n."""
+    rows = logits.value.reshape(logits.value.shape[0], -1, logits.shape[-1])
+    n = rows.shape[1]
+    shifted = rows - rows.max(axis=-1, keepdims=True)  # stable: logits of 1e4 stay finite
+    counts_sum = np.exp(shifted).sum(axis=-1, keepdims=True)
+    logprobs = shifted - np.log(counts_sum)
+    probs = np.exp(shifted) / counts_sum
+    y = np.zeros_like(rows)
+    np.put_along_axis(y, np.asarray(target, dtype=np.intp).reshape(rows.shape[0], n, 1), 1.0, axis=-1)
+    loss = -(logprobs * y).sum(axis=(1, 2)) / n
+    out = Node(loss, f"cross_entropy({logits.label}, target)")
+    out.aux = {"probs": probs.reshape(logits.value.shape), "logprobs": logprobs.reshape(logits.value.shape)}
+    closed = ((probs - y) / n).reshape(logits.value.shape)
+    out.links = (Link(logits, "(probs - onehot(target)) / n", lambda val: closed, _times, "{local} * {up}",
+                      "softmax then cross-entropy: the gradient is probs minus the one-hot label, over n"),)
+    return out
+
+
+# --- the backward pass ----------------------------------------------------------------------
+
+
+class Step(NamedTuple):
+    """A gradient and how it is made: one term per path, and their sum."""
+
+    quantity: str  # "dcounts"
+    forward: str  # the node's forward expression, "counts = norm_logits.exp()"
+    forward_value: np.ndarray
+    terms: tuple[Term, ...]
+    result: np.ndarray
+
+    @property
+    def formula(self) -> str:
+        return f"{self.quantity} = " + " + ".join(term.formula for term in self.terms)
+
+    def of(self, i: int) -> Step:
+        """Problem i's step, from a batch's."""
+        count = self.result.shape[0]
+        terms = tuple(
+            term._replace(local_value=_one_of(term.local_value, i, count),
+                          upstream_value=_one_of(term.upstream_value, i, count), value=term.value[i])
+            for term in self.terms
+        )
+        return Step(self.quantity, self.forward, self.forward_value[i], terms, self.result[i])
+
+
+def _one_of(value: np.ndarray, i: int, count: int) -> np.ndarray:
+    """Problem i's part of a batched array; a local derivative shared by all (the 1 of add) as it is."""
+    value = np.asarray(value)
+    if value.ndim and value.shape[0] == count:
+        return value[i]
+    return value[0] if value.ndim else value
+
+
+class Backward(NamedTuple):
+    grads: dict[Node, np.ndarray]
+    terms: dict[Node, list[Term]]
+    order: list[Node]  # inputs before outputs
+    links: dict[Node, list[Link]]  # the link behind each term, in the same order
+
+
+def topological(root: Node) -> list[Node]:
+    order, seen = [], set()
+    stack: list[tuple[Node, bool]] = [(root, False)]
+    while stack:
+        node, done = stack.pop()
+        if done:
+            order.append(node)
+            continue
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        stack.append((node, True))
+        stack.extend((link.parent, False) for link in reversed(node.links) if id(link.parent) not in seen)
+    return order
+
+
+def grad_name(node: Node) -> str:
+    return f"d{node.name}" if node.name else f"d({node.expr})"
+
+
+def backward(root: Node, seed: np.ndarray, *, seed_name: str | None = None, values: Values | None = None,
+             overrides: dict[str, np.ndarray] | None = None, slip: Slip | None = None,
+             shown: Callable[[np.ndarray], np.ndarray] | None = None) -> Backward:
+    """Every node's gradient, walking back from `root` whose gradient is `seed`.
+
+    `seed_name` is how the steps call the seed (``dout``: the upstream a problem gives);
+    `values` gives the forward values the local derivatives read (default: exact); `overrides`
+    replaces named gradients by a learner's own (so later ones follow from them); `slip` makes one
+    named mistake; `shown` rounds each upstream gradient as it would be shown.
+    """
+    values = values or (lambda node: node.value)
+    overrides = overrides or {}
+    order = topological(root)
+    consumers: dict[int, list[tuple[Node, Link]]] = {}
+    for node in order:
+        for link in node.links:
+            consumers.setdefault(id(link.parent), []).append((node, link))
+    grads: dict[Node, np.ndarray] = {root: np.asarray(seed, dtype=float)}
+    terms: dict[Node, list[Term]] = {}
+    links: dict[Node, list[Link]] = {}
+    upstream_names: dict[int, str] = {id(root): seed_name or grad_name(root)}
+    loss = root if seed_name is None and np.all(np.asarray(seed) == 1) else None  # its gradient is 1
+    for node in reversed(order):
+        if node.fixed:
+            continue
+        if node is not root:
+            paths = consumers.get(id(node), [])
+            parts = [_term(consumer, link, grads, upstream_names, values, slip, node, shown, loss)
+                     for consumer, link in paths]
+            terms[node] = [part for part in parts if part is not None]
+            links[node] = [link for (_, link), part in zip(paths, parts) if part is not None]
+            grads[node] = sum(term.value for term in terms[node]) if terms[node] else np.zeros_like(node.value)
+            upstream_names[id(node)] = _upstream_name(node, consumers, upstream_names)
+        if slip is not None and slip.whole is not None and node.name == slip.at:
+            grads[node] = slip.whole(grads[node], values)
+        if node.name in overrides:
+            grads[node] = np.asarray(overrides[node.name], dtype=float).reshape(node.value.shape)
+    return Backward(grads, terms, order, links)
+
+
+def _upstream_name(node: Node, consumers, names: dict[int, str]) -> str:
+    """How later terms call this node's gradient: an unnamed node that only passes its one consumer's
+    gradient through (the ``X @ W`` in ``X @ W + b``) is called by that consumer's name."""
+    if node.name:
+        return grad_name(node)
+    users = consumers.get(id(node), [])
+    if len(users) == 1 and users[0][1].passes:
+        return names[id(users[0][0])]
+    return grad_name(node)
+
+
+def _term(consumer: Node, link: Link, grads, names, values: Values, slip: Slip | None, node: Node, shown,
+          loss: Node | None) -> Term | None:
+    up = grads[consumer]
+    if shown is not None:
+        up = shown(up)
+    local = np.asarray(link.local_value(values), dtype=float)
+    value = link.combine(local, up)
+    if slip is not None and slip.term is not None and node.name == slip.at and slip.via in (None, consumer.name):
+        value = slip.term(link, local, up, values)
+        if value is None:
+            return None
+    up_name = names[id(consumer)]
+    local_text = link.local.format(out=consumer.label) if "{out}" in link.local else link.local
+    if consumer is loss and link.template == "{local} * {up}":
+        formula = local_text  # the loss's own gradient is 1: "dlogits = (probs - onehot(target)) / n"
+    else:
+        formula = link.template.format(local=_grouped(local_text), up=up_name)
+    via = f"{consumer.name} = {consumer.expr}" if consumer.name else consumer.expr
+    return Term(via, formula, local_text, local, up_name, up, value, link.rule, link.summed)
+
+
+def _grouped(text: str) -> str:
+    """A local derivative inside a product: ``(1 - a**2) * dout``, not ``1 - a**2 * dout``."""
+    return f"({text})" if " " in text and not text.startswith("(") else text
+
+
+def steps(back: Backward, asked: Iterable[str]) -> dict[str, Step]:
+    """The chain-rule step of each named node asked, as the whole batch's arrays."""
+    wanted = set(asked)
+    found = {}
+    for node in back.order:
+        name = grad_name(node)
+        if node.name and name in wanted and node in back.terms:
+            found[name] = Step(name, f"{node.name} = {node.expr}" if node.links else node.name, node.value,
+                               tuple(back.terms[node]), back.grads[node])
+    return found
+
+
+def named_nodes(root: Node) -> dict[str, Node]:
+    """The graph's named nodes, inputs first, by name."""
+    return {node.name: node for node in topological(root) if node.name and not node.fixed}

@@ -1,0 +1,191 @@
+"""The contract every kind keeps, tested over the registry, so a new kind inherits every check.
+
+- its reference backward pass matches central finite differences in float64, at every named node;
+- each chain-rule step's terms are local derivative times upstream, and sum to the answer;
+- every named mistake differs from the answer, is refused and is named when made;
+- a sound problem (what sets and drills ask) lets no named slip, zeros or a dropped upstream pass;
+- the values shown (forward table, a step's numbers) are enough for an accepted answer;
+- a later gradient computed from a learner's wrong earlier one is "error carried forward".
+"""
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from handgrad_cli import engine
+from handgrad_cli.answers import read_rows
+from handgrad_cli.grading import Tolerance, grade, grade_all
+from handgrad_cli.kinds import KINDS, build, get_kind, set_problems
+from handgrad_cli.kinds.base import CLEAR, SOUND_MARGIN
+from handgrad_cli.numbers import format_grid
+from handgrad_cli.problem import DIFFICULTIES, MAX_SEED, ProblemId
+from tests.helpers import central_difference
+
+KIND_NAMES = sorted(KINDS)
+seeds = st.integers(0, MAX_SEED)
+ids = st.builds(ProblemId, st.sampled_from(KIND_NAMES), st.sampled_from(DIFFICULTIES), seeds)
+
+
+def named_values(problem):
+    """Every named node of the problem's graph that has a gradient: inputs and intermediates."""
+    kind = get_kind(problem.kind)
+    graph = kind.graph([problem.inputs])
+    return kind, graph, [name for name in graph.nodes if not graph.nodes[name].fixed]
+
+
+@given(ids)
+def test_every_node_matches_finite_differences(problem_id):
+    problem = build(problem_id)
+    kind, graph, names = named_values(problem)
+    grads = kind.backward(graph).grads
+    for name in names:
+        f, point = kind.loss_function(problem, "d" + name)
+        numeric = central_difference(f, point)
+        np.testing.assert_allclose(grads[graph.nodes[name]][0], numeric, rtol=1e-6, atol=1e-7, err_msg=name)
+
+
+@given(ids)
+def test_the_answers_are_the_named_gradients_and_clear(problem_id):
+    problem = build(problem_id)
+    kind = get_kind(problem.kind)
+    assert problem.asked == kind.asked_at(problem.difficulty)
+    for name, value in problem.answers.items():
+        assert np.max(np.abs(value)) >= CLEAR, name
+
+
+@given(ids)
+def test_each_step_is_local_times_upstream_one_term_per_path_summed(problem_id):
+    problem = build(problem_id)
+    kind, graph, _ = named_values(problem)
+    back = kind.backward(graph)
+    for step in problem.steps:
+        node = graph.nodes[step.quantity[1:]]
+        assert len(step.terms) == len(back.links[node]) >= 1
+        for term, link in zip(step.terms, back.links[node]):
+            product = link.combine(np.asarray(term.local_value)[None] if np.ndim(term.local_value) else
+                                   np.asarray(term.local_value), np.asarray(term.upstream_value)[None])
+            np.testing.assert_allclose(product[0], term.value, rtol=1e-12, atol=1e-15, err_msg=term.formula)
+            assert term.local in term.formula or term.local in ("1", "(probs - onehot(target)) / n")
+        total = sum(term.value for term in step.terms)
+        np.testing.assert_allclose(total, step.result, rtol=1e-12, atol=1e-15)
+        np.testing.assert_allclose(step.result, problem.answers[step.quantity], rtol=1e-12, atol=1e-15)
+
+
+def sound_problem(data, kind, difficulty):
+    seed = data.draw(st.integers(0, 10**9), label="set seed")
+    return next(set_problems([kind], 1, seed, difficulty))
+
+
+@settings(max_examples=60)
+@given(st.data(), st.sampled_from(KIND_NAMES), st.sampled_from(DIFFICULTIES))
+def test_sets_ask_only_sound_problems_where_no_slip_passes(data, kind, difficulty):
+    problem = sound_problem(data, kind, difficulty)
+    assert problem.sound
+    tolerance = Tolerance()
+    for name, reference in problem.answers.items():
+        assert not tolerance.accepts(np.zeros_like(reference), reference).all(), f"zeros pass for {name}"
+    for mistake in get_kind(kind).mistakes(problem):
+        if mistake.step != mistake.gradient:
+            continue  # made earlier: judged where it is made
+        reference = problem.answers[mistake.gradient]
+        if np.array_equal(mistake.value, reference):
+            continue  # this slip changes nothing in this problem (a dropped upstream of 1)
+        gap = np.abs(mistake.value - reference) - SOUND_MARGIN * tolerance.margin(reference)
+        assert gap.max() > 0, f"{mistake.slug} passes in {mistake.gradient}"
+
+
+@settings(max_examples=60)
+@given(st.data(), st.sampled_from(KIND_NAMES), st.sampled_from(DIFFICULTIES))
+def test_every_named_mistake_is_refused_and_named(data, kind, difficulty):
+    problem = sound_problem(data, kind, difficulty)
+    mistakes = [m for m in get_kind(kind).mistakes(problem) if m.step == m.gradient
+                and not np.array_equal(m.value, problem.answers[m.gradient])]
+    assert mistakes
+    mistake = data.draw(st.sampled_from(mistakes))
+    graded = grade(problem, mistake.gradient, mistake.value)
+    assert not graded.correct
+    assert graded.mistake is not None and mistake.description in graded.mistake.description
+
+
+@settings(max_examples=60)
+@given(st.data(), st.sampled_from(KIND_NAMES), st.sampled_from(DIFFICULTIES))
+def test_the_right_answer_is_accepted_and_never_called_a_mistake(data, kind, difficulty):
+    problem = sound_problem(data, kind, difficulty)
+    rounded = {name: np.round(value, 3) for name, value in problem.answers.items()}
+    for graded in grade_all(problem, rounded):
+        assert graded.correct and graded.mistake is None and not graded.carried_forward
+
+
+@settings(max_examples=60)
+@given(st.data(), st.sampled_from(KIND_NAMES), st.sampled_from(DIFFICULTIES))
+def test_a_later_gradient_from_a_wrong_earlier_one_is_error_carried_forward(data, kind, difficulty):
+    problem = sound_problem(data, kind, difficulty)
+    if len(problem.asked) < 2:
+        return
+    first = problem.asked[0]
+    wrong = {first: -problem.answers[first]}
+    following = get_kind(kind).following(problem, wrong)
+    for later in problem.asked[1:]:
+        if np.allclose(following[later], problem.answers[later], atol=0.01):
+            continue  # this later gradient does not depend on the first
+        graded = grade(problem, later, np.round(following[later], 3), earlier=wrong)
+        assert not graded.correct and graded.carried == (first,) and graded.mistake is None
+
+
+def printed(value, decimals):
+    """A value as the terminal prints it, read back as a person would copy it."""
+    rows = read_rows(format_grid(value, decimals).replace("\n", ";").replace("],;", ";"))
+    return np.array(rows).reshape(np.shape(value))
+
+
+@settings(max_examples=60)
+@given(st.data(), st.sampled_from(KIND_NAMES), st.sampled_from(DIFFICULTIES))
+def test_answers_computed_from_the_printed_forward_values_are_accepted(data, kind, difficulty):
+    problem = sound_problem(data, kind, difficulty)
+    shown = problem.shown_decimals
+    k, graph, names = named_values(problem)
+    given_inputs = {spec.name for spec in k.inputs}
+    copied = {name: printed(graph.nodes[name].value[0], shown)[None] for name in names if name not in given_inputs}
+    back = k.backward(graph, values=lambda node: copied.get(node.name, node.value))
+    tolerance = Tolerance()
+    for name, reference in problem.answers.items():
+        typed = np.round(back.grads[graph.nodes[name[1:]]][0], 3)
+        assert tolerance.accepts(typed, reference).all(), (name, typed, reference)
+
+
+@settings(max_examples=60)
+@given(st.data(), st.sampled_from(KIND_NAMES), st.sampled_from(DIFFICULTIES))
+def test_answers_computed_from_a_steps_printed_numbers_are_accepted(data, kind, difficulty):
+    problem = sound_problem(data, kind, difficulty)
+    shown = problem.shown_decimals
+    k, graph, _ = named_values(problem)
+    back = k.backward(graph)
+    tolerance = Tolerance()
+    for step in problem.steps:
+        links = back.links[graph.nodes[step.quantity[1:]]]
+        total = 0
+        for term, link in zip(step.terms, links):
+            local = printed(term.local_value, shown) if np.ndim(term.local_value) else term.local_value
+            upstream = printed(term.upstream_value, shown)
+            total = total + link.combine(np.asarray(local)[None] if np.ndim(local) else np.asarray(local),
+                                         np.asarray(upstream)[None])[0]
+        assert tolerance.accepts(np.round(total, 3), problem.answers[step.quantity]).all(), step.quantity
+
+
+@pytest.mark.parametrize("kind", KIND_NAMES)
+def test_a_kind_is_documented_in_the_readme(kind):
+    from pathlib import Path
+
+    readme = (Path(__file__).parent.parent / "README.md").read_text()
+    assert f"| `{kind}` |" in readme, f"the README's catalogue misses {kind}"
+
+
+@pytest.mark.parametrize("kind", KIND_NAMES)
+def test_typed_inputs_give_the_same_problem_as_the_id(kind):
+    problem = build(ProblemId(kind, "medium", 42))
+    typed = {name: ";".join(",".join(repr(float(v)) for v in np.atleast_1d(row)) for row in np.atleast_2d(value))
+             for name, value in problem.inputs.items()}
+    again = get_kind(kind).solve(get_kind(kind).read_inputs(typed))
+    for name, value in problem.answers.items():
+        np.testing.assert_allclose(again.answers[name], value, rtol=1e-12)
