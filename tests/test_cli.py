@@ -133,7 +133,8 @@ def test_generate_jsonl_is_reproducible_and_complete():
         problem = build(record["id"])
         for name, value in problem.answers.items():
             assert record["answers"][name] == np.asarray(value).tolist()  # full float precision
-        assert record["steps"][0].keys() == {"quantity", "formula", "forward", "local", "upstream", "result"}
+        assert record["steps"][0].keys() == {"quantity", "formula", "forward", "terms", "result"}
+        assert {"local", "upstream", "value", "formula"} <= record["steps"][0]["terms"][0].keys()
 
 
 def test_generate_json_is_one_array_of_the_same_objects():

@@ -144,7 +144,7 @@ def test_a_second_try_can_still_solve_it():
 def test_three_graded_hints_the_last_gives_the_answer_which_is_not_solved():
     summary, attempts, script, out = loop([SOFTMAX], ["?", "hint", "?", "?", *right(SOFTMAX)])
     assert "Hint 1/3: Softmax followed by cross-entropy" in out
-    assert "Hint 2/3: probs = " in out
+    assert "Hint 2/3: dlogits = (probs - onehot(target)) / n, with probs = " in out
     assert f"Hint 3/3: dlogits = {as_typed(build(SOFTMAX).answers['dlogits'])}" in out
     assert "No more hints" in out
     assert "correct, but the answer was revealed" in out
@@ -244,8 +244,8 @@ def test_a_sign_flipped_session_names_the_mistake_and_shows_the_steps():
     out = result.stdout
     assert out.count("Likely mistake: the sign is flipped") == 2
     assert "likely mistake: the sign is flipped" in out  # under the verdict table
-    assert "incorrect" in out and "Backward pass: local derivative x upstream gradient" in out
-    assert "dlogits  <- went wrong here" in out
+    assert "incorrect" in out and "Backward pass: local derivative × upstream gradient" in out
+    assert "dlogits = (probs - onehot(target)) / n   <- went wrong here" in out
     assert "Score 0/1 gradients" in out and "Not solved: 1 wrong" in out
 
 

@@ -65,7 +65,7 @@ def test_a_terminal_session_answered_hinted_then_interrupted():
     child.expect_exact(" > ")
     child.sendline(answer(0, "dlogits"))
     child.expect_exact("dlogits: correct.")
-    child.expect_exact("Backward pass: local derivative x upstream gradient")
+    child.expect_exact("Backward pass: local derivative × upstream gradient")
     child.expect_exact("dz (1 value) > ")
     child.sendline("0.123")  # wrong
     child.expect_exact("incorrect")

@@ -268,17 +268,33 @@ class Kind:
 
     def hints(self, problem: Problem, gradient: str, decimals: int = 3) -> tuple[str, str]:
         """The rule for this gradient, then the values it is made from (the answer is the third hint)."""
-        from handgrad_cli.numbers import format_value
-
         step = next(step for step in problem.steps if step.quantity == gradient)
         rule = self.rules.get(gradient) or "; ".join(dict.fromkeys(term.rule for term in step.terms)) + "."
         shown = max(decimals, problem.shown_decimals)
-        parts = []
-        for term in step.terms:
-            if term.local not in ("1", "-1"):
-                parts.append(f"{term.local} = {format_value(term.local_value, shown)}")
-            parts.append(f"{term.upstream} = {format_value(term.upstream_value, shown)}")
+        given = self.hint_values(problem, gradient)
+        values = given or self._values_read(problem, gradient)
+        parts = [f"{name} = {_hint_text(value, shown, exact=name in problem.inputs)}" for name, value in values.items()]
+        parts += [f"{term.upstream} = {_hint_text(term.upstream_value, shown)}" for term in step.terms
+                  if term.upstream in step.formula]
         return rule, f"{step.formula}, with " + ", ".join(dict.fromkeys(parts))
+
+    def hint_values(self, problem: Problem, gradient: str) -> dict[str, Any]:
+        """The forward values the second hint shows; default: those the local derivatives read."""
+        return {}
+
+    def _values_read(self, problem: Problem, gradient: str) -> dict[str, Any]:
+        graph = self.graph([problem.inputs])
+        back = self.backward(graph)
+        read: dict[str, Any] = {}
+
+        def recording(node: Node) -> np.ndarray:
+            if not node.fixed:  # an input as given (2, not 2.0000); a value made from them as shown
+                read[node.label] = problem.inputs[node.name] if node.name in problem.inputs else node.value[0]
+            return node.value
+
+        for link in back.links.get(graph.nodes[gradient[1:]], []):
+            link.local_value(recording)
+        return read
 
     # --- inputs a person types -----------------------------------------------------------------
 
@@ -302,6 +318,15 @@ class Kind:
 
 
 # --- helpers -----------------------------------------------------------------------------------
+
+
+def _hint_text(value: Any, decimals: int, exact: bool = False) -> str:
+    """A value in a hint: an input or a count as written, anything computed with the digits it needs."""
+    from handgrad_cli.numbers import format_input, format_value
+
+    if exact or isinstance(value, (int, np.integer)):
+        return format_input(value)
+    return format_value(value, decimals)
 
 
 def _by_node(answers: dict[str, Any] | None) -> dict[str, np.ndarray]:

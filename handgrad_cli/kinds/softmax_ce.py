@@ -78,6 +78,10 @@ class SoftmaxCE(Kind):
             found.append(whole("wrong-class", f"the one-hot is at {where}", (probs - _onehot(wrong, classes)) / n))
         return found
 
+    def hint_values(self, problem: Problem, gradient: str) -> dict[str, Any]:
+        rows = np.atleast_2d(problem.inputs["logits"]).shape[0]
+        return {"probs": problem.forward["probs"], "target": problem.inputs["target"], "n": rows}
+
     def question(self, inputs: dict[str, Any]) -> str:
         logits, target = inputs["logits"], inputs["target"]
         if np.ndim(logits) == 1:
