@@ -86,7 +86,7 @@ def test_no_text_is_left_for_moodles_emoticon_filter(tmp_path, fmt):
     roster = tmp_path / "students.txt"
     roster.write_text("Yan (y) Li :)\nNo (n) 8-) B-)\n", encoding="utf-8")
     output = generate("softmax-ce", "-n", "2", "-d", "hard", "--students", roster, "-f", fmt)
-    assert "range(n)" in output  # the text a learner reads is unchanged...
+    assert "Yan (y) Li :)" in output  # the text a learner reads is unchanged...
     if fmt == "moodle-xml":
         root = ET.fromstring(output)
         texts = [question.findtext(part) or "" for question in root.iter("question")
