@@ -24,6 +24,7 @@ from handgrad_cli.console import (
     RtolOption,
     fail,
     finite,
+    open_lines,
     print_json,
     read_file,
     reader_for,
@@ -171,9 +172,9 @@ def generate_command(
     ] = None,
 ) -> None:
     """Print a reproducible problem set on stdout: sheets and keys, learning-platform imports, a set per student."""
-    from handgrad_cli.classroom import problem_source, read_roster, variant_names
+    from handgrad_cli.classroom import Roster, read_roster, set_code, variant_names
     from handgrad_cli.kinds import chosen_kinds
-    from handgrad_cli.render.sets import FORMATS, PRINTED_FORMATS, ProblemSet, Sheet
+    from handgrad_cli.render.sets import FORMATS, PRINTED_FORMATS, ProblemSet
 
     if answers is not None and output_format.value not in PRINTED_FORMATS:
         raise UserError(f"--answers shapes text, markdown and latex; {output_format.value} always carries its answers")
@@ -184,12 +185,9 @@ def generate_command(
     if students is not None:
         roster = list(read_roster(read_file(students), str(students)))
     elif variants is not None:
-        roster = list(variant_names(variants))
-    sheets = tuple(
-        Sheet(student, with_progress_if_long(problem_source(names, count, seed, difficulty.value, student), count))
-        for student in roster
-    )
-    problem_set = ProblemSet(sheets, answers.value if answers else "end")
+        roster = variant_names(variants)  # built name by name as the sheets are written
+    sheets = Roster(roster, names, count, seed, difficulty.value, lambda source: with_progress_if_long(source, count))
+    problem_set = ProblemSet(sheets, answers.value if answers else "end", set_code(names, count, seed, difficulty.value))
     FORMATS[output_format.value](problem_set, sys.stdout)
 
 
@@ -271,19 +269,20 @@ def grade_command(
     """
     from rich.console import Console
 
-    from handgrad_cli.classroom import grade_class, read_responses, read_set
+    from handgrad_cli.classroom import grade_class, read_response_rows, read_responses, read_set
     from handgrad_cli.grading import Tolerance
     from handgrad_cli.render.classroom import summary, write_scores
 
-    issued = read_set(read_file(problem_set), str(problem_set))
-    answers = read_responses(read_file(responses), issued, str(responses))
-    result = grade_class(issued, answers, Tolerance(atol, rtol))
+    with open_lines(problem_set) as lines:  # opened first, so a missing set is named first
+        response_rows = read_response_rows(read_file(responses).splitlines(keepends=True), str(responses))
+        issued = read_set(lines, str(problem_set), response_rows.ids)
+    answers = read_responses(response_rows, issued)
     for note in answers.skipped:
         typer.echo(f"{responses} line {note.line} skipped: {note.text}", err=True)
     for note in answers.replaced:
         typer.echo(f"{responses} line {note.line}: {note.text}", err=True)
-    write_scores(result, sys.stdout)
-    Console(stderr=True, highlight=False).print(summary(result))
+    tally = write_scores(grade_class(issued, answers, Tolerance(atol, rtol)), sys.stdout)
+    Console(stderr=True, highlight=False).print(summary(tally, answers))
 
 
 @app.command("drill")

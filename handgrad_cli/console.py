@@ -6,6 +6,7 @@ aliases below are evaluated by Typer, and plain annotations cost nothing at star
 """
 
 import codecs
+import contextlib
 import errno
 import functools
 import math
@@ -321,3 +322,26 @@ def strict_json(data):
     if isinstance(data, list):
         return [strict_json(item) for item in data]
     return data
+
+
+@contextlib.contextmanager
+def open_lines(path: Path):
+    """A text file's lines, read one at a time (a set of a million lines is never held whole)."""
+    try:
+        with path.open(encoding="utf-8-sig") as file:
+            yield decoded_lines(file, path)
+    except FileNotFoundError:
+        raise UserError(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise UserError(f"{path} is a directory: give a file") from None
+    except OSError as error:
+        raise UserError(f"cannot read {path}: {error.strerror or error}") from None
+
+
+def decoded_lines(file, path: Path):
+    line = 0
+    try:
+        for line, text in enumerate(file, 1):
+            yield text
+    except UnicodeDecodeError:
+        raise UserError(f"{path} line {line + 1} is not UTF-8 text: save the file as UTF-8") from None

@@ -21,7 +21,7 @@ DIFFICULTIES = ("easy", "medium", "hard")
 DEFAULT_DIFFICULTY = "medium"
 MAX_SEED = 2**63 - 1
 
-_ID_PATTERN = re.compile(r"^(?P<kind>[a-z][a-z0-9-]*)-(?P<level>[emh])(?P<seed>\d{1,19})$")
+_ID_PATTERN = re.compile(r"^(?P<kind>[a-z][a-z0-9-]*)-(?P<level>[emh])(?P<seed>\d{1,19})$", re.ASCII)
 
 
 @dataclass(frozen=True)
