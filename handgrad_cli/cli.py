@@ -53,6 +53,7 @@ class SetFormat(str, Enum):
     latex = "latex"
     gift = "gift"
     moodle_xml = "moodle-xml"
+    qti = "qti"
 
 
 class AnswersMode(str, Enum):
@@ -158,7 +159,7 @@ def generate_command(
     seed: Annotated[int, typer.Option(min=0, help="Seed of the set: the same seed gives the same bytes.")] = 0,
     difficulty: DifficultyOption = Difficulty.medium,
     output_format: Annotated[
-        SetFormat, typer.Option("--format", "-f", help="text, json, jsonl, markdown, latex, gift or moodle-xml.")
+        SetFormat, typer.Option("--format", "-f", help="text, json, jsonl, markdown, latex, gift, moodle-xml or qti (a zip).")
     ] = SetFormat.text,
     answers: Annotated[
         Optional[AnswersMode],
@@ -174,8 +175,11 @@ def generate_command(
     """Print a reproducible problem set on stdout: sheets and keys, learning-platform imports, a set per student."""
     from handgrad_cli.classroom import Roster, read_roster, set_code, variant_names
     from handgrad_cli.kinds import chosen_kinds
-    from handgrad_cli.render.sets import FORMATS, PRINTED_FORMATS, ProblemSet
+    from handgrad_cli.render.sets import BINARY_FORMATS, FORMATS, PRINTED_FORMATS, ProblemSet
 
+    if output_format.value in BINARY_FORMATS and sys.stdout.isatty():
+        raise UserError(f"a {output_format.value} package is a zip file, not text for a terminal: "
+                        f"redirect it to a file: handgrad generate -f {output_format.value} > quiz.zip")
     if answers is not None and output_format.value not in PRINTED_FORMATS:
         raise UserError(f"--answers shapes text, markdown and latex; {output_format.value} always carries its answers")
     if students is not None and variants is not None:
