@@ -56,6 +56,12 @@ class SetFormat(str, Enum):
     qti = "qti"
 
 
+class CarryForward(str, Enum):
+    full = "full"
+    half = "half"
+    none = "none"
+
+
 class AnswersMode(str, Enum):
     none = "none"
     inline = "inline"
@@ -265,6 +271,10 @@ def grade_command(
     ],
     atol: AtolOption = 1e-3,
     rtol: RtolOption = 1e-3,
+    carry_forward: Annotated[
+        CarryForward,
+        typer.Option(help="Credit for an answer that follows correctly from the student's own wrong earlier one."),
+    ] = CarryForward.half,
 ) -> None:
     """Grade a class: scores per student and problem as CSV on stdout, a summary on stderr.
 
@@ -273,7 +283,7 @@ def grade_command(
     """
     from rich.console import Console
 
-    from handgrad_cli.classroom import grade_class, read_response_rows, read_responses, read_set
+    from handgrad_cli.classroom import CARRY_FORWARD_CREDIT, grade_class, read_response_rows, read_responses, read_set
     from handgrad_cli.grading import Tolerance
     from handgrad_cli.render.classroom import summary, write_scores
 
@@ -285,7 +295,8 @@ def grade_command(
         typer.echo(f"{responses} line {note.line} skipped: {note.text}", err=True)
     for note in answers.replaced:
         typer.echo(f"{responses} line {note.line}: {note.text}", err=True)
-    tally = write_scores(grade_class(issued, answers, Tolerance(atol, rtol)), sys.stdout)
+    credit = CARRY_FORWARD_CREDIT[carry_forward.value]
+    tally = write_scores(grade_class(issued, answers, Tolerance(atol, rtol), credit), sys.stdout)
     Console(stderr=True, highlight=False).print(summary(tally, answers))
 
 
