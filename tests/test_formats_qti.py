@@ -85,7 +85,7 @@ def test_a_question_group_per_kind_with_all_its_questions():
     for section in sections:
         items = section.findall(f"{QTI}item")
         assert section.findtext(f".//{QTI}selection_number") == str(len(items)) != "0"
-        assert section.findtext(f".//{QTI}points_per_item") == "1.0"
+        assert section.findtext(f".//{QTI}points_per_item") == "1"
 
 
 def test_question_texts_show_problem_numbers_and_the_set_code_never_ids(tmp_path):

@@ -134,7 +134,7 @@ def group_head(ident: str, title: str, count: int) -> bytes:
     section = ET.Element("section", {"ident": ident, "title": title})
     selection = ET.SubElement(ET.SubElement(section, "selection_ordering"), "selection")
     ET.SubElement(selection, "selection_number").text = str(count)
-    ET.SubElement(ET.SubElement(selection, "selection_extension"), "points_per_item").text = "1.0"
+    ET.SubElement(ET.SubElement(selection, "selection_extension"), "points_per_item").text = "1"
     ET.indent(section, space="  ", level=3)
     text = ET.tostring(section, encoding="unicode")
     return ("      " + text.removesuffix("</section>").rstrip() + "\n").encode()
