@@ -277,8 +277,11 @@ class Kind:
         given = self.hint_values(problem, gradient)
         values = given or self._values_read(problem, gradient)
         parts = [f"{name} = {_hint_text(value, shown, exact=name in problem.inputs)}" for name, value in values.items()]
-        parts += [f"{term.upstream} = {_hint_text(term.upstream_value, shown)}" for term in step.terms
-                  if term.upstream in step.formula]
+        for term in step.terms:
+            if term.upstream in step.formula:  # not the loss's own gradient of 1
+                given = term.upstream in problem.inputs  # dout, as the problem gives it
+                value = problem.inputs[term.upstream] if given else term.upstream_value
+                parts.append(f"{term.upstream} = {_hint_text(value, shown, exact=given)}")
         return rule, f"{step.formula}, with " + ", ".join(dict.fromkeys(parts))
 
     def hint_values(self, problem: Problem, gradient: str) -> dict[str, Any]:
