@@ -242,7 +242,8 @@ def check_command(
 
     problem = build(problem_id)
     shapes = {name: value.shape for name, value in problem.answers.items()}
-    grades = grade_all(problem, read_named_answers(answers or [], shapes), Tolerance(atol, rtol))
+    formulas = {step.quantity: step.formula for step in problem.steps}
+    grades = grade_all(problem, read_named_answers(answers or [], shapes, formulas), Tolerance(atol, rtol))
     if json_output:
         from handgrad_cli.render.records import grades_record
 
