@@ -259,14 +259,13 @@ class ScalarGraph(Kind):
             values[leaf] = -size if draw.below(2) else size
         return values
 
-    def graph(self, inputs) -> Graph:
-        """Problems of one program, each input stacked on the problem axis."""
+    def tensors(self, inputs) -> tuple[Tensors, np.ndarray, None]:
+        """Problems of one program: its text, and each input it reads stacked on the problem axis."""
         program = parse(inputs[0]["expr"])
         t = Tensors(expr=program.text)
         for leaf in program.leaves:
             t[leaf] = engine.leaf(np.array([problem[leaf] for problem in inputs], dtype=float), leaf)
-        root = self.forward(t)
-        return Graph(root, np.ones(len(inputs)), None, engine.named_nodes(root), t)
+        return t, np.ones(len(inputs)), None
 
     def forward(self, t: Tensors) -> Node:
         program = parse(t.expr)
