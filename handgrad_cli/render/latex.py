@@ -170,7 +170,9 @@ def question_text(question: str) -> str:
 # --- inputs, answers and the space to write them ----------------------------------------------
 
 def matrix(value: Any, number) -> str:
-    """A number, a row vector or a matrix, each entry written by `number`."""
+    """A number, a row vector or a matrix, each entry written by `number`; text (a program) as typed."""
+    if isinstance(value, str):
+        return r"\texttt{" + escape(value) + "}"
     if hasattr(value, "tolist"):
         value = value.tolist()
     if not isinstance(value, list):
