@@ -203,6 +203,6 @@ def test_sheets_show_the_program_and_its_values():
     gift = run("generate", "scalar-graph", "-n", "2", "-d", "easy", "-f", "gift").stdout
     assert "runs with a \\= " in gift and "d \\= e + " in gift  # GIFT's = escaped
     markdown = run("generate", "scalar-graph", "-n", "2", "-d", "easy", "-f", "markdown").stdout
-    assert "| `expr` | `e = a" in markdown
+    assert "| `expr` | $\\mathrm{e}=\\mathrm{a}" in markdown and "$\\mathrm{dL}=1$)." in markdown
     latex = run("generate", "scalar-graph", "-n", "2", "-d", "easy", "-f", "latex").stdout
     assert "\\mathrm{expr} = \\texttt{e = a" in latex

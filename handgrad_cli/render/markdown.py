@@ -31,7 +31,7 @@ def question_text(question: str) -> str:
     """The question with its formulas as math."""
     out = ""
     for is_formula, text in question_parts(question):
-        if out and text and not (not is_formula and text[0] in ".,;"):
+        if out and text and not (not is_formula and text[0] in ".,;)"):
             out += " "
         out += math(text) if is_formula else escape(text)
     return out
