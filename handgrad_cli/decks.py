@@ -69,6 +69,11 @@ MAKEMORE = _deck(
      "dcounts = counts_sum_inv * dprobs + ones_like(counts) * dcounts_sum (both paths add)"),
     ("dlogit-maxes", "norm_logits = logits - logit_maxes: dlogit_maxes, and what should it be?",
      "-dnorm_logits.sum(1, keepdims=True): about 0, since the maxes do not change the probs"),
+    ("dnorm-logits", "counts = norm_logits.exp(): dnorm_logits?",
+     "dnorm_logits = counts * dcounts (exp is its own derivative: counts, not norm_logits)"),
+    ("dlogits-two-paths", "logits feeds norm_logits = logits - logit_maxes and logit_maxes = logits.max(1, "
+     "keepdims=True): dlogits?",
+     "dlogits = dnorm_logits + one_hot(logits.argmax(1)) * dlogit_maxes (both paths add; the second is 0)"),
     ("bessel", "bnvar = 1/(n-1) * bndiff2.sum(0, keepdims=True): dbndiff2?",
      "dbndiff2 = 1/(n-1) * ones_like(bndiff2) * dbnvar (Bessel's correction: n-1, not n)"),
     ("bnvar-inv", "bnvar_inv = (bnvar + 1e-5)**-0.5: dbnvar?", "dbnvar = -0.5 * (bnvar + 1e-5)**-1.5 * dbnvar_inv"),
