@@ -79,6 +79,10 @@ MAKEMORE = _deck(
     ("bnvar-inv", "bnvar_inv = (bnvar + 1e-5)**-0.5: dbnvar?", "dbnvar = -0.5 * (bnvar + 1e-5)**-1.5 * dbnvar_inv"),
     ("bndiff", "bndiff feeds bnraw = bndiff * bnvar_inv and bndiff2 = bndiff**2: dbndiff?",
      "dbndiff = bnvar_inv * dbnraw + 2 * bndiff * dbndiff2 (two paths add)"),
+    ("dbnmeani", "bndiff = hprebn - bnmeani ([1, n_hidden], broadcast): dbnmeani?",
+     "dbnmeani = -dbndiff.sum(0, keepdims=True) (the minus, then the broadcast summed)"),
+    ("dhprebn-two-paths", "hprebn feeds bndiff = hprebn - bnmeani and bnmeani = 1/n * hprebn.sum(0, keepdims=True): "
+     "dhprebn?", "dhprebn = dbndiff + 1/n * dbnmeani (both paths add; each column of dhprebn sums to 0)"),
     ("bngain", "hpreact = bngain * bnraw + bnbias: dbngain, dbnbias?",
      "dbngain = (bnraw * dhpreact).sum(0, keepdims=True), dbnbias = dhpreact.sum(0, keepdims=True)"),
     ("batchnorm", "The batchnorm backward in one line: dhprebn?",

@@ -22,6 +22,7 @@ REQUIRED = {  # the slips each kind must name, at least
     "softmax-ce": {"sign-flipped", "onehot-not-subtracted", "wrong-class"},
     "tanh-neuron": {"tanh-not-derivative", "z-squared", "dout-dropped", "dw-dx-swapped"},
     "ce-steps": {"counts-sum-path-dropped", "log-derivative-as-probs", "pow-exponent-kept", "exp-derivative-as-x"},
+    "batchnorm": {"mean-path-dropped", "variance-path-dropped", "bessel-forgotten", "sign-flipped"},
 }
 
 problem_ids = st.builds(

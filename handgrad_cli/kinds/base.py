@@ -164,13 +164,14 @@ class Kind:
         found = engine.steps(back, asked)
         solved = Solved(tuple(found[name] for name in asked), lambda: self._judge(graph, answers, asked), {})
         shown = self._forward_values(graph)
+        closed_form = {name: formula for name, formula in self.closed_form.items() if name in asked}
         problems = []
         for i, (problem, problem_id) in enumerate(zip(inputs, problem_ids)):
             built = Problem(
                 kind=self.name, difficulty=difficulty, id=problem_id, inputs=problem,
                 forward={name: _one(value, i) for name, value in shown.items()},
                 answers={name: value[i] for name, value in answers.items()},
-                question=self.question(problem), closed_form=self.closed_form, solved=solved, index=i,
+                question=self.question(problem), closed_form=closed_form, solved=solved, index=i,
             )
             problems.append(built if self.worth_doing(built) else replace(built, worth_doing=False))
         return problems
@@ -413,6 +414,8 @@ def _shaped(spec: Input, rows: list[list[float]], sizes: dict[str, int]) -> Any:
 def _binds(shape: tuple[str, ...], actual: tuple[int, ...], sizes: dict[str, int]) -> bool:
     trial = dict(sizes)
     for dim, size in zip(shape, actual):
+        if dim.isdigit():  # a fixed size: bngain is [1, n_hidden]
+            trial[dim] = int(dim)
         if trial.setdefault(dim, size) != size or not 1 <= size <= MAX_TYPED:
             return False
     sizes.update(trial)
@@ -422,7 +425,8 @@ def _binds(shape: tuple[str, ...], actual: tuple[int, ...], sizes: dict[str, int
 def _shape_text(shape: tuple[str, ...], sizes: dict[str, int]) -> str:
     if not shape:
         return "one number"
-    return "[" + ", ".join(f"{dim}={sizes[dim]}" if dim in sizes else dim for dim in shape) + "]"
+    return "[" + ", ".join(f"{dim}={sizes[dim]}" if dim in sizes and not dim.isdigit() else dim
+                           for dim in shape) + "]"
 
 
 def _given_text(rows: list[list[float]]) -> str:
