@@ -300,12 +300,14 @@ def div(a: Node, b: Node | float) -> Node:
     return out
 
 
-def power(a: Node, n: float) -> Node:
-    n = float(n)
+def power(a: Node, n: float, plus: float = 0.0) -> Node:
+    """``a**n``, or ``(a + plus)**n``: batchnorm's ``(bnvar + 1e-5)**-0.5`` as one step."""
+    n, plus = float(n), float(plus)
     text = f"{n:g}"
-    out = Node(a.value**n, f"{a.label}**{text}")
-    local = f"{text} * {a.label}**{n - 1:g}" if n != 2 else f"2 * {a.label}"
-    out.links = (_elementwise(a, out.shape, local, lambda val: n * val(a) ** (n - 1),
+    base = f"({a.label} + {plus:g})" if plus else a.label
+    out = Node((a.value + plus) ** n, f"{base}**{text}")
+    local = f"{text} * {base}**{n - 1:g}" if n != 2 else f"2 * {base}"
+    out.links = (_elementwise(a, out.shape, local, lambda val: n * (val(a) + plus) ** (n - 1),
                               "pow by a constant n: n times the input to the n - 1"),)
     return out
 
@@ -350,17 +352,23 @@ def total(a: Node, axis: int, keepdim: bool = False) -> Node:
     return out
 
 
-def mean(a: Node, axis: int, keepdim: bool = False) -> Node:
-    batched, n = _problem_axis(a, axis), a.shape[axis]
-    out = Node(a.value.mean(axis=batched, keepdims=keepdim), f"{a.label}.mean({axis}{', keepdim=True' if keepdim else ''})")
+def mean(a: Node, axis: int, keepdim: bool = False, ddof: int = 0) -> Node:
+    """The mean along an axis; ``ddof=1`` divides by n - 1 (Bessel's correction, batchnorm's variance)."""
+    batched, count = _problem_axis(a, axis), a.shape[axis]
+    n = count - ddof
+    keep = ", keepdim=True" if keepdim else ""
+    expr = f"{a.label}.mean({axis}{keep})" if not ddof else f"1/({count}-{ddof}) * {a.label}.sum({axis}{keep})"
+    value = a.value.mean(axis=batched, keepdims=keepdim) if not ddof else a.value.sum(axis=batched, keepdims=keepdim) / n
+    out = Node(value, expr)
     shape = a.shape
 
     def combine(local: np.ndarray, up: np.ndarray) -> np.ndarray:
         spread = up if keepdim else np.expand_dims(up, batched)
         return np.broadcast_to(spread, (up.shape[0],) + shape) * local
 
-    out.links = (Link(a, f"1/{n}", lambda val: np.full(1, 1.0 / n), combine, "{up} / " + str(n),
-                      f"mean shares the gradient equally: each entry gets 1/{n} of it"),)
+    rule = (f"mean shares the gradient equally: each entry gets 1/{n} of it" if not ddof else
+            f"Bessel's correction divides the sum by n - 1 = {n}: each entry gets 1/{n} of the gradient")
+    out.links = (Link(a, f"1/{n}", lambda val: np.full(1, 1.0 / n), combine, "{local} * {up}", rule),)
     return out
 
 
@@ -568,17 +576,18 @@ def grad_name(node: Node) -> str:
 
 def backward(root: Node, seed: np.ndarray, *, seed_name: str | None = None, values: Values | None = None,
              overrides: dict[str, np.ndarray] | None = None, slip: Slip | None = None,
-             shown: Callable[[np.ndarray], np.ndarray] | None = None) -> Backward:
+             shown: Callable[[np.ndarray], np.ndarray] | None = None, clean: Backward | None = None) -> Backward:
     """Every node's gradient, walking back from `root` whose gradient is `seed`.
 
     `seed_name` is how the steps call the seed (``dout``: the upstream a problem gives);
     `values` gives the forward values the local derivatives read (default: exact); `overrides`
     replaces named gradients by a learner's own (so later ones follow from them); `slip` makes one
-    named mistake; `shown` rounds each upstream gradient as it would be shown.
+    named mistake; `shown` rounds each upstream gradient as it would be shown. `clean` is this same
+    backward pass without the slip: the nodes walked before the slip's own are taken from it.
     """
     values = values or (lambda node: node.value)
     overrides = overrides or {}
-    order = topological(root)
+    order = clean.order if clean else topological(root)
     consumers: dict[int, list[tuple[Node, Link]]] = {}
     for node in order:
         for link in node.links:
@@ -588,10 +597,15 @@ def backward(root: Node, seed: np.ndarray, *, seed_name: str | None = None, valu
     links: dict[Node, list[Link]] = {}
     upstream_names: dict[int, str] = {id(root): seed_name or grad_name(root)}
     loss = root if seed_name is None and np.all(np.asarray(seed) == 1) else None  # its gradient is 1
+    unchanged = clean is not None and slip is not None  # until the walk meets the slip's node
     for node in reversed(order):
         if node.fixed:
             continue
-        if node is not root:
+        unchanged = unchanged and node.name != slip.at
+        if unchanged and node is not root:
+            grads[node], terms[node], links[node] = clean.grads[node], clean.terms[node], clean.links[node]
+            upstream_names[id(node)] = _upstream_name(node, consumers, upstream_names)
+        elif node is not root:
             paths = consumers.get(id(node), [])
             parts = [_term(consumer, link, grads, upstream_names, values, slip, node, shown, loss)
                      for consumer, link in paths]

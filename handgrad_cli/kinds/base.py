@@ -68,6 +68,7 @@ class Kind:
     gradients: tuple[str, ...]  # asked, in order (at every difficulty unless `asked_at` says otherwise)
     rules: dict[str, str] = {}  # hint 1 per gradient; default: the rules of the ops it goes through
     closed_form: dict[str, str] = {}  # gradient -> its formula in one line
+    zero_by_design: tuple[str, ...] = ()  # asked gradients that are 0 in exact maths (db1 before batchnorm)
 
     # --- what a kind writes ------------------------------------------------------------------
 
@@ -93,7 +94,8 @@ class Kind:
 
         Part of what an ID means: changing it changes old IDs' problems. Soundness is judged apart.
         """
-        return all(abs(value).max() >= CLEAR for value in problem.answers.values())
+        return all(abs(value).max() >= CLEAR for name, value in problem.answers.items()
+                   if name not in self.zero_by_design)
 
     def worth_doing(self, problem: Problem) -> bool:
         """Inputs where the maths is worth doing by hand; sets and drills skip the rest."""
@@ -193,7 +195,7 @@ class Kind:
         slips = list(self.slips(graph.t, graph.nodes))
         flipped_at = {slip.at for slip in slips if slip.slug == "sign-flipped"}
         for name in asked:
-            if name[1:] not in flipped_at:
+            if name[1:] not in flipped_at and name not in self.zero_by_design:  # -0 is no slip
                 slips.append(engine.flipped(name[1:], f"the sign of {name} is flipped"))
             slips.append(engine.upstream_dropped(name[1:], "the upstream gradient was dropped: the local "
                                                            "derivative must be multiplied by the gradient from above"))
@@ -203,11 +205,13 @@ class Kind:
         """Per problem: every slip, the zeros answer and the upstream dropped miss by a margin."""
         count = len(graph.seed)
         sound = np.ones(count, dtype=bool)
-        for reference in answers.values():
-            sound &= _misses(np.zeros_like(reference), reference)
+        for name, reference in answers.items():
+            if name not in self.zero_by_design:  # zeros is the right answer there
+                sound &= _misses(np.zeros_like(reference), reference)
+        clean = self.backward(graph)
         for slip in self.named_slips(graph, asked):
-            slipped = self.backward(graph, slip=slip).grads
-            sound &= _first_change_misses(slipped, answers, asked, slip)
+            slipped = self.backward(graph, slip=slip, clean=clean).grads
+            sound &= _first_change_misses(slipped, answers, asked, graph.nodes)
         return sound
 
     def _shown_decimals(self, graph: Graph, answers) -> np.ndarray:
@@ -349,23 +353,21 @@ def _misses(wrong: np.ndarray, reference: np.ndarray) -> np.ndarray:
     return _per_problem_max(gap) > 0
 
 
-def _first_change_misses(slipped, answers, asked, slip: Slip) -> np.ndarray:
+def _first_change_misses(slipped, answers, asked, nodes: dict[str, Node]) -> np.ndarray:
     """The first asked gradient a slip changes must miss by the margin (later ones follow from it)."""
     result = np.ones(len(next(iter(answers.values()))), dtype=bool)
     undecided = np.ones_like(result)
     for name in asked:
         reference = answers[name]
-        wrong = slipped[_node_named(slipped, name)]
+        wrong = slipped[nodes[name[1:]]]
         changed = _per_problem_max(np.abs(wrong - reference)) > 1e-12
         deciding = undecided & changed
-        result = np.where(deciding, _misses(wrong, reference), result)
-        undecided &= ~changed
+        if deciding.any():
+            result = np.where(deciding, _misses(wrong, reference), result)
+            undecided &= ~changed
+            if not undecided.any():  # every problem is decided: later gradients cannot change it
+                break
     return result
-
-
-def _node_named(grads: dict[Node, np.ndarray], gradient: str) -> Node:
-    name = gradient[1:]
-    return next(node for node in grads if node.name == name)
 
 
 def _close_enough(computed: np.ndarray, reference: np.ndarray) -> np.ndarray:
