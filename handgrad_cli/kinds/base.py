@@ -69,6 +69,7 @@ class Kind:
     rules: dict[str, str] = {}  # hint 1 per gradient; default: the rules of the ops it goes through
     closed_form: dict[str, str] = {}  # gradient -> its formula in one line
     zero_by_design: tuple[str, ...] = ()  # asked gradients that are 0 in exact maths (db1 before batchnorm)
+    groups: dict[str, str] = {}  # a long problem's parts: first gradient of a group -> its heading (the drill's)
 
     # --- what a kind writes ------------------------------------------------------------------
 
@@ -281,6 +282,16 @@ class Kind:
         parts += [f"{term.upstream} = {_hint_text(term.upstream_value, shown)}" for term in step.terms
                   if term.upstream in step.formula]
         return rule, f"{step.formula}, with " + ", ".join(dict.fromkeys(parts))
+
+    def group_values(self, problem: Problem, first: str) -> dict[str, Any]:
+        """The values the gradients of the group starting at `first` read (it runs to the next group)."""
+        asked = problem.asked
+        start = asked.index(first)
+        stop = min([asked.index(name) for name in self.groups if asked.index(name) > start] + [len(asked)])
+        read: dict[str, Any] = {}
+        for gradient in asked[start:stop]:
+            read.update(self._values_read(problem, gradient))
+        return read
 
     def hint_values(self, problem: Problem, gradient: str) -> dict[str, Any]:
         """The forward values the second hint shows; default: those the local derivatives read."""
