@@ -574,50 +574,68 @@ def grad_name(node: Node) -> str:
     return f"d{node.name}" if node.name else f"d({node.expr})"
 
 
+class Plan(NamedTuple):
+    """A graph's walk, made once and reused by every backward pass over it (slips, rounding, overrides)."""
+
+    order: list[Node]  # inputs before outputs
+    consumers: dict[int, list[tuple[Node, Link]]]  # a node's id -> the ops that read it, and how
+
+
+def plan(root: Node) -> Plan:
+    order = topological(root)
+    consumers: dict[int, list[tuple[Node, Link]]] = {}
+    for node in order:
+        for link in node.links:
+            consumers.setdefault(id(link.parent), []).append((node, link))
+    return Plan(order, consumers)
+
+
 def backward(root: Node, seed: np.ndarray, *, seed_name: str | None = None, values: Values | None = None,
              overrides: dict[str, np.ndarray] | None = None, slip: Slip | None = None,
-             shown: Callable[[np.ndarray], np.ndarray] | None = None, clean: Backward | None = None) -> Backward:
+             shown: Callable[[np.ndarray], np.ndarray] | None = None, walk: Plan | None = None,
+             words: bool = True) -> Backward:
     """Every node's gradient, walking back from `root` whose gradient is `seed`.
 
     `seed_name` is how the steps call the seed (``dout``: the upstream a problem gives);
     `values` gives the forward values the local derivatives read (default: exact); `overrides`
     replaces named gradients by a learner's own (so later ones follow from them); `slip` makes one
-    named mistake; `shown` rounds each upstream gradient as it would be shown. `clean` is this same
-    backward pass without the slip: the nodes walked before the slip's own are taken from it.
+    named mistake; `shown` rounds each upstream gradient as it would be shown. `walk` is the
+    graph's `plan`, when it has one; `words` False skips the steps' text (numbers only).
     """
     values = values or (lambda node: node.value)
     overrides = overrides or {}
-    order = clean.order if clean else topological(root)
-    consumers: dict[int, list[tuple[Node, Link]]] = {}
-    for node in order:
-        for link in node.links:
-            consumers.setdefault(id(link.parent), []).append((node, link))
+    order, consumers = walk or plan(root)
     grads: dict[Node, np.ndarray] = {root: np.asarray(seed, dtype=float)}
     terms: dict[Node, list[Term]] = {}
     links: dict[Node, list[Link]] = {}
     upstream_names: dict[int, str] = {id(root): seed_name or grad_name(root)}
     loss = root if seed_name is None and np.all(np.asarray(seed) == 1) else None  # its gradient is 1
-    unchanged = clean is not None and slip is not None  # until the walk meets the slip's node
     for node in reversed(order):
         if node.fixed:
             continue
-        unchanged = unchanged and node.name != slip.at
-        if unchanged and node is not root:
-            grads[node], terms[node], links[node] = clean.grads[node], clean.terms[node], clean.links[node]
-            upstream_names[id(node)] = _upstream_name(node, consumers, upstream_names)
-        elif node is not root:
+        if node is not root:
             paths = consumers.get(id(node), [])
-            parts = [_term(consumer, link, grads, upstream_names, values, slip, node, shown, loss)
+            parts = [_term(consumer, link, grads, upstream_names, values, slip, node, shown, loss, words)
                      for consumer, link in paths]
             terms[node] = [part for part in parts if part is not None]
             links[node] = [link for (_, link), part in zip(paths, parts) if part is not None]
-            grads[node] = sum(term.value for term in terms[node]) if terms[node] else np.zeros_like(node.value)
-            upstream_names[id(node)] = _upstream_name(node, consumers, upstream_names)
+            grads[node] = _total([term.value for term in terms[node]], node)
+            if words:
+                upstream_names[id(node)] = _upstream_name(node, consumers, upstream_names)
         if slip is not None and slip.whole is not None and node.name == slip.at:
             grads[node] = slip.whole(grads[node], values)
         if node.name in overrides:
             grads[node] = np.asarray(overrides[node.name], dtype=float).reshape(node.value.shape)
     return Backward(grads, terms, order, links)
+
+
+def _total(parts: list[np.ndarray], node: Node) -> np.ndarray:
+    if not parts:
+        return np.zeros_like(node.value)
+    total = parts[0]
+    for part in parts[1:]:
+        total = total + part
+    return total
 
 
 def _upstream_name(node: Node, consumers, names: dict[int, str]) -> str:
@@ -632,7 +650,7 @@ def _upstream_name(node: Node, consumers, names: dict[int, str]) -> str:
 
 
 def _term(consumer: Node, link: Link, grads, names, values: Values, slip: Slip | None, node: Node, shown,
-          loss: Node | None) -> Term | None:
+          loss: Node | None, words: bool = True) -> Term | None:
     up = grads[consumer]
     if shown is not None:
         up = shown(up)
@@ -642,6 +660,8 @@ def _term(consumer: Node, link: Link, grads, names, values: Values, slip: Slip |
         value = slip.term(link, local, up, values)
         if value is None:
             return None
+    if not words:
+        return Term("", "", "", local, "", up, value, "", "")
     up_name = names[id(consumer)]
     local_text = link.local.format(out=consumer.label) if "{out}" in link.local else link.local
     if consumer is loss and link.template == "{local} * {up}":

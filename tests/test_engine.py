@@ -33,16 +33,3 @@ def test_a_mean_with_bessels_correction_divides_by_n_minus_1():
     np.testing.assert_allclose(back.grads[x][0], np.full((3, 2), 0.5))
     assert back.terms[x][0].formula == "1/2 * dbnvar" and "Bessel" in back.terms[x][0].rule
 
-
-def test_a_slipped_pass_reusing_the_clean_one_gives_the_same_gradients():
-    x = engine.leaf(np.array([[0.3, -1.2, 0.7]]), "x")
-    h = x.tanh().named("h")
-    y = (h * h).named("y")
-    out = y.sum(0)
-    clean = engine.backward(out, np.ones(1))
-    for at in ("x", "h", "y"):
-        slip = engine.flipped(at, "flipped")
-        fresh = engine.backward(out, np.ones(1), slip=slip)
-        reused = engine.backward(out, np.ones(1), slip=slip, clean=clean)
-        for node in (x, h, y):
-            np.testing.assert_array_equal(reused.grads[node], fresh.grads[node])

@@ -1,5 +1,6 @@
 """GIFT read the way Moodle's importer reads it: blocks, escapes, titles, {#value:tolerance}."""
 
+import html
 import re
 
 import numpy as np
@@ -50,6 +51,12 @@ def split_unescaped(text: str, marker: str) -> tuple[str, str]:
     raise AssertionError(f"no unescaped {marker!r} in {text!r}")
 
 
+def as_shown(text: str) -> str:
+    """An ``[html]`` text as Moodle shows it: its nolink spans (kept from the filters) dropped, entities read."""
+    text = text.removeprefix("[html]")
+    return html.unescape(re.sub(r'<span class="nolink">|</span>', "", text))
+
+
 def parse(gift: str):
     """Categories and questions (title, text, value, tolerance, feedback), block by block."""
     parsed = []
@@ -68,7 +75,8 @@ def parse(gift: str):
         match = NUMERICAL.match(answer[:-1])
         assert match, f"not a numerical answer {{#value:tolerance}}: {answer!r}"
         value, tolerance, feedback = match.groups()
-        parsed.append(("question", plain(title), plain(text), float(value), float(tolerance), plain(feedback or "")))
+        parsed.append(("question", plain(title), as_shown(plain(text)), float(value), float(tolerance),
+                       as_shown(plain(feedback or ""))))
     return parsed
 
 

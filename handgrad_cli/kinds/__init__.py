@@ -74,11 +74,13 @@ def set_problems(kinds: Sequence[str], count: int, seed: int, difficulty: str, *
     places = candidate_ids(kinds, count, seed, difficulty, *member)
     while chunk := list(islice(places, BATCH)):
         found: list[Problem | None] = [None] * len(chunk)
-        pending = list(range(len(chunk)))
-        while pending:
-            for i, problem in zip(pending, build_many([next(chunk[i]) for i in pending])):
-                found[i] = problem if problem.sound else None
-            pending = [i for i in pending if found[i] is None]
+        pending, tries = list(range(len(chunk))), 1
+        while pending:  # after the first round, a few candidates each at once: fewer, larger batches
+            ids = [(i, next(chunk[i])) for i in pending for _ in range(tries)]
+            for (i, _), problem in zip(ids, build_many(problem_id for _, problem_id in ids)):
+                if found[i] is None and problem.sound:
+                    found[i] = problem
+            pending, tries = [i for i in pending if found[i] is None], 4
         yield from found
 
 

@@ -57,6 +57,7 @@ class Graph(NamedTuple):
     seed_name: str | None
     nodes: dict[str, Node]  # named nodes by name, inputs first
     t: Tensors  # the inputs, batched
+    walk: engine.Plan  # the backward pass's order, made once
 
 
 class Kind:
@@ -150,10 +151,12 @@ class Kind:
             else:
                 t[spec.name] = engine.leaf(stacked, spec.name)
         root = self.forward(t)
-        return Graph(root, seed, seed_name, engine.named_nodes(root), t)
+        walk = engine.plan(root)
+        nodes = {node.name: node for node in walk.order if node.name and not node.fixed}
+        return Graph(root, seed, seed_name, nodes, t, walk)
 
     def backward(self, graph: Graph, **options) -> engine.Backward:
-        return engine.backward(graph.root, graph.seed, seed_name=graph.seed_name, **options)
+        return engine.backward(graph.root, graph.seed, seed_name=graph.seed_name, walk=graph.walk, **options)
 
     def solve_batch(self, inputs: list[dict[str, Any]], difficulty: str,
                     problem_ids: list[ProblemId | None]) -> list[Problem]:
@@ -162,7 +165,8 @@ class Kind:
         asked = self.asked_at(difficulty) if difficulty in ("easy", "medium", "hard") else self.gradients
         answers = {name: back.grads[graph.nodes[name[1:]]] for name in asked}
         found = engine.steps(back, asked)
-        solved = Solved(tuple(found[name] for name in asked), lambda: self._judge(graph, answers, asked), {})
+        solved = Solved(tuple(found[name] for name in asked), lambda: self._sound(graph, answers, asked),
+                        lambda: self._shown_decimals(graph, answers), {}, self.question)
         shown = self._forward_values(graph)
         problems = []
         for i, (problem, problem_id) in enumerate(zip(inputs, problem_ids)):
@@ -170,13 +174,10 @@ class Kind:
                 kind=self.name, difficulty=difficulty, id=problem_id, inputs=problem,
                 forward={name: _one(value, i) for name, value in shown.items()},
                 answers={name: value[i] for name, value in answers.items()},
-                question=self.question(problem), closed_form=self.closed_form, solved=solved, index=i,
+                closed_form=self.closed_form, solved=solved, index=i,
             )
             problems.append(built if self.worth_doing(built) else replace(built, worth_doing=False))
         return problems
-
-    def _judge(self, graph: Graph, answers, asked) -> tuple[np.ndarray, np.ndarray]:
-        return self._sound(graph, answers, asked), self._shown_decimals(graph, answers)
 
     def _forward_values(self, graph: Graph) -> dict[str, np.ndarray]:
         """What the forward table shows: every named value made from the inputs (and an op's extras)."""
@@ -209,10 +210,9 @@ class Kind:
         for name, reference in answers.items():
             if name not in self.zero_by_design:  # zeros is the right answer there
                 sound &= _misses(np.zeros_like(reference), reference)
-        clean = self.backward(graph)
         for slip in self.named_slips(graph, asked):
-            slipped = self.backward(graph, slip=slip, clean=clean).grads
-            sound &= _first_change_misses(slipped, answers, asked, graph.nodes)
+            slipped = self.backward(graph, slip=slip, words=False).grads
+            sound &= _first_change_misses(slipped, graph, answers, asked)
         return sound
 
     def _shown_decimals(self, graph: Graph, answers) -> np.ndarray:
@@ -222,15 +222,17 @@ class Kind:
         1 - a**2), or from a step's local derivative and upstream gradient as printed.
         """
         count = len(graph.seed)
+        exact = self.backward(graph, words=False)
         needed = np.full(count, SHOWN_DECIMALS[-1])
         for decimals in reversed(SHOWN_DECIMALS):
             rounded = lambda value, d=decimals: np.round(value, d)  # noqa: E731
             ok = np.ones(count, dtype=bool)
             for carried in (None, rounded):  # a learner's own intermediates kept whole, or rounded as shown
-                by_values = self.backward(graph, values=lambda node: rounded(node.value), shown=carried).grads
+                by_values = self.backward(graph, values=lambda node: rounded(node.value), shown=carried,
+                                          words=False).grads
                 for name, reference in answers.items():
                     ok &= _close_enough(by_values[graph.nodes[name[1:]]], reference)
-            ok &= _steps_close_enough(self.backward(graph), graph, answers, rounded)
+            ok &= _steps_close_enough(exact, graph, answers, rounded)
             needed = np.where(ok, decimals, needed)
         return needed
 
@@ -279,8 +281,11 @@ class Kind:
         given = self.hint_values(problem, gradient)
         values = given or self._values_read(problem, gradient)
         parts = [f"{name} = {_hint_text(value, shown, exact=name in problem.inputs)}" for name, value in values.items()]
-        parts += [f"{term.upstream} = {_hint_text(term.upstream_value, shown)}" for term in step.terms
-                  if term.upstream in step.formula]
+        for term in step.terms:
+            if term.upstream in step.formula:  # not the loss's own gradient of 1
+                given = term.upstream in problem.inputs  # dout, as the problem gives it
+                value = problem.inputs[term.upstream] if given else term.upstream_value
+                parts.append(f"{term.upstream} = {_hint_text(value, shown, exact=given)}")
         return rule, f"{step.formula}, with " + ", ".join(dict.fromkeys(parts))
 
     def group_values(self, problem: Problem, first: str) -> dict[str, Any]:
@@ -364,13 +369,13 @@ def _misses(wrong: np.ndarray, reference: np.ndarray) -> np.ndarray:
     return _per_problem_max(gap) > 0
 
 
-def _first_change_misses(slipped, answers, asked, nodes: dict[str, Node]) -> np.ndarray:
+def _first_change_misses(slipped, graph: Graph, answers, asked) -> np.ndarray:
     """The first asked gradient a slip changes must miss by the margin (later ones follow from it)."""
     result = np.ones(len(next(iter(answers.values()))), dtype=bool)
     undecided = np.ones_like(result)
     for name in asked:
         reference = answers[name]
-        wrong = slipped[nodes[name[1:]]]
+        wrong = slipped[graph.nodes[name[1:]]]
         changed = _per_problem_max(np.abs(wrong - reference)) > 1e-12
         deciding = undecided & changed
         if deciding.any():
