@@ -21,6 +21,7 @@ TOLERANCE = Tolerance()
 REQUIRED = {  # the slips each kind must name, at least
     "softmax-ce": {"sign-flipped", "onehot-not-subtracted", "wrong-class"},
     "tanh-neuron": {"tanh-not-derivative", "z-squared", "dout-dropped", "dw-dx-swapped"},
+    "mlp": {"mean-forgotten", "counts-sum-path-dropped", "bessel-forgotten", "mean-path-dropped", "scatter-assigned"},
 }
 
 problem_ids = st.builds(

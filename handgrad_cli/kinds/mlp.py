@@ -94,12 +94,34 @@ class MLP(Kind):
         "dC": "emb = C[Xb] copies rows of C: its backward is a scatter-add, so a row used twice gets both "
               "gradients added.",
     }
-    closed_form = {
-        "dlogits": "dlogits = (softmax(logits) - onehot(Yb)) / n",
-        "dhpreact": "dhpreact = (1 - h**2) * dh",
-        "dhprebn": "dhprebn = bngain * bnvar_inv / n * (n * dhpreact - dhpreact.sum(0) "
-                   "- n/(n-1) * bnraw * (dhpreact * bnraw).sum(0))",
+    closed_form = {  # exercise 1's lines, as the notebook's solution writes them
+        "dlogprobs": "dlogprobs = zeros_like(logprobs); dlogprobs[range(n), Yb] = -1.0/n",
+        "dprobs": "dprobs = (1.0 / probs) * dlogprobs",
+        "dcounts_sum_inv": "dcounts_sum_inv = (counts * dprobs).sum(1, keepdim=True)",
+        "dcounts_sum": "dcounts_sum = -counts_sum**-2 * dcounts_sum_inv",
+        "dcounts": "dcounts = counts_sum_inv * dprobs + ones_like(counts) * dcounts_sum",
+        "dnorm_logits": "dnorm_logits = counts * dcounts",
+        "dlogit_maxes": "dlogit_maxes = -dnorm_logits.sum(1, keepdim=True) = 0",
+        "dlogits": "dlogits = dnorm_logits + onehot(logits.argmax(1)) * dlogit_maxes "
+                   "= (softmax(logits) - onehot(Yb)) / n",
+        "dh": "dh = dlogits @ W2.T",
+        "dW2": "dW2 = h.T @ dlogits",
+        "db2": "db2 = dlogits.sum(0)",
+        "dhpreact": "dhpreact = (1.0 - h**2) * dh",
+        "dbngain": "dbngain = (bnraw * dhpreact).sum(0, keepdim=True)",
+        "dbnbias": "dbnbias = dhpreact.sum(0, keepdim=True)",
+        "dbnraw": "dbnraw = bngain * dhpreact",
+        "dbnvar_inv": "dbnvar_inv = (bndiff * dbnraw).sum(0, keepdim=True)",
+        "dbnvar": "dbnvar = -0.5 * (bnvar + 1e-5)**-1.5 * dbnvar_inv",
+        "dbndiff2": "dbndiff2 = 1.0/(n-1) * ones_like(bndiff2) * dbnvar",
+        "dbndiff": "dbndiff = bnvar_inv * dbnraw + 2 * bndiff * dbndiff2",
+        "dbnmeani": "dbnmeani = -dbndiff.sum(0, keepdim=True)",
+        "dhprebn": "dhprebn = dbndiff + 1.0/n * ones_like(hprebn) * dbnmeani",
+        "dembcat": "dembcat = dhprebn @ W1.T",
+        "dW1": "dW1 = embcat.T @ dhprebn",
         "db1": "db1 = dhprebn.sum(0) = 0",
+        "demb": "demb = dembcat.view(emb.shape)",
+        "dC": "dC = zeros_like(C); np.add.at(dC, Xb, demb)",
     }
 
     def draw(self, draw: Draw, difficulty: str) -> dict[str, Any]:
