@@ -85,11 +85,12 @@ def read_values(text: str, shape: tuple[int, ...], name: str = "the answer", how
     rows = read_rows(unwrapped(text))
     counts = [len(row) for row in rows]
     expected = describe_shape(shape)
-    if len(shape) == 2:
-        if len(rows) != shape[0] or any(count != shape[1] for count in counts):
+    if len(shape) >= 2:
+        lines = math.prod(shape[:-1])  # a 3-D answer ([n, block, n_embd]) is typed as its rows, in order
+        if len(rows) != lines or any(count != shape[-1] for count in counts):
             _refuse_missing_commas(text, sum(counts))
             raise UserError(_wrong_shape(rows, shape, name, how))
-        return np.array(rows, dtype=float)
+        return np.array(rows, dtype=float).reshape(shape)
     values = [value for row in rows for value in row]
     size = 1 if not shape else shape[0]
     if len(rows) > 1:
@@ -146,14 +147,15 @@ def shape_words(shape: tuple[int, ...]) -> str:
         return "1 value"
     if len(shape) == 1:
         return _count(shape[0])
-    return f"{shape[0]} {'row' if shape[0] == 1 else 'rows'} of {_count(shape[1])}"
+    lines = math.prod(shape[:-1])
+    return f"{lines} {'row' if lines == 1 else 'rows'} of {_count(shape[-1])}"
 
 
 def describe_shape(shape: tuple[int, ...]) -> str:
     """The shape and how to type it."""
     if len(shape) == 1 and shape[0] > 1:
         return f"{shape_words(shape)} separated by commas"
-    if len(shape) == 2:
+    if len(shape) >= 2:
         return f"{shape_words(shape)}, rows separated by ';'"
     return shape_words(shape)
 

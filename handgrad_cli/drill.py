@@ -127,6 +127,7 @@ class _Drill:
         self.earlier = {}  # the learner's own answers so far: later gradients are judged from them
         revealed = []
         for i, name in enumerate(problem.asked):
+            self.show_group(problem, name)
             status, grades[name] = self.ask_gradient(problem, name)
             if grades[name] is not None and grades[name].given:
                 self.earlier[name] = grades[name].yours
@@ -137,6 +138,15 @@ class _Drill:
                     self.settle(problem, _Gradient(rest, (), 0, self.clock()), "explained")
                 break
         self.show_verdict(problem, grades, explained=status == "explained", revealed=revealed)
+
+    def show_group(self, problem: Problem, name: str) -> None:
+        """A long problem asks its gradients in groups: a heading and the values it reads before each."""
+        from handgrad_cli.render.drill import group_heading
+
+        kind = get_kind(problem.kind)
+        if name in kind.groups:
+            values = kind.group_values(problem, name)
+            self.console.print(group_heading(kind.groups[name], values, problem, self.settings.decimals))
 
     def ask_gradient(self, problem: Problem, name: str) -> tuple[str, Grade | None]:
         """Prompt until this gradient is settled; its status and the latest graded answer."""

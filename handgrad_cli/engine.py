@@ -341,40 +341,38 @@ def relu(a: Node) -> Node:
     return out
 
 
-def total(a: Node, axis: int, keepdim: bool = False, divisor: float = 1) -> Node:
-    """``a.sum(axis)``, or ``a.sum(axis) / divisor`` as one step: batchnorm's Bessel-corrected
-    variance ``bndiff2.sum(0, keepdim=True) / (n - 1)``, whose gradient reads ``dbnvar / (n - 1)``."""
+def total(a: Node, axis: int, keepdim: bool = False, divisor: float = 1, expr: str | None = None,
+          rule: str | None = None) -> Node:
+    """``a.sum(axis)``, or ``1/divisor * a.sum(axis)`` as one step (a mean; Bessel's variance), as the
+    notebook writes it: its gradient reads ``1/divisor * dout``, copied to every entry summed."""
     batched = _problem_axis(a, axis)
-    expr = f"{a.label}.sum({axis}{', keepdim=True' if keepdim else ''})"
+    summed = f"{a.label}.sum({axis}{', keepdim=True' if keepdim else ''})"
     out = Node(a.value.sum(axis=batched, keepdims=keepdim) / divisor,
-               expr if divisor == 1 else f"{expr} / {divisor:g}")
+               expr or (summed if divisor == 1 else f"1/{divisor:g} * {summed}"))
     shape = a.shape
 
     def combine(local: np.ndarray, up: np.ndarray) -> np.ndarray:
         spread = up if keepdim else np.expand_dims(up, batched)
         return np.broadcast_to(spread, (up.shape[0],) + shape) * local
 
-    rule = f"sum copies the gradient to every entry it added (along axis {axis})"
+    copies = f"sum copies the gradient to every entry it added (along axis {axis})"
     if divisor == 1:
-        out.links = (Link(a, "1", lambda val: np.ones(1), combine, "{up}", rule),)
+        out.links = (Link(a, "1", lambda val: np.ones(1), combine, "{up}", rule or copies),)
     else:
-        out.links = (Link(a, f"1/{divisor:g}", lambda val: np.full(1, 1.0 / divisor), combine,
-                          "{up} / " + f"{divisor:g}", f"{rule}, divided by {divisor:g}"),)
+        out.links = (Link(a, f"1/{divisor:g}", lambda val: np.full(1, 1.0 / divisor), combine, "{local} * {up}",
+                          rule or f"{copies}, each entry getting 1/{divisor:g} of it"),)
     return out
 
 
-def mean(a: Node, axis: int, keepdim: bool = False) -> Node:
-    batched, n = _problem_axis(a, axis), a.shape[axis]
-    out = Node(a.value.mean(axis=batched, keepdims=keepdim), f"{a.label}.mean({axis}{', keepdim=True' if keepdim else ''})")
-    shape = a.shape
-
-    def combine(local: np.ndarray, up: np.ndarray) -> np.ndarray:
-        spread = up if keepdim else np.expand_dims(up, batched)
-        return np.broadcast_to(spread, (up.shape[0],) + shape) * local
-
-    out.links = (Link(a, f"1/{n}", lambda val: np.full(1, 1.0 / n), combine, "{up} / " + str(n),
-                      f"mean shares the gradient equally: each entry gets 1/{n} of it"),)
-    return out
+def mean(a: Node, axis: int, keepdim: bool = False, ddof: int = 0) -> Node:
+    """The mean along an axis; ``ddof=1`` divides by n - 1 (Bessel's correction, batchnorm's variance)."""
+    count = a.shape[axis]
+    keep = ", keepdim=True" if keepdim else ""
+    expr = f"{a.label}.mean({axis}{keep})" if not ddof else f"1/({count}-{ddof}) * {a.label}.sum({axis}{keep})"
+    n = count - ddof
+    rule = (f"mean shares the gradient equally: each entry gets 1/{n} of it" if not ddof else
+            f"Bessel's correction divides the sum by n - 1 = {n}: each entry gets 1/{n} of the gradient")
+    return total(a, axis, keepdim, divisor=n, expr=expr, rule=rule)
 
 
 def neg(a: Node) -> Node:

@@ -19,11 +19,13 @@ from handgrad_cli.kinds import KINDS, build, get_kind, set_problems
 from handgrad_cli.kinds.base import CLEAR, SOUND_MARGIN
 from handgrad_cli.numbers import format_grid
 from handgrad_cli.problem import DIFFICULTIES, MAX_SEED, ProblemId
-from tests.helpers import central_difference
+from tests.helpers import node_differences
 
 KIND_NAMES = sorted(KINDS)
+SHARE = {"mlp": 1}  # a kind's share of the examples; big problems (26 gradients) get fewer, each checked whole
+kinds = st.sampled_from([name for name in KIND_NAMES for _ in range(SHARE.get(name, 5))])
 seeds = st.integers(0, MAX_SEED)
-ids = st.builds(ProblemId, st.sampled_from(KIND_NAMES), st.sampled_from(DIFFICULTIES), seeds)
+ids = st.builds(ProblemId, kinds, st.sampled_from(DIFFICULTIES), seeds)
 
 
 def named_values(problem):
@@ -39,8 +41,7 @@ def test_every_node_matches_finite_differences(problem_id):
     kind, graph, names = named_values(problem)
     grads = kind.backward(graph).grads
     for name in names:
-        f, point = kind.loss_function(problem, "d" + name)
-        numeric = central_difference(f, point)
+        numeric = node_differences(kind, problem, name)
         np.testing.assert_allclose(grads[graph.nodes[name]][0], numeric, rtol=1e-6, atol=1e-7, err_msg=name)
 
 
@@ -51,7 +52,7 @@ def test_the_answers_are_the_named_gradients_and_clear(problem_id):
     assert problem.asked == kind.asked_for(problem.inputs, problem.difficulty)
     for name, value in problem.answers.items():
         if name in kind.zero_by_design:
-            assert np.max(np.abs(value)) < 1e-12, name  # 0 by the maths, up to rounding
+            assert np.max(np.abs(value)) < 1e-9, name  # 0 in exact maths: only rounding is left
         else:
             assert np.max(np.abs(value)) >= CLEAR, name
 
@@ -69,10 +70,16 @@ def test_each_step_is_local_times_upstream_one_term_per_path_summed(problem_id):
                                    np.asarray(term.local_value), np.asarray(term.upstream_value)[None])
             np.testing.assert_allclose(product[0], term.value, rtol=1e-12, atol=1e-15, err_msg=term.formula)
             divides = term.local.startswith("1/") and f"/ {term.local[2:]}" in term.formula  # mean: dm / n
-            assert term.local in term.formula or divides or term.local in ("1", "-1", "(probs - onehot(target)) / n")
+            assert term.local in term.formula or divides or term.local in ("1", "-1", "view back",
+                                                                           "(probs - onehot(target)) / n")
         total = sum(term.value for term in step.terms)
         np.testing.assert_allclose(total, step.result, rtol=1e-12, atol=1e-15)
         np.testing.assert_allclose(step.result, problem.answers[step.quantity], rtol=1e-12, atol=1e-15)
+
+
+def no_change(value, reference) -> bool:
+    """A slip that changes nothing here but the last bits (an upstream of exactly 1 dropped) is no slip."""
+    return bool(np.max(np.abs(np.asarray(value) - reference), initial=0) <= 1e-12)
 
 
 def sound_problem(data, kind, difficulty):
@@ -81,30 +88,30 @@ def sound_problem(data, kind, difficulty):
 
 
 @settings(max_examples=60)
-@given(st.data(), st.sampled_from(KIND_NAMES), st.sampled_from(DIFFICULTIES))
+@given(st.data(), kinds, st.sampled_from(DIFFICULTIES))
 def test_sets_ask_only_sound_problems_where_no_slip_passes(data, kind, difficulty):
     problem = sound_problem(data, kind, difficulty)
     assert problem.sound
     tolerance = Tolerance()
     for name, reference in problem.answers.items():
-        if name not in get_kind(kind).zero_by_design:
-            assert not tolerance.accepts(np.zeros_like(reference), reference).all(), f"zeros pass for {name}"
+        zeros_pass = tolerance.accepts(np.zeros_like(reference), reference).all()
+        assert zeros_pass == (name in get_kind(kind).zero_by_design), f"zeros and {name}"
     for mistake in get_kind(kind).mistakes(problem):
         if mistake.step != mistake.gradient:
             continue  # made earlier: judged where it is made
         reference = problem.answers[mistake.gradient]
-        if np.array_equal(mistake.value, reference):
+        if no_change(mistake.value, reference):
             continue  # this slip changes nothing in this problem (a dropped upstream of 1)
         gap = np.abs(mistake.value - reference) - SOUND_MARGIN * tolerance.margin(reference)
         assert gap.max() > 0, f"{mistake.slug} passes in {mistake.gradient}"
 
 
 @settings(max_examples=60)
-@given(st.data(), st.sampled_from(KIND_NAMES), st.sampled_from(DIFFICULTIES))
+@given(st.data(), kinds, st.sampled_from(DIFFICULTIES))
 def test_every_named_mistake_is_refused_and_named(data, kind, difficulty):
     problem = sound_problem(data, kind, difficulty)
     mistakes = [m for m in get_kind(kind).mistakes(problem) if m.step == m.gradient
-                and not np.array_equal(m.value, problem.answers[m.gradient])]
+                and not no_change(m.value, problem.answers[m.gradient])]
     assert mistakes
     mistake = data.draw(st.sampled_from(mistakes))
     graded = grade(problem, mistake.gradient, mistake.value)
@@ -113,7 +120,7 @@ def test_every_named_mistake_is_refused_and_named(data, kind, difficulty):
 
 
 @settings(max_examples=60)
-@given(st.data(), st.sampled_from(KIND_NAMES), st.sampled_from(DIFFICULTIES))
+@given(st.data(), kinds, st.sampled_from(DIFFICULTIES))
 def test_the_right_answer_is_accepted_and_never_called_a_mistake(data, kind, difficulty):
     problem = sound_problem(data, kind, difficulty)
     rounded = {name: np.round(value, 3) for name, value in problem.answers.items()}
@@ -122,7 +129,7 @@ def test_the_right_answer_is_accepted_and_never_called_a_mistake(data, kind, dif
 
 
 @settings(max_examples=60)
-@given(st.data(), st.sampled_from(KIND_NAMES), st.sampled_from(DIFFICULTIES))
+@given(st.data(), kinds, st.sampled_from(DIFFICULTIES))
 def test_a_later_gradient_from_a_wrong_earlier_one_is_error_carried_forward(data, kind, difficulty):
     problem = sound_problem(data, kind, difficulty)
     if len(problem.asked) < 2:
@@ -144,7 +151,7 @@ def printed(value, decimals):
 
 
 @settings(max_examples=60)
-@given(st.data(), st.sampled_from(KIND_NAMES), st.sampled_from(DIFFICULTIES))
+@given(st.data(), kinds, st.sampled_from(DIFFICULTIES))
 def test_answers_computed_from_the_printed_forward_values_are_accepted(data, kind, difficulty):
     problem = sound_problem(data, kind, difficulty)
     shown = problem.shown_decimals
@@ -159,7 +166,7 @@ def test_answers_computed_from_the_printed_forward_values_are_accepted(data, kin
 
 
 @settings(max_examples=60)
-@given(st.data(), st.sampled_from(KIND_NAMES), st.sampled_from(DIFFICULTIES))
+@given(st.data(), kinds, st.sampled_from(DIFFICULTIES))
 def test_answers_computed_from_a_steps_printed_numbers_are_accepted(data, kind, difficulty):
     problem = sound_problem(data, kind, difficulty)
     shown = problem.shown_decimals

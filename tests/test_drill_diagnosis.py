@@ -24,6 +24,7 @@ REQUIRED = {  # the slips each kind must name, at least
     "scalar-graph": {"sign-flipped", "upstream-dropped"},  # the rest depend on the program's ops
     "ce-steps": {"counts-sum-path-dropped", "log-derivative-as-probs", "pow-exponent-kept", "exp-derivative-as-x"},
     "batchnorm": {"mean-path-dropped", "variance-path-dropped", "bessel-forgotten", "sign-flipped"},
+    "mlp": {"mean-forgotten", "counts-sum-path-dropped", "bessel-forgotten", "mean-path-dropped", "scatter-assigned"},
 }
 
 problem_ids = st.builds(

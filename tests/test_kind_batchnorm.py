@@ -100,8 +100,8 @@ def test_two_paths_show_both_terms_and_their_sum():
     problem = build(ProblemId("batchnorm", "hard", 1))
     steps = {step.quantity: step for step in problem.steps}
     assert steps["dbndiff"].formula == "dbndiff = (2 * bndiff) * dbndiff2 + bnvar_inv * dbnraw"
-    assert steps["dhprebn"].formula == "dhprebn = dbnmeani / 4 + dbndiff"
-    assert steps["dbndiff2"].formula == "dbndiff2 = dbnvar / 3"  # Bessel's n - 1, in the step itself
+    assert steps["dhprebn"].formula == "dhprebn = 1/4 * dbnmeani + dbndiff"
+    assert steps["dbndiff2"].formula == "dbndiff2 = 1/3 * dbnvar"  # Bessel's 1/(n-1), in the step itself
     assert steps["dbnvar"].formula == "dbnvar = (-0.5 * (bnvar + 1e-05)**-1.5) * dbnvar_inv"
     for name in ("dbndiff", "dhprebn"):
         np.testing.assert_allclose(sum(term.value for term in steps[name].terms), problem.answers[name])

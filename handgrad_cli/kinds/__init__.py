@@ -14,6 +14,7 @@ from handgrad_cli.errors import UserError, shown
 from handgrad_cli.kinds.base import Kind
 from handgrad_cli.kinds.batchnorm import BatchNorm
 from handgrad_cli.kinds.ce_steps import CESteps
+from handgrad_cli.kinds.mlp import MLP
 from handgrad_cli.kinds.scalar_graph import ScalarGraph
 from handgrad_cli.kinds.softmax_ce import SoftmaxCE
 from handgrad_cli.kinds.tanh_neuron import TanhNeuron
@@ -25,6 +26,7 @@ KINDS: dict[str, Kind] = {kind.name: kind for kind in (
     ScalarGraph(),
     CESteps(),
     BatchNorm(),
+    MLP(),
 )}
 DEFAULT_KINDS = ("softmax-ce", "tanh-neuron")  # the lesson's two: generate, drill, review and stats by default
 ALL = "all"

@@ -69,7 +69,8 @@ class Kind:
     gradients: tuple[str, ...]  # asked, in order (at every difficulty unless `asked_at` says otherwise)
     rules: dict[str, str] = {}  # hint 1 per gradient; default: the rules of the ops it goes through
     closed_form: dict[str, str] = {}  # gradient -> its formula in one line
-    zero_by_design: tuple[str, ...] = ()  # gradients that are 0 by the maths (dlogit_maxes): 0 is their answer
+    zero_by_design: tuple[str, ...] = ()  # gradients that are 0 by the maths (dlogit_maxes, db1): 0 is their answer
+    groups: dict[str, str] = {}  # a long problem's parts: first gradient of a group -> its heading (the drill's)
 
     # --- what a kind writes ------------------------------------------------------------------
 
@@ -305,6 +306,16 @@ class Kind:
                 parts.append(f"{term.upstream} = {_hint_text(value, shown, exact=given)}")
         return rule, f"{step.formula}, with " + ", ".join(dict.fromkeys(parts))
 
+    def group_values(self, problem: Problem, first: str) -> dict[str, Any]:
+        """The values the gradients of the group starting at `first` read (it runs to the next group)."""
+        asked = problem.asked
+        start = asked.index(first)
+        stop = min([asked.index(name) for name in self.groups if asked.index(name) > start] + [len(asked)])
+        read: dict[str, Any] = {}
+        for gradient in asked[start:stop]:
+            read.update(self._values_read(problem, gradient))
+        return read
+
     def hint_values(self, problem: Problem, gradient: str) -> dict[str, Any]:
         """The forward values the second hint shows; default: those the local derivatives read."""
         return {}
@@ -390,8 +401,11 @@ def _first_change_misses(slipped, graph: Graph, answers, asked) -> np.ndarray:
         wrong = slipped[graph.nodes[name[1:]]]
         changed = _per_problem_max(np.abs(wrong - reference)) > 1e-12
         deciding = undecided & changed
-        result = np.where(deciding, _misses(wrong, reference), result)
-        undecided &= ~changed
+        if deciding.any():
+            result = np.where(deciding, _misses(wrong, reference), result)
+            undecided &= ~changed
+            if not undecided.any():  # every problem is decided: later gradients cannot change it
+                break
     return result
 
 

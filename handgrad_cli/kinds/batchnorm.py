@@ -97,7 +97,7 @@ class BatchNorm(Kind):
         bnmeani = t.hprebn.mean(0, keepdim=True).named("bnmeani")
         bndiff = (t.hprebn - bnmeani).named("bndiff")
         bndiff2 = (bndiff**2).named("bndiff2")
-        bnvar = engine.total(bndiff2, 0, keepdim=True, divisor=n - 1).named("bnvar")  # Bessel: n - 1
+        bnvar = engine.mean(bndiff2, 0, keepdim=True, ddof=1).named("bnvar")  # Bessel: 1/(n-1)
         bnvar_inv = engine.power(bnvar, -0.5, plus=EPS).named("bnvar_inv")
         bnraw = (bndiff * bnvar_inv).named("bnraw")
         return (t.bngain * bnraw + t.bnbias).named("hpreact")

@@ -14,7 +14,8 @@ from handgrad_cli.grading import Grade
 from handgrad_cli.numbers import DEFAULT_DECIMALS
 from handgrad_cli.outcomes import DrillSummary
 from handgrad_cli.problem import Problem
-from handgrad_cli.render.terminal import carried_words, diagnosis_lines, grades_table, problem_panel, steps_view
+from handgrad_cli.render.terminal import (carried_words, diagnosis_lines, grades_table, problem_panel, steps_view,
+                                          value_table)
 
 NOT_ANSWERED = (SKIPPED, REVEALED, EXPLAINED)  # counted apart from the score, never as wrong answers
 COMMANDS = "? or hint, explain, skip, help, quit"  # what a learner can type at a drill prompt besides an answer
@@ -47,6 +48,13 @@ def _problems(count: int) -> str:
 
 def problem_heading(problem: Problem, number: int, total: int) -> Group:
     return Group(Text(), Text(f"Problem {number}/{total}", style="bold"), problem_panel(problem))
+
+
+def group_heading(heading: str, values: dict, problem: Problem, decimals: int = DEFAULT_DECIMALS) -> Group:
+    """Before a group of a long problem's gradients: what the group is, and the values it reads."""
+    shown = max(decimals, problem.shown_decimals)
+    rows = [("", name, value, None if name in problem.inputs else shown) for name, value in values.items()]
+    return Group(Text(), Text(heading, style="bold cyan"), value_table(rows))
 
 
 def wrong_line(grade: Grade) -> Text:

@@ -180,6 +180,8 @@ def matrix(value: Any, number) -> str:
         value = value.tolist()
     if not isinstance(value, list):
         return number(value)
+    if value and isinstance(value[0], list) and value[0] and isinstance(value[0][0], list):
+        return r"\begin{bmatrix} " + " & ".join(matrix(part, number) for part in value) + r" \end{bmatrix}"  # 3-D
     rows = value if value and isinstance(value[0], list) else [value]
     body = r" \\ ".join(" & ".join(number(entry) for entry in row) for row in rows)
     return r"\begin{bmatrix} " + body + r" \end{bmatrix}"
