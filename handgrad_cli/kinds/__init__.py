@@ -12,6 +12,7 @@ from itertools import islice
 
 from handgrad_cli.errors import UserError, shown
 from handgrad_cli.kinds.base import Kind
+from handgrad_cli.kinds.linear import Linear
 from handgrad_cli.kinds.softmax_ce import SoftmaxCE
 from handgrad_cli.kinds.tanh_neuron import TanhNeuron
 from handgrad_cli.problem import DEFAULT_DIFFICULTY, Problem, ProblemId, candidate_ids
@@ -19,6 +20,7 @@ from handgrad_cli.problem import DEFAULT_DIFFICULTY, Problem, ProblemId, candida
 KINDS: dict[str, Kind] = {kind.name: kind for kind in (
     SoftmaxCE(),
     TanhNeuron(),
+    Linear(),
 )}
 DEFAULT_KINDS = ("softmax-ce", "tanh-neuron")  # the lesson's two: generate, drill, review and stats by default
 ALL = "all"
