@@ -29,7 +29,7 @@ LEVELS = {
 class Linear(Kind):
     name = "linear"
     title = "A linear layer"
-    summary = "a linear layer Y = X @ W + b over a batch, given dY; asks dX, dW, db"
+    summary = "Y = X @ W + b over a batch, given dY; asks dX, dW, db"
     lesson = "`logits = h @ W2 + b2`: `dh = dlogits @ W2.T`, `dW2 = h.T @ dlogits`, `db2 = dlogits.sum(0)`"
     inputs = (
         Input("X", (("N", "n"),), "a batch of N rows of n inputs"),
@@ -79,5 +79,7 @@ class Linear(Kind):
                 "variable's shape.")
 
     def worth_doing(self, problem: Problem) -> bool:
-        """No row of X, W or dY is all zeros: such a row makes a row of the answer trivially 0."""
-        return all(np.abs(problem.inputs[name]).max(axis=1).min() > 0 for name in ("X", "W", "dY"))
+        """No row of X, W or dY is all zeros (a row of the answer would be 0), and dY is not all ones
+        (a dropped upstream would pass as right)."""
+        rows_nonzero = all(np.abs(problem.inputs[name]).max(axis=1).min() > 0 for name in ("X", "W", "dY"))
+        return rows_nonzero and not np.all(problem.inputs["dY"] == 1)
