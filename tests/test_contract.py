@@ -65,7 +65,8 @@ def test_each_step_is_local_times_upstream_one_term_per_path_summed(problem_id):
             product = link.combine(np.asarray(term.local_value)[None] if np.ndim(term.local_value) else
                                    np.asarray(term.local_value), np.asarray(term.upstream_value)[None])
             np.testing.assert_allclose(product[0], term.value, rtol=1e-12, atol=1e-15, err_msg=term.formula)
-            assert term.local in term.formula or term.local in ("1", "(probs - onehot(target)) / n")
+            # 1 and -1 are written as the upstream itself or its negation: dY, -dnorm_logits
+            assert term.local in term.formula or term.local in ("1", "-1", "(probs - onehot(target)) / n")
         total = sum(term.value for term in step.terms)
         np.testing.assert_allclose(total, step.result, rtol=1e-12, atol=1e-15)
         np.testing.assert_allclose(step.result, problem.answers[step.quantity], rtol=1e-12, atol=1e-15)

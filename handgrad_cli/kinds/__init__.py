@@ -12,6 +12,7 @@ from itertools import islice
 
 from handgrad_cli.errors import UserError, shown
 from handgrad_cli.kinds.base import Kind
+from handgrad_cli.kinds.broadcast import BroadcastHpreact, BroadcastNormLogits, BroadcastProbs
 from handgrad_cli.kinds.linear import Linear
 from handgrad_cli.kinds.softmax_ce import SoftmaxCE
 from handgrad_cli.kinds.tanh_neuron import TanhNeuron
@@ -21,6 +22,9 @@ KINDS: dict[str, Kind] = {kind.name: kind for kind in (
     SoftmaxCE(),
     TanhNeuron(),
     Linear(),
+    BroadcastHpreact(),
+    BroadcastProbs(),
+    BroadcastNormLogits(),
 )}
 DEFAULT_KINDS = ("softmax-ce", "tanh-neuron")  # the lesson's two: generate, drill, review and stats by default
 ALL = "all"

@@ -409,6 +409,8 @@ def _shaped(spec: Input, rows: list[list[float]], sizes: dict[str, int]) -> Any:
 def _binds(shape: tuple[str, ...], actual: tuple[int, ...], sizes: dict[str, int]) -> bool:
     trial = dict(sizes)
     for dim, size in zip(shape, actual):
+        if dim.isdigit() and int(dim) != size:  # a fixed size, such as the 1 of a [1, n] row
+            return False
         if trial.setdefault(dim, size) != size or not 1 <= size <= MAX_TYPED:
             return False
     sizes.update(trial)
