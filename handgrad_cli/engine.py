@@ -465,7 +465,7 @@ def view(a: Node, shape: tuple[int, ...]) -> Node:
     shape = tuple(size // known if s == -1 else s for s in shape)
     out = Node(a.value.reshape(a.value.shape[:1] + shape), f"{a.label}.view({', '.join(map(str, shape))})")
     back = a.shape
-    out.links = (Link(a, "view back", lambda val: np.ones(1),
+    out.links = (Link(a, "1", lambda val: np.ones(1),
                       lambda local, up: up.reshape(up.shape[:1] + back), f"{{up}}.view({', '.join(map(str, back))})",
                       "a view moves no numbers: the gradient is viewed back to the input's shape"),)
     return out
@@ -622,7 +622,9 @@ def _term(consumer: Node, link: Link, grads, names, values: Values, slip: Slip |
     up = grads[consumer]
     if shown is not None:
         up = shown(up)
-    local = np.asarray(link.local_value(values), dtype=float)
+    local = np.asarray(link.local_value(values))
+    if not np.issubdtype(local.dtype, np.integer):  # indices (an embedding's rows) stay whole numbers
+        local = local.astype(float)
     value = link.combine(local, up)
     if slip is not None and slip.term is not None and node.name == slip.at and slip.via in (None, consumer.name):
         value = slip.term(link, local, up, values)

@@ -13,6 +13,7 @@ from itertools import islice
 from handgrad_cli.errors import UserError, shown
 from handgrad_cli.kinds.base import Kind
 from handgrad_cli.kinds.broadcast import BroadcastHpreact, BroadcastNormLogits, BroadcastProbs
+from handgrad_cli.kinds.embedding import Embedding
 from handgrad_cli.kinds.linear import Linear
 from handgrad_cli.kinds.softmax_ce import SoftmaxCE
 from handgrad_cli.kinds.tanh_neuron import TanhNeuron
@@ -25,6 +26,7 @@ KINDS: dict[str, Kind] = {kind.name: kind for kind in (
     BroadcastHpreact(),
     BroadcastProbs(),
     BroadcastNormLogits(),
+    Embedding(),
 )}
 DEFAULT_KINDS = ("softmax-ce", "tanh-neuron")  # the lesson's two: generate, drill, review and stats by default
 ALL = "all"

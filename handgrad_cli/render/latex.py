@@ -56,11 +56,13 @@ def name(text: str) -> str:
 
 
 def matrix(value: Any, number) -> str:
-    """A number, a row vector or a matrix, each entry written by `number`."""
+    """A number, a row vector, a matrix or blocks of matrices, each entry written by `number`."""
     if hasattr(value, "tolist"):
         value = value.tolist()
     if not isinstance(value, list):
         return number(value)
+    if value and isinstance(value[0], list) and value[0] and isinstance(value[0][0], list):
+        return r"\left[\," + r",\; ".join(matrix(block, number) for block in value) + r"\,\right]"  # blocks
     rows = value if value and isinstance(value[0], list) else [value]
     body = r" \\ ".join(" & ".join(number(entry) for entry in row) for row in rows)
     return r"\begin{bmatrix} " + body + r" \end{bmatrix}"
