@@ -1,3 +1,3 @@
-from handgrad_cli.cli import main
+from handgrad_cli.launch import main
 
 main()

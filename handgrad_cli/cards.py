@@ -19,12 +19,13 @@ from datetime import datetime
 from typing import Protocol
 
 from handgrad_cli.attempts import CardReview
-from handgrad_cli.review import interval, moved, parse_time, utc_stamp
+from handgrad_cli.history import utc_stamp
+from handgrad_cli.review import interval, moved, parse_time
 
 GRADES = ("again", "good", "easy")
 _GRADE_WORDS = {"1": "again", "a": "again", "2": "good", "g": "good", "3": "easy", "e": "easy"}
 _STEPS = {"again": -1, "good": 1, "easy": 2}
-QUIT = ("q", "quit")
+QUIT = ("q", "quit", "exit")
 
 
 @dataclass(frozen=True)

@@ -6,19 +6,34 @@ Pure: text in, values out. The CLI reads the files and prints what this returns.
 from __future__ import annotations
 
 import csv
-import io
+import hashlib
+import heapq
 import json
 import unicodedata
-from collections.abc import Iterator
+from array import array
+from collections import Counter
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from functools import cached_property, partial
+from functools import lru_cache, partial
 from typing import Any
 
 from handgrad_cli.errors import UserError, shown
 from handgrad_cli.grading import Grade, Tolerance, grade_all
-from handgrad_cli.problem import Problem
+from handgrad_cli.kinds import build, build_many, get_kind
+from handgrad_cli.problem import DIFFICULTIES, Problem, ProblemId
+from handgrad_cli.render.sheets import Sheet
 
 MAX_NAME_CHARS = 200
+
+
+def check_name(student: str, where: str) -> None:
+    """A student's name as a roster or a set may give it: plain text, not empty, not too long."""
+    if not student.strip():
+        raise UserError(f"{where}: a student's name is empty")
+    if any(unicodedata.category(char) == "Cc" for char in student):
+        raise UserError(f"{where}: a name holds a control character; write plain text")
+    if len(student) > MAX_NAME_CHARS:
+        raise UserError(f"{where}: a name is longer than {MAX_NAME_CHARS} characters")
 
 
 def read_roster(text: str, source: str = "the students file") -> list[str]:
@@ -29,10 +44,7 @@ def read_roster(text: str, source: str = "the students file") -> list[str]:
         student = line.strip()
         if not student:
             continue
-        if any(unicodedata.category(char) == "Cc" for char in student):
-            raise UserError(f"{source} line {line_number}: a name holds a control character; write plain text")
-        if len(student) > MAX_NAME_CHARS:
-            raise UserError(f"{source} line {line_number}: a name is longer than {MAX_NAME_CHARS} characters")
+        check_name(student, f"{source} line {line_number}")
         composed = unicodedata.normalize("NFC", student)
         if composed in seen:
             raise UserError(f"{source} line {line_number}: {shown(student)} is listed twice; names must be unique")
@@ -43,10 +55,53 @@ def read_roster(text: str, source: str = "the students file") -> list[str]:
     return names
 
 
-def variant_names(count: int) -> list[str]:
-    """``variant-01`` … ``variant-30``: names for anonymous variants, sorted as they are numbered."""
-    width = max(2, len(str(count)))
-    return [f"variant-{i:0{width}d}" for i in range(1, count + 1)]
+SET_CODE_LETTERS = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford's base 32: no I, L, O or U to misread
+
+
+def set_code(kinds: list[str], count: int, seed: int, difficulty: str) -> str:
+    """A short code for a set (``K7Q2MD``), from what makes it: printed on students' sheets instead of IDs,
+    so a sheet can be matched to its key without giving away the problems' solutions."""
+    number = int.from_bytes(hashlib.sha256(repr((tuple(kinds), count, seed, difficulty)).encode()).digest()[:4], "big")
+    return "".join(SET_CODE_LETTERS[(number >> (5 * i)) % 32] for i in range(6))
+
+
+class VariantNames(Sequence[str]):
+    """``variant-01`` … ``variant-30``: names for anonymous variants, sorted as they are numbered.
+    Each name is made when asked for, so a million variants cost no memory before the first is written."""
+
+    def __init__(self, count: int) -> None:
+        self.count, self.width = count, max(2, len(str(count)))
+
+    def __len__(self) -> int:
+        return self.count
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(self.count))]
+        if not -self.count <= index < self.count:
+            raise IndexError(index)
+        return f"variant-{index % self.count + 1:0{self.width}d}"
+
+
+def variant_names(count: int) -> Sequence[str]:
+    return VariantNames(count)
+
+
+class Roster(Sequence[Sheet]):
+    """The sheets of a set, one per student (None: the one the whole class shares), each made when asked for."""
+
+    def __init__(self, students: Sequence[str | None], kinds: list[str], count: int, seed: int, difficulty: str,
+                 wrap=lambda source: source) -> None:
+        self.students, self.parameters, self.wrap = students, (kinds, count, seed, difficulty), wrap
+
+    def __len__(self) -> int:
+        return len(self.students)
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        student = self.students[index]
+        return Sheet(student, self.wrap(problem_source(*self.parameters, student)))
 
 
 def member_problems(kinds: list[str], count: int, seed: int, difficulty: str, *member: str) -> Iterator[Problem]:
@@ -68,57 +123,131 @@ def problem_source(kinds: list[str], count: int, seed: int, difficulty: str, stu
 # --- grading a class -------------------------------------------------------------------------
 
 RESPONSE_COLUMNS = ("student", "id", "gradient", "answer")
+SHARED = -1  # the student index of a problem issued to everyone
+LEVELS = {"easy": 0, "medium": 1, "hard": 2}
 
 
-@dataclass(frozen=True)
-class Assigned:
-    """A problem of the issued set, and the student it was issued to (None: to everyone)."""
-
-    student: str | None
-    problem: Problem
-
-
-@dataclass(frozen=True)
+@dataclass
 class IssuedSet:
-    problems: tuple[Assigned, ...]
+    """The set as issued, indexed compactly (a few bytes a problem), so a large class fits in little memory.
 
-    @property
-    def roster(self) -> list[str]:
-        """The students the set names, in the order it names them."""
-        return list(dict.fromkeys(item.student for item in self.problems if item.student is not None))
+    Problem i is (kinds[kind_of[i]], DIFFICULTIES[level_of[i]], seed_of[i]), issued to students[student_of[i]]
+    or to everyone. Only the IDs the responses name are kept as text, to find them.
+    """
+
+    kinds: list[str] = field(default_factory=list)
+    kind_of: array = field(default_factory=lambda: array("B"))
+    level_of: array = field(default_factory=lambda: array("B"))
+    seed_of: array = field(default_factory=lambda: array("q"))
+    student_of: array = field(default_factory=lambda: array("l"))  # a student index, or SHARED
+    roster: list[str] = field(default_factory=list)  # the students the set names, in the order it names them
+    own: dict[int, array] = field(default_factory=dict)  # student index -> that student's problems, in set order
+    shared_problems: array = field(default_factory=lambda: array("l"))
+    where: dict[str, int] = field(default_factory=dict)  # a wanted ID -> its first problem
+    _students: dict[str, int] = field(default_factory=dict)  # composed (NFC) name -> student index
 
     @property
     def shared(self) -> bool:
         """Whether some problems were issued to everyone (then anyone who answers is graded)."""
-        return any(item.student is None for item in self.problems)
+        return bool(self.shared_problems)
 
-    @cached_property
-    def _spellings(self) -> dict[str, str]:
-        return {unicodedata.normalize("NFC", student): student for student in self.roster}
+    def __len__(self) -> int:
+        return len(self.seed_of)
+
+    def problem_id(self, i: int) -> ProblemId:
+        return ProblemId(self.kinds[self.kind_of[i]], DIFFICULTIES[self.level_of[i]], self.seed_of[i])
+
+    def student_index(self, student: str) -> int | None:
+        return self._students.get(unicodedata.normalize("NFC", student))
 
     def spelling(self, student: str) -> str:
         """The set's spelling of a name typed in another Unicode form (é composed, or e + accent)."""
-        return self._spellings.get(unicodedata.normalize("NFC", student), student)
+        index = self.student_index(student)
+        return student if index is None else self.roster[index]
 
-    @cached_property
-    def _by_id(self) -> dict[str, Assigned]:
-        return {item.problem.label: item for item in reversed(self.problems)}  # the first of an ID wins
-
-    def find(self, problem_id: str) -> Assigned | None:
-        return self._by_id.get(problem_id)
-
-    @cached_property
-    def _sheets(self) -> dict[str | None, list[Problem]]:
-        """Each named student's sheet, and (under None) the problems issued to everyone, in set order."""
-        sheets: dict[str | None, list[Problem]] = {None: [], **{student: [] for student in self.roster}}
-        for item in self.problems:
-            for student in (sheets if item.student is None else (item.student,)):
-                sheets[student].append(item.problem)
-        return sheets
-
-    def sheet(self, student: str) -> list[Problem]:
+    def sheet(self, student: str) -> list[int]:
         """The problems issued to everyone and those issued to `student`, in set order."""
-        return list(self._sheets.get(student, self._sheets[None]))
+        index = self.student_index(student)
+        if index is None:
+            return list(self.shared_problems)
+        return list(heapq.merge(self.shared_problems, self.own[index]))
+
+    def add(self, problem_id: ProblemId, student: str | None, wanted: set[str]) -> None:
+        i = len(self.seed_of)
+        if problem_id.kind not in self.kinds:
+            self.kinds.append(problem_id.kind)
+        self.kind_of.append(self.kinds.index(problem_id.kind))
+        self.level_of.append(LEVELS[problem_id.difficulty])
+        self.seed_of.append(problem_id.seed)
+        label = str(problem_id)
+        if label in wanted:
+            self.where.setdefault(label, i)
+        if student is None:
+            self.student_of.append(SHARED)
+            self.shared_problems.append(i)
+            return
+        index = self._students.setdefault(unicodedata.normalize("NFC", student), len(self.roster))
+        if index == len(self.roster):
+            self.roster.append(student)
+            self.own[index] = array("l")
+        self.student_of.append(index)
+        self.own[index].append(i)
+
+
+def read_set(lines: Iterable[str], source: str = "the set", wanted: Iterable[str] = ()) -> IssuedSet:
+    """The set as `generate -f jsonl` wrote it (a `-f json` array is read too), read line by line.
+
+    Each line is checked (JSON, a problem ID, a plain name); `wanted` are the IDs the responses name.
+    """
+    issued, wanted = IssuedSet(), set(wanted)
+    for where, record in _set_records(iter(lines), source):
+        problem_id, student = _assigned(record, where)
+        issued.add(problem_id, student, wanted)
+    if not len(issued):
+        raise UserError(f"{source} holds no problems: give the jsonl that `handgrad generate -f jsonl` wrote")
+    return issued
+
+
+def _json(text: str, where: str) -> Any:
+    """One JSON value, or one line that says why not (nesting too deep and huge integers included)."""
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as error:
+        raise UserError(f"{where} is not JSON ({error.msg}): give the jsonl of the set") from None
+    except (ValueError, RecursionError):  # over 4,300 digits; nested deeper than Python recurses
+        raise UserError(f"{where} is not a problem record (too deep or too large): give the jsonl of the set") from None
+
+
+def _set_records(lines: Iterator[str], source: str) -> Iterator[tuple[str, Any]]:
+    """(where, record) pairs: ``SET line 3`` for JSONL, ``SET record 3`` for a JSON array."""
+    first = True
+    for line, content in enumerate(lines, 1):
+        if not content.strip():
+            continue
+        if first and content.lstrip().startswith("["):  # a `-f json` array: as one document
+            records = _json(content + "".join(lines), f"{source} (a JSON array from line {line})")
+            if not isinstance(records, list):
+                raise UserError(f"{source} line {line} is not the JSON of a set: give the jsonl of the set")
+            yield from ((f"{source} record {number}", record) for number, record in enumerate(records, 1))
+            return
+        first = False
+        yield f"{source} line {line}", _json(content, f"{source} line {line}")
+
+
+def _assigned(record: Any, where: str) -> tuple[ProblemId, str | None]:
+    if not isinstance(record, dict) or not isinstance(record.get("id"), str):
+        raise UserError(f"{where} has no problem \"id\": give the jsonl that `handgrad generate -f jsonl` wrote")
+    student = record.get("student")
+    if student is not None:
+        if not isinstance(student, str):
+            raise UserError(f"{where}: \"student\" must be a name")
+        check_name(student, where)
+    try:
+        problem_id = ProblemId.parse(record["id"])
+        get_kind(problem_id.kind)
+    except UserError as error:
+        raise UserError(f"{where}: {error}") from None
+    return problem_id, student
 
 
 @dataclass(frozen=True)
@@ -131,10 +260,120 @@ class Note:
 
 @dataclass
 class Responses:
-    answers: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)  # (student, id) -> gradient -> value
+    answers: dict[tuple[str, int], dict[str, Any]] = field(default_factory=dict)  # (student, problem) -> answers
     students: dict[str, None] = field(default_factory=dict)  # every name met, in order (an ordered set)
     skipped: list[Note] = field(default_factory=list)
     replaced: list[Note] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class ResponseRows:
+    """The responses CSV's usable rows as cells, before the set is read: they say which IDs to look for."""
+
+    rows: list[tuple[int, dict[str, str]]]
+    skipped: list[Note]
+
+    @property
+    def ids(self) -> set[str]:
+        return {cells["id"] for _, cells in self.rows}
+
+
+def read_response_rows(lines: Iterable[str], source: str = "the responses") -> ResponseRows:
+    """Rows ``student,id,gradient,answer`` (columns in any order and case); a row with a field over the
+    CSV limit is skipped with a note, not the whole class."""
+    reader = csv.reader(lines)
+    columns = _columns(_first_row(reader, source), source)
+    rows, skipped = [], []
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            return ResponseRows(rows, skipped)
+        except csv.Error as error:
+            skipped.append(Note(reader.line_num, f"not CSV ({error})"))
+            continue
+        if any(cell.strip() for cell in row):
+            rows.append((reader.line_num, {column: row[index].strip() if index < len(row) else ""
+                                           for column, index in columns.items()}))
+
+
+def _first_row(reader, source: str) -> list[str] | None:
+    try:
+        return next(reader, None)
+    except csv.Error as error:
+        raise UserError(f"{source} line 1 is not CSV: {error}") from None
+
+
+def _columns(header: list[str] | None, source: str) -> dict[str, int]:
+    if header is None:
+        raise UserError(f"{source} is empty: its first line must be the header {','.join(RESPONSE_COLUMNS)}")
+    names = [cell.strip().lower() for cell in header]
+    missing = [column for column in RESPONSE_COLUMNS if column not in names]
+    if missing:
+        raise UserError(
+            f"{source} has no column {', '.join(missing)}: its header must name {','.join(RESPONSE_COLUMNS)}"
+        )
+    return {column: names.index(column) for column in RESPONSE_COLUMNS}
+
+
+def read_responses(response_rows: ResponseRows, issued: IssuedSet) -> Responses:
+    """Each row's answer read against the set; a row that cannot be used is noted with its line and skipped."""
+    responses = Responses(skipped=list(response_rows.skipped))
+    for line, cells in response_rows.rows:
+        _take(line, cells, issued, responses)
+    responses.skipped.sort(key=lambda note: note.line)
+    return responses
+
+
+def _take(line: int, cells: dict[str, str], issued: IssuedSet, responses: Responses) -> None:
+    student, gradient = issued.spelling(cells["student"]), cells["gradient"]
+    if student:
+        responses.students[student] = None
+    try:
+        problem, value = _answer(student, cells, issued)
+    except UserError as error:
+        responses.skipped.append(Note(line, str(error)))
+        return
+    answers = responses.answers.setdefault((student, problem), {})
+    if gradient in answers:
+        what = f"{shown(gradient)} of {issued.problem_id(problem)}"
+        responses.replaced.append(Note(line, f"a second answer from {shown(student)} to {what}: it counts"))
+    answers[gradient] = value
+
+
+def _problem(student: str, reference: str, issued: IssuedSet) -> int:
+    """The problem a row names: its ID, or its number on the student's sheet (as students' sheets show)."""
+    if reference.isdecimal() and reference.isascii():
+        sheet = issued.sheet(student)
+        if not 1 <= int(reference) <= len(sheet):
+            raise UserError(f"{shown(student)}'s sheet has no problem {int(reference)}: it has 1 to {len(sheet)}")
+        return sheet[int(reference) - 1]
+    i = issued.where.get(reference)
+    if i is None:
+        raise UserError(f"{shown(reference) if reference else 'an empty id'} is not a problem of the set")
+    owner = issued.student_of[i]
+    if owner not in (SHARED, issued.student_index(student)):
+        raise UserError(f"{issued.problem_id(i)} was issued to {shown(issued.roster[owner])}, not to {shown(student)}")
+    return i
+
+
+def _answer(student: str, cells: dict[str, str], issued: IssuedSet) -> tuple[int, Any]:
+    from handgrad_cli.answers import read_values
+
+    if not student:
+        raise UserError("no student named")
+    i = _problem(student, cells["id"], issued)
+    problem = built(issued.problem_id(i))
+    gradient = cells["gradient"]
+    if gradient not in problem.answers:
+        raise UserError(f"{problem.label} does not ask {shown(gradient)}: it asks {', '.join(problem.asked)}")
+    return i, read_values(cells["answer"], problem.answers[gradient].shape, gradient)
+
+
+@lru_cache(maxsize=1024)
+def built(problem_id: ProblemId) -> Problem:
+    """A problem rows answer (kept for the next rows, which usually answer the same problems)."""
+    return build(problem_id)
 
 
 @dataclass(frozen=True)
@@ -162,134 +401,64 @@ class ProblemScore:
         return self.correct / self.asked
 
 
-@dataclass(frozen=True)
-class ClassResult:
-    students: tuple[str, ...]
-    scores: tuple[ProblemScore, ...]  # student by student, in sheet order
-    responses: Responses
-
-    @cached_property
-    def _by_student(self) -> dict[str, tuple[ProblemScore, ...]]:
-        grouped: dict[str, list[ProblemScore]] = {}
-        for score in self.scores:
-            grouped.setdefault(score.student, []).append(score)
-        return {student: tuple(scores) for student, scores in grouped.items()}
-
-    def of(self, student: str) -> list[ProblemScore]:
-        """The student's scores in sheet order (grouped once: the summary asks for every student twice)."""
-        return list(self._by_student.get(student, ()))
+def graded_students(issued: IssuedSet, responses: Responses) -> list[str]:
+    """Every student of the set; with a shared set, everyone who answered too."""
+    if not issued.shared:
+        return list(issued.roster)
+    return list(dict.fromkeys([*issued.roster, *responses.students]))
 
 
-def read_set(text: str, source: str = "the set") -> IssuedSet:
-    """The set as `generate -f jsonl` wrote it (a `-f json` array is read too); each ID is rebuilt."""
-    problems = tuple(_assigned(record, where) for where, record in _set_records(text, source))
-    if not problems:
-        raise UserError(f"{source} holds no problems: give the jsonl that `handgrad generate -f jsonl` wrote")
-    return IssuedSet(problems)
+def grade_class(issued: IssuedSet, responses: Responses, tolerance: Tolerance = Tolerance()
+                ) -> Iterator[list[ProblemScore]]:
+    """Each student's sheet graded, student by student (nothing kept after it is yielded);
+    a problem or gradient without an answer scores nothing."""
+    for student in graded_students(issued, responses):
+        sheet = issued.sheet(student)
+        problems = build_many(issued.problem_id(i) for i in sheet)
+        yield [
+            ProblemScore(student, number, problem, tuple(
+                grade_all(problem, responses.answers.get((student, i), {}), tolerance)
+            ))
+            for number, (i, problem) in enumerate(zip(sheet, problems), 1)
+        ]
 
 
-def _set_records(text: str, source: str) -> Iterator[tuple[str, Any]]:
-    """(where, record) pairs: ``SET line 3`` for JSONL, ``SET record 3`` for a JSON array."""
-    if text.lstrip().startswith("["):
-        try:
-            records = json.loads(text)
-        except json.JSONDecodeError as error:
-            raise UserError(f"{source} line {error.lineno} is not JSON: {error.msg}") from None
-        yield from ((f"{source} record {number}", record) for number, record in enumerate(records, 1))
-        return
-    for line, content in enumerate(text.splitlines(), 1):
-        if not content.strip():
-            continue
-        try:
-            yield f"{source} line {line}", json.loads(content)
-        except json.JSONDecodeError as error:
-            raise UserError(f"{source} line {line} is not JSON ({error.msg}): give the jsonl of the set") from None
+@dataclass
+class ProblemTally:
+    """One problem number across the class: how many missed it, out of how many, their mean score."""
+
+    label: str
+    kinds: set[str]
+    missed: int = 0
+    total: int = 0
+    points: float = 0.0
 
 
-def _assigned(record: Any, where: str) -> Assigned:
-    from handgrad_cli.kinds import build
+@dataclass
+class ClassTally:
+    """What the summary needs, counted as the scores pass: memory grows with the sheet, not the class."""
 
-    if not isinstance(record, dict) or not isinstance(record.get("id"), str):
-        raise UserError(f"{where} has no problem \"id\": give the jsonl that `handgrad generate -f jsonl` wrote")
-    student = record.get("student")
-    if student is not None and not isinstance(student, str):
-        raise UserError(f"{where}: \"student\" must be a name")
-    try:
-        return Assigned(student, build(record["id"]))
-    except UserError as error:
-        raise UserError(f"{where}: {error}") from None
+    students: int = 0
+    problems: int = 0
+    shares: list[float] = field(default_factory=list)  # each student's share of their points, in [0, 1]
+    by_number: dict[int, ProblemTally] = field(default_factory=dict)
+    mistakes: Counter = field(default_factory=Counter)
+    described: dict[str, str] = field(default_factory=dict)
 
-
-def read_responses(text: str, issued: IssuedSet, source: str = "the responses") -> Responses:
-    """Rows ``student,id,gradient,answer``; a row that cannot be used is noted with its line and skipped."""
-    reader = csv.reader(io.StringIO(text))
-    columns = _columns(next(reader, None), source)
-    responses = Responses()
-    try:
-        for row in reader:
-            if any(cell.strip() for cell in row):
-                _take(row, reader.line_num, columns, issued, responses)
-    except csv.Error as error:
-        raise UserError(f"{source} line {reader.line_num} is not CSV: {error}") from None
-    return responses
-
-
-def _columns(header: list[str] | None, source: str) -> dict[str, int]:
-    if header is None:
-        raise UserError(f"{source} is empty: its first line must be the header {','.join(RESPONSE_COLUMNS)}")
-    names = [cell.strip().lower() for cell in header]
-    missing = [column for column in RESPONSE_COLUMNS if column not in names]
-    if missing:
-        raise UserError(
-            f"{source} has no column {', '.join(missing)}: its header must name {','.join(RESPONSE_COLUMNS)}"
-        )
-    return {column: names.index(column) for column in RESPONSE_COLUMNS}
-
-
-def _take(row: list[str], line: int, columns: dict[str, int], issued: IssuedSet, responses: Responses) -> None:
-    cells = {column: row[index].strip() if index < len(row) else "" for column, index in columns.items()}
-    cells["student"] = issued.spelling(cells["student"])
-    student, problem_id, gradient = cells["student"], cells["id"], cells["gradient"]
-    if student:
-        responses.students[student] = None
-    try:
-        value = _answer(cells, issued)
-    except UserError as error:
-        responses.skipped.append(Note(line, str(error)))
-        return
-    answers = responses.answers.setdefault((student, problem_id), {})
-    if gradient in answers:
-        responses.replaced.append(Note(line, f"a second answer to {student}'s {gradient} of {problem_id}: it counts"))
-    answers[gradient] = value
-
-
-def _answer(cells: dict[str, str], issued: IssuedSet):
-    from handgrad_cli.answers import read_values
-
-    student, problem_id, gradient = cells["student"], cells["id"], cells["gradient"]
-    if not student:
-        raise UserError("no student named")
-    assigned = issued.find(problem_id)
-    if assigned is None:
-        raise UserError(f"{shown(problem_id) if problem_id else 'an empty id'} is not a problem of the set")
-    if assigned.student not in (None, student):
-        raise UserError(f"{problem_id} was issued to {assigned.student}, not to {student}")
-    problem = assigned.problem
-    if gradient not in problem.answers:
-        raise UserError(f"{problem_id} does not ask {shown(gradient)}: it asks {', '.join(problem.asked)}")
-    return read_values(cells["answer"], problem.answers[gradient].shape, gradient)
-
-
-def grade_class(issued: IssuedSet, responses: Responses, tolerance: Tolerance = Tolerance()) -> ClassResult:
-    """Every student's sheet graded; a problem or gradient without an answer scores nothing."""
-    students = issued.roster
-    if issued.shared:
-        students = list(dict.fromkeys([*students, *responses.students]))
-    scores = tuple(
-        ProblemScore(student, number, problem, tuple(
-            grade_all(problem, responses.answers.get((student, problem.label), {}), tolerance)
-        ))
-        for student in students
-        for number, problem in enumerate(issued.sheet(student), 1)
-    )
-    return ClassResult(tuple(students), scores, responses)
+    def add(self, scores: list[ProblemScore]) -> None:
+        self.students += 1
+        self.problems += len(scores)
+        self.shares.append(sum(score.score for score in scores) / len(scores) if scores else 0.0)
+        for score in scores:
+            tally = self.by_number.setdefault(score.number, ProblemTally(score.problem.label, set()))
+            if tally.label != score.problem.label:
+                tally.label = ""  # students had different problems under this number: name their kinds
+            tally.kinds.add(score.problem.kind)
+            tally.missed += score.score < 1
+            tally.total += 1
+            tally.points += score.score
+            for grade in score.grades:
+                if grade.mistake:
+                    name = f"{score.problem.kind} {grade.gradient}:{grade.mistake.slug}"
+                    self.mistakes[name] += 1
+                    self.described.setdefault(name, grade.mistake.description)

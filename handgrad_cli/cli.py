@@ -5,8 +5,6 @@ starts as fast as a bare Typer app. No `from __future__ import annotations` here
 would have to evaluate every string annotation at start-up, which costs more than all the rest.
 """
 
-import functools
-import math
 import os
 import sys
 from enum import Enum
@@ -14,38 +12,27 @@ from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
-from typer.core import TyperGroup
 
 from handgrad_cli import __version__
+from handgrad_cli.console import (
+    AtolOption,
+    DecimalsOption,
+    Difficulty,
+    DifficultyOption,
+    NoHistoryOption,
+    OneLineUsageErrors,
+    RtolOption,
+    fail,
+    finite,
+    open_lines,
+    print_json,
+    read_file,
+    reader_for,
+    stdout_console,
+    user_errors,
+)
 from handgrad_cli.errors import UserError
 from handgrad_cli.status import ExitStatus
-
-# Click's usage error, found through typer's public BadParameter (typer may vendor Click or not)
-_UsageError = next(cls for cls in typer.BadParameter.__mro__ if cls.__name__ == "UsageError")
-
-
-class OneLineUsageErrors(TyperGroup):
-    """A mistyped flag or value is reported as every handgrad error is: one line on stderr, exit 2.
-
-    Click would print the usage, a hint and the error on four lines; help itself is left as it is.
-    """
-
-    def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
-        if not standalone_mode:
-            return super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
-        try:
-            status = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
-        except _UsageError as error:
-            if error.ctx is None or type(error).__name__ == "NoArgsIsHelpError":
-                error.show()
-            else:
-                typer.echo(f"handgrad: {error.format_message()} (see `{error.ctx.command_path} --help`)", err=True)
-            sys.exit(error.exit_code)
-        except typer.Abort:
-            typer.echo("handgrad: aborted", err=True)
-            sys.exit(1)
-        sys.exit(status if isinstance(status, int) else 0)
-
 
 app = typer.Typer(
     cls=OneLineUsageErrors,
@@ -56,12 +43,6 @@ app = typer.Typer(
     add_completion=False,
     rich_markup_mode=None,
 )
-
-
-class Difficulty(str, Enum):
-    easy = "easy"
-    medium = "medium"
-    hard = "hard"
 
 
 class SetFormat(str, Enum):
@@ -79,89 +60,6 @@ class AnswersMode(str, Enum):
     inline = "inline"
     end = "end"
     only = "only"
-
-
-def finite(value: float) -> float:
-    """Refuse nan and infinity, which would make every answer right (or none) and every step nan."""
-    if not math.isfinite(value):
-        raise typer.BadParameter("must be a finite number")
-    return value
-
-
-AtolOption = Annotated[float, typer.Option(min=0, callback=finite, help="Absolute tolerance per entry.")]
-RtolOption = Annotated[float, typer.Option(min=0, callback=finite, help="Relative tolerance per entry.")]
-DifficultyOption = Annotated[Difficulty, typer.Option("--difficulty", "-d", help="easy, medium or hard.")]
-NoHistoryOption = Annotated[bool, typer.Option("--no-history", help="Keep nothing: do not read or write the history.")]
-DecimalsOption = Annotated[int, typer.Option(min=0, max=12, help="Decimals shown (JSON keeps full precision).")]
-
-
-def fail(message: str, status: ExitStatus = ExitStatus.USAGE) -> typer.Exit:
-    """One line on stderr that says what was wrong; the caller raises what this returns."""
-    typer.echo(f"handgrad: {message}", err=True)
-    return typer.Exit(int(status))
-
-
-def user_errors(command):
-    """Turn a user's mistake into one line and exit 2, and Ctrl-C into exit 130, never a traceback."""
-
-    @functools.wraps(command)
-    def wrapper(*args, **kwargs):
-        try:
-            return command(*args, **kwargs)
-        except UserError as error:
-            raise fail(str(error)) from None
-        except KeyboardInterrupt:
-            raise fail("interrupted", ExitStatus.INTERRUPTED) from None
-        except BrokenPipeError:
-            sys.stderr.close()  # the reader went away (`| head`): nothing more to say
-            raise typer.Exit(int(ExitStatus.OK)) from None
-
-    return wrapper
-
-
-def read_file(path: Path) -> str:
-    """A text file's contents, or one line that says why it cannot be read."""
-    try:
-        return path.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise UserError(f"{path}: no such file") from None
-    except IsADirectoryError:
-        raise UserError(f"{path} is a directory: give a file") from None
-    except UnicodeDecodeError as error:
-        line = error.object[:error.start].count(b"\n") + 1
-        raise UserError(f"{path} line {line} is not UTF-8 text: save the file as UTF-8 "
-                        "('CSV UTF-8' in a spreadsheet)") from None
-    except OSError as error:
-        raise UserError(f"cannot read {path}: {error.strerror or error}") from None
-
-
-def stdout_console():
-    """The console for data on stdout; a reader that goes away (`| head`) ends the command quietly, exit 0."""
-    from rich.console import Console
-
-    class StdoutConsole(Console):
-        def on_broken_pipe(self) -> None:
-            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # nothing more reaches the pipe
-            raise typer.Exit(int(ExitStatus.OK))
-
-    return StdoutConsole(highlight=False)
-
-
-def print_json(data) -> None:
-    """Strict JSON: an infinite value (1/probs where a probability underflows) is written as null."""
-    import json
-
-    typer.echo(json.dumps(strict_json(data), indent=2, allow_nan=False))
-
-
-def strict_json(data):
-    if isinstance(data, float) and not math.isfinite(data):
-        return None
-    if isinstance(data, dict):
-        return {key: strict_json(value) for key, value in data.items()}
-    if isinstance(data, list):
-        return [strict_json(item) for item in data]
-    return data
 
 
 def _version(value: bool) -> None:
@@ -274,9 +172,9 @@ def generate_command(
     ] = None,
 ) -> None:
     """Print a reproducible problem set on stdout: sheets and keys, learning-platform imports, a set per student."""
-    from handgrad_cli.classroom import problem_source, read_roster, variant_names
+    from handgrad_cli.classroom import Roster, read_roster, set_code, variant_names
     from handgrad_cli.kinds import chosen_kinds
-    from handgrad_cli.render.sets import FORMATS, PRINTED_FORMATS, ProblemSet, Sheet
+    from handgrad_cli.render.sets import FORMATS, PRINTED_FORMATS, ProblemSet
 
     if answers is not None and output_format.value not in PRINTED_FORMATS:
         raise UserError(f"--answers shapes text, markdown and latex; {output_format.value} always carries its answers")
@@ -287,12 +185,9 @@ def generate_command(
     if students is not None:
         roster = list(read_roster(read_file(students), str(students)))
     elif variants is not None:
-        roster = list(variant_names(variants))
-    sheets = tuple(
-        Sheet(student, with_progress_if_long(problem_source(names, count, seed, difficulty.value, student), count))
-        for student in roster
-    )
-    problem_set = ProblemSet(sheets, answers.value if answers else "end")
+        roster = variant_names(variants)  # built name by name as the sheets are written
+    sheets = Roster(roster, names, count, seed, difficulty.value, lambda source: with_progress_if_long(source, count))
+    problem_set = ProblemSet(sheets, answers.value if answers else "end", set_code(names, count, seed, difficulty.value))
     FORMATS[output_format.value](problem_set, sys.stdout)
 
 
@@ -337,7 +232,8 @@ def check_command(
 
     problem = build(problem_id)
     shapes = {name: value.shape for name, value in problem.answers.items()}
-    grades = grade_all(problem, read_named_answers(answers or [], shapes), Tolerance(atol, rtol))
+    formulas = {step.quantity: step.formula for step in problem.steps}
+    grades = grade_all(problem, read_named_answers(answers or [], shapes, formulas), Tolerance(atol, rtol))
     if json_output:
         from handgrad_cli.render.records import grades_record
 
@@ -374,19 +270,20 @@ def grade_command(
     """
     from rich.console import Console
 
-    from handgrad_cli.classroom import grade_class, read_responses, read_set
+    from handgrad_cli.classroom import grade_class, read_response_rows, read_responses, read_set
     from handgrad_cli.grading import Tolerance
     from handgrad_cli.render.classroom import summary, write_scores
 
-    issued = read_set(read_file(problem_set), str(problem_set))
-    answers = read_responses(read_file(responses), issued, str(responses))
-    result = grade_class(issued, answers, Tolerance(atol, rtol))
+    with open_lines(problem_set) as lines:  # opened first, so a missing set is named first
+        response_rows = read_response_rows(read_file(responses).splitlines(keepends=True), str(responses))
+        issued = read_set(lines, str(problem_set), response_rows.ids)
+    answers = read_responses(response_rows, issued)
     for note in answers.skipped:
         typer.echo(f"{responses} line {note.line} skipped: {note.text}", err=True)
     for note in answers.replaced:
         typer.echo(f"{responses} line {note.line}: {note.text}", err=True)
-    write_scores(result, sys.stdout)
-    Console(stderr=True, highlight=False).print(summary(result))
+    tally = write_scores(grade_class(issued, answers, Tolerance(atol, rtol)), sys.stdout)
+    Console(stderr=True, highlight=False).print(summary(tally, answers))
 
 
 @app.command("drill")
@@ -417,7 +314,7 @@ def drill_command(
     Each graded answer is recorded in your history as it is graded (see `handgrad stats`);
     --review picks the kinds and difficulties from it (--difficulty is then not used).
     """
-    from handgrad_cli.drill import DrillSettings, reader_for, replay_command, run_drill, session_id
+    from handgrad_cli.drill import DrillSettings, replay_command, run_drill, session_id
     from handgrad_cli.grading import Tolerance
     from handgrad_cli.kinds import chosen_kinds, set_ids
     from handgrad_cli.render.drill import drill_intro, replay_line, review_line, summary_view
@@ -433,16 +330,17 @@ def drill_command(
             problem_ids = set_ids(names, count, seed, difficulty.value)  # exactly the IDs `generate` prints
             intro = drill_intro(count, names, difficulty.value, seed)
         console = stdout_console()
+        read_line = reader_for(sys.stdin, console)  # a closed stdin stops here, before anything is asked
         console.print(intro)
         settings = DrillSettings(Tolerance(atol, rtol), tries, decimals)
-        summary = run_drill(problem_ids, reader_for(sys.stdin, console), console, settings=settings, total=count,
+        summary = run_drill(problem_ids, read_line, console, settings=settings, total=count,
                             recorder=None if history is None else history.record, session=session_id())
     finally:
         if history is not None:
             history.close()
     console.print(summary_view(summary))
     if review:
-        console.print(review_line(problem_ids.asked), soft_wrap=True)
+        console.print(review_line(problem_ids.asked))  # wrapped between IDs, never inside one
     else:
         console.print(replay_line(replay_command(names, count, seed, difficulty.value, settings)), soft_wrap=True)
     if summary.interrupted:
@@ -575,13 +473,9 @@ def _list_decks(decks, no_history: bool) -> None:
 
 def _run_cards(cards, record) -> None:
     from handgrad_cli.cards import run_cards
-    from handgrad_cli.drill import reader_for
     from handgrad_cli.render.progress import CardView, cards_done
 
     console = stdout_console()
     tally = run_cards(cards, reader_for(sys.stdin, console), console.print, record, utc_now, CardView)
     console.print(cards_done(tally))
 
-
-def main() -> None:
-    app(prog_name="handgrad")

@@ -15,85 +15,29 @@ from __future__ import annotations
 
 import os
 import time
-from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import TextIO
 
 from rich.console import Console
 from rich.text import Text
 
 from handgrad_cli.answers import describe_shape, negative_power_note, read_values, shape_words
-from handgrad_cli.attempts import ANSWER_HINT, SOLVED, Attempt, Recorder, Try, settled_status
+from handgrad_cli.attempts import ANSWER_HINT, Attempt, Recorder, Try, settled_status
 from handgrad_cli.errors import UserError
 from handgrad_cli.grading import Grade, Tolerance, first_wrong_step, grade
+from handgrad_cli.history import utc_stamp
 from handgrad_cli.kinds import build, get_kind
 from handgrad_cli.numbers import DEFAULT_DECIMALS, as_typed
+from handgrad_cli.outcomes import DrillSummary, Outcome
 from handgrad_cli.problem import Problem, ProblemId
-from handgrad_cli.review import utc_stamp
+from handgrad_cli.render.drill import COMMANDS, problem_heading, prompt_help, verdict, wrong_line
+from handgrad_cli.render.terminal import explanation
 
 HINTS = ANSWER_HINT  # the rule, the forward values it needs, the answer itself
-COMMANDS = "? or hint, explain, skip, quit"
+QUIT = ("q", "quit", "exit")
 
-ReadLine = Callable[[str], str]
-
-
-# --- what a session produces --------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Outcome:
-    """How one asked gradient was settled."""
-
-    problem_id: str
-    kind: str
-    gradient: str
-    status: str  # as the history keeps it: right, right after a miss, wrong, revealed, explained or skipped
-
-    @property
-    def solved(self) -> bool:
-        return self.status in SOLVED
-
-    @property
-    def answered(self) -> bool:
-        """Counted in the score: solved or got wrong (a skip, a reveal or an explain is counted apart)."""
-        return self.solved or self.status == "wrong"
-
-
-@dataclass
-class DrillSummary:
-    problems: int  # how many problems the session holds
-    outcomes: list[Outcome] = field(default_factory=list)
-    problems_seen: int = 0
-    seconds: float = 0.0
-    ended: str = "finished"  # "finished", "quit", "end of input" or "interrupted"
-
-    @property
-    def score(self) -> int:
-        return sum(outcome.solved for outcome in self.outcomes)
-
-    @property
-    def total(self) -> int:
-        """How many gradients were settled (answered, skipped, revealed or explained; not the number of problems)."""
-        return len(self.outcomes)
-
-    @property
-    def answered(self) -> int:
-        """How many gradients were answered: the score's denominator."""
-        return sum(outcome.answered for outcome in self.outcomes)
-
-    @property
-    def interrupted(self) -> bool:
-        return self.ended == "interrupted"
-
-    def by_kind(self) -> dict[str, tuple[int, int]]:
-        """kind -> (solved, answered), in the order the kinds were met."""
-        solved, answered = Counter(), Counter()
-        for outcome in self.outcomes:
-            answered[outcome.kind] += outcome.answered
-            solved[outcome.kind] += outcome.solved
-        return {kind: (solved[kind], answered[kind]) for kind in answered}
+ReadLine = Callable[[str], str]  # like input(); the terminal's and a pipe's readers are in console.py
 
 
 @dataclass(frozen=True)
@@ -178,20 +122,21 @@ class _Drill:
     earlier: dict = field(default_factory=dict)  # this problem's answers so far, by gradient
 
     def ask_problem(self, problem: Problem, number: int) -> None:
-        from handgrad_cli.render.drill import problem_heading
-
         self.console.print(problem_heading(problem, number, self.summary.problems))
         grades: dict[str, Grade | None] = dict.fromkeys(problem.asked)
         self.earlier = {}  # the learner's own answers so far: later gradients are judged from them
+        revealed = []
         for i, name in enumerate(problem.asked):
             status, grades[name] = self.ask_gradient(problem, name)
             if grades[name] is not None and grades[name].given:
                 self.earlier[name] = grades[name].yours
+            if status == "revealed":
+                revealed.append(name)
             if status == "explained":
                 for rest in problem.asked[i + 1:]:  # the derivation showed these answers too
                     self.settle(problem, _Gradient(rest, (), 0, self.clock()), "explained")
                 break
-        self.show_verdict(problem, grades, explained=status == "explained")
+        self.show_verdict(problem, grades, explained=status == "explained", revealed=revealed)
 
     def ask_gradient(self, problem: Problem, name: str) -> tuple[str, Grade | None]:
         """Prompt until this gradient is settled; its status and the latest graded answer."""
@@ -214,9 +159,13 @@ class _Drill:
             self.explain(problem)
             return "explained"
         if command == "skip":
+            self.say(f"skipped — the answer was {state.name} = {self.typed_answer(problem, state.name)}", "bold")
             return "revealed" if state.revealed else "skipped"
-        if command == "quit":
+        if command in QUIT:
             raise Quit
+        if command == "help":
+            self.console.print(prompt_help(describe_shape(state.shape)))
+            return None
         if not line:
             self.say(f"Type {describe_shape(state.shape)}, or {COMMANDS}.", "dim")
             return None
@@ -224,7 +173,8 @@ class _Drill:
 
     def answer(self, problem: Problem, state: _Gradient, line: str) -> str | None:
         try:
-            yours = read_values(line, state.shape, state.name)
+            how = next((step.formula for step in problem.steps if step.quantity == state.name), "")
+            yours = read_values(line, state.shape, state.name, how)
         except UserError as error:
             self.say(_unreadable(str(error), state), "yellow")
             return None
@@ -242,8 +192,6 @@ class _Drill:
         return "correct"
 
     def answered_wrong(self, problem: Problem, state: _Gradient, line: str = "") -> str | None:
-        from handgrad_cli.render.drill import wrong_line
-
         state.tries_left -= 1
         self.console.print(wrong_line(state.last))
         note = negative_power_note(line)
@@ -273,17 +221,15 @@ class _Drill:
         return as_typed(problem.answers[name], decimals)
 
     def explain(self, problem: Problem) -> None:
-        from handgrad_cli.render.terminal import explanation
-
         extras = get_kind(problem.kind).extras(problem, 1.0)
         self.console.print(explanation(problem, extras, self.settings.decimals))
 
-    def show_verdict(self, problem: Problem, grades: dict[str, Grade | None], explained: bool) -> None:
-        from handgrad_cli.render.drill import verdict
-
+    def show_verdict(self, problem: Problem, grades: dict[str, Grade | None], explained: bool,
+                     revealed: list[str]) -> None:
         answered = [graded or grade(problem, name, None) for name, graded in grades.items()]
         wrong_step = first_wrong_step(answered)
-        self.console.print(verdict(problem, answered, self.settings.decimals, wrong_step, steps=not explained))
+        self.console.print(verdict(problem, answered, self.settings.decimals, wrong_step, steps=not explained,
+                                   revealed=revealed))
 
     def record_try(self, problem: Problem, state: _Gradient) -> None:
         """Keep the graded answer as a try and write it, with the gradient's status if it settles it."""
@@ -343,44 +289,6 @@ def _unreadable(message: str, state: _Gradient) -> str:
     if expected in message:
         return f"{message}. Try again."
     return f"{message}. {state.name} expects {expected}: try again."
-
-
-# --- reading lines ------------------------------------------------------------------------
-
-
-def terminal_reader() -> ReadLine:
-    """Prompts at a terminal, with line editing where the platform has it."""
-    try:
-        import readline  # noqa: F401  (importing it gives input() editing and history)
-    except ImportError:
-        pass
-
-    def read_line(prompt: str) -> str:
-        try:
-            return input(prompt)
-        except (EOFError, KeyboardInterrupt):
-            print()  # Ctrl-D or Ctrl-C leave the cursor after the prompt
-            raise
-
-    return read_line
-
-
-def piped_reader(stream: TextIO, console: Console) -> ReadLine:
-    """One answer a line from a pipe or file, echoed after its prompt so the transcript reads well."""
-
-    def read_line(prompt: str) -> str:
-        line = stream.readline()
-        if not line:
-            raise EOFError
-        line = line.rstrip("\r\n")
-        console.print(Text(prompt + line), soft_wrap=True)  # the line as typed, unwrapped
-        return line
-
-    return read_line
-
-
-def reader_for(stream: TextIO, console: Console) -> ReadLine:
-    return terminal_reader() if stream.isatty() else piped_reader(stream, console)
 
 
 def session_id(moment: datetime | None = None) -> str:

@@ -226,7 +226,27 @@ def _elementwise(parent: Node, out_shape: tuple[int, ...], local: str, local_val
     def combine(local_: np.ndarray, up: np.ndarray) -> np.ndarray:
         return unbroadcast(_times(local_, up), shape)
 
-    return Link(parent, local, local_value, combine, template, rule, summed, passes and not summed)
+    return Link(parent, local, local_value, combine, _summed_template(template, shape, out_shape), rule, summed,
+                passes and not summed)
+
+
+def _summed_template(template: str, shape: tuple[int, ...], out: tuple[int, ...]) -> str:
+    """A term as written when the input was broadcast: the sum in it, ``dY.sum(0)``,
+    ``(bnraw * dhpreact).sum(0, keepdim=True)``, as the notebook writes it."""
+    missing = len(out) - len(shape)
+    kept = [missing + i for i, size in enumerate(shape) if size == 1 and out[missing + i] != 1]
+    if not missing and not kept:
+        return template
+    text = template if template == "{up}" else f"({template})"
+    if kept:
+        text += f".sum({_axes_text(kept)}, keepdim=True)"
+    if missing:
+        text += f".sum({_axes_text(list(range(missing)))})"
+    return text
+
+
+def _axes_text(axes: list[int]) -> str:
+    return str(axes[0]) if len(axes) == 1 else "(" + ", ".join(map(str, axes)) + ")"
 
 
 def _times(local: np.ndarray, up: np.ndarray) -> np.ndarray:
@@ -566,23 +586,37 @@ def grad_name(node: Node) -> str:
     return f"d{node.name}" if node.name else f"d({node.expr})"
 
 
-def backward(root: Node, seed: np.ndarray, *, seed_name: str | None = None, values: Values | None = None,
-             overrides: dict[str, np.ndarray] | None = None, slip: Slip | None = None,
-             shown: Callable[[np.ndarray], np.ndarray] | None = None) -> Backward:
-    """Every node's gradient, walking back from `root` whose gradient is `seed`.
+class Plan(NamedTuple):
+    """A graph's walk, made once and reused by every backward pass over it (slips, rounding, overrides)."""
 
-    `seed_name` is how the steps call the seed (``dout``: the upstream a problem gives);
-    `values` gives the forward values the local derivatives read (default: exact); `overrides`
-    replaces named gradients by a learner's own (so later ones follow from them); `slip` makes one
-    named mistake; `shown` rounds each upstream gradient as it would be shown.
-    """
-    values = values or (lambda node: node.value)
-    overrides = overrides or {}
+    order: list[Node]  # inputs before outputs
+    consumers: dict[int, list[tuple[Node, Link]]]  # a node's id -> the ops that read it, and how
+
+
+def plan(root: Node) -> Plan:
     order = topological(root)
     consumers: dict[int, list[tuple[Node, Link]]] = {}
     for node in order:
         for link in node.links:
             consumers.setdefault(id(link.parent), []).append((node, link))
+    return Plan(order, consumers)
+
+
+def backward(root: Node, seed: np.ndarray, *, seed_name: str | None = None, values: Values | None = None,
+             overrides: dict[str, np.ndarray] | None = None, slip: Slip | None = None,
+             shown: Callable[[np.ndarray], np.ndarray] | None = None, walk: Plan | None = None,
+             words: bool = True) -> Backward:
+    """Every node's gradient, walking back from `root` whose gradient is `seed`.
+
+    `seed_name` is how the steps call the seed (``dout``: the upstream a problem gives);
+    `values` gives the forward values the local derivatives read (default: exact); `overrides`
+    replaces named gradients by a learner's own (so later ones follow from them); `slip` makes one
+    named mistake; `shown` rounds each upstream gradient as it would be shown. `walk` is the
+    graph's `plan`, when it has one; `words` False skips the steps' text (numbers only).
+    """
+    values = values or (lambda node: node.value)
+    overrides = overrides or {}
+    order, consumers = walk or plan(root)
     grads: dict[Node, np.ndarray] = {root: np.asarray(seed, dtype=float)}
     terms: dict[Node, list[Term]] = {}
     links: dict[Node, list[Link]] = {}
@@ -593,17 +627,27 @@ def backward(root: Node, seed: np.ndarray, *, seed_name: str | None = None, valu
             continue
         if node is not root:
             paths = consumers.get(id(node), [])
-            parts = [_term(consumer, link, grads, upstream_names, values, slip, node, shown, loss)
+            parts = [_term(consumer, link, grads, upstream_names, values, slip, node, shown, loss, words)
                      for consumer, link in paths]
             terms[node] = [part for part in parts if part is not None]
             links[node] = [link for (_, link), part in zip(paths, parts) if part is not None]
-            grads[node] = sum(term.value for term in terms[node]) if terms[node] else np.zeros_like(node.value)
-            upstream_names[id(node)] = _upstream_name(node, consumers, upstream_names)
+            grads[node] = _total([term.value for term in terms[node]], node)
+            if words:
+                upstream_names[id(node)] = _upstream_name(node, consumers, upstream_names)
         if slip is not None and slip.whole is not None and node.name == slip.at:
             grads[node] = slip.whole(grads[node], values)
         if node.name in overrides:
             grads[node] = np.asarray(overrides[node.name], dtype=float).reshape(node.value.shape)
     return Backward(grads, terms, order, links)
+
+
+def _total(parts: list[np.ndarray], node: Node) -> np.ndarray:
+    if not parts:
+        return np.zeros_like(node.value)
+    total = parts[0]
+    for part in parts[1:]:
+        total = total + part
+    return total
 
 
 def _upstream_name(node: Node, consumers, names: dict[int, str]) -> str:
@@ -618,7 +662,7 @@ def _upstream_name(node: Node, consumers, names: dict[int, str]) -> str:
 
 
 def _term(consumer: Node, link: Link, grads, names, values: Values, slip: Slip | None, node: Node, shown,
-          loss: Node | None) -> Term | None:
+          loss: Node | None, words: bool = True) -> Term | None:
     up = grads[consumer]
     if shown is not None:
         up = shown(up)
@@ -630,6 +674,8 @@ def _term(consumer: Node, link: Link, grads, names, values: Values, slip: Slip |
         value = slip.term(link, local, up, values)
         if value is None:
             return None
+    if not words:
+        return Term("", "", "", local, "", up, value, "", "")
     up_name = names[id(consumer)]
     local_text = link.local.format(out=consumer.label) if "{out}" in link.local else link.local
     if consumer is loss and link.template == "{local} * {up}":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -14,6 +15,14 @@ def format_number(value: float, decimals: int = DEFAULT_DECIMALS) -> str:
     if text.startswith("-") and float(text) == 0:
         return text[1:]  # "-0.000" reads as a sign error that is not there
     return text
+
+
+def format_difference(value: float, decimals: int = DEFAULT_DECIMALS) -> str:
+    """A difference with the digits its size needs: two significant ones at least, so 0.00004 is not 0.0000."""
+    size = abs(float(value))
+    if size == 0 or not math.isfinite(size):
+        return format_number(value, decimals + 1)
+    return format_number(value, min(12, max(decimals + 1, 1 - math.floor(math.log10(size)))))
 
 
 def format_value(value: Any, decimals: int = DEFAULT_DECIMALS) -> str:

@@ -28,7 +28,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from itertools import cycle, groupby, islice
 
 from handgrad_cli.attempts import Attempt
@@ -44,11 +44,6 @@ MISS, HINTED, CLEAN = "miss", "hinted", "clean"
 def parse_time(text: str) -> datetime:
     """An ISO 8601 UTC time as the history keeps it, e.g. 2026-11-25T17:00:05Z."""
     return datetime.fromisoformat(text)
-
-
-def utc_stamp(moment: datetime) -> str:
-    """The history's time format: UTC, ISO 8601, to the second."""
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def interval(box: int) -> timedelta:

@@ -19,8 +19,9 @@ from itertools import groupby
 from typing import Any
 
 from handgrad_cli.attempts import EXPLAINED, REVEALED, SKIPPED, Attempt
+from handgrad_cli.history import utc_stamp
 from handgrad_cli.problem import DIFFICULTIES
-from handgrad_cli.review import Level, levels, parse_time, queue, utc_stamp
+from handgrad_cli.review import Level, levels, parse_time, queue
 
 RECENT = 10  # the trend compares the last RECENT attempts of a level with the ones before them
 LAST_SESSIONS = 12

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 
 from handgrad_cli.attempts import Attempt, Try
-from handgrad_cli.review import utc_stamp
+from handgrad_cli.history import utc_stamp
 
 MONDAY = datetime(2026, 11, 16, 9, 0, tzinfo=timezone.utc)
 

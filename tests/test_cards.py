@@ -12,7 +12,7 @@ from handgrad_cli.cli import app
 from handgrad_cli.decks import DECKS
 from handgrad_cli.history import read_card_reviews
 from handgrad_cli.render.progress import CardView
-from handgrad_cli.review import utc_stamp
+from handgrad_cli.history import utc_stamp
 from progress_helpers import day
 
 runner = CliRunner()

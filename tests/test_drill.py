@@ -15,7 +15,8 @@ from rich.console import Console
 from typer.testing import CliRunner
 
 from handgrad_cli.cli import app
-from handgrad_cli.drill import DrillSettings, piped_reader, replay_command, run_drill
+from handgrad_cli.console import piped_reader
+from handgrad_cli.drill import DrillSettings, replay_command, run_drill
 from handgrad_cli.grading import Tolerance
 from handgrad_cli.answers import shape_words
 from handgrad_cli.kinds import build, set_ids
@@ -409,3 +410,31 @@ def test_the_status_of_a_gradient_never_hides_a_miss(lines, status):
     summary, attempts, _, _ = loop([SOFTMAX], typed_lines)
     assert [outcome.status for outcome in summary.outcomes] == [attempt.status for attempt in attempts] == [status]
     assert summary.answered == (status == "wrong") and summary.score == 0
+
+
+def test_the_prompt_words_help_exit_and_skip():
+    out = io.StringIO()
+    problem_id = next(iter(set_ids(["softmax-ce"], 1, 1, "medium")))
+    answer_text = as_typed(build(problem_id).answers["dlogits"], 3)
+    lines = iter(["help", "skip", "exit"])
+    summary = run_drill([problem_id], lambda prompt: next(lines), Console(file=out, width=100))
+    text = out.getvalue()
+    assert "skip        show the answer" in text
+    assert f"skipped — the answer was dlogits = {answer_text}" in text
+    assert summary.ended == "finished" and [o.status for o in summary.outcomes] == ["skipped"]
+
+
+def test_exit_ends_the_session():
+    problem_ids = list(set_ids(["softmax-ce"], 2, 1, "medium"))
+    summary = run_drill(problem_ids, lambda prompt: "exit", Console(file=io.StringIO()))
+    assert summary.ended == "quit" and summary.outcomes == []
+
+
+def test_a_gradient_typed_back_after_its_reveal_reads_revealed():
+    out = io.StringIO()
+    problem_id = next(iter(set_ids(["softmax-ce"], 1, 1, "medium")))
+    answer_text = as_typed(build(problem_id).answers["dlogits"], 6)
+    lines = iter(["?", "?", "?", answer_text])
+    run_drill([problem_id], lambda prompt: next(lines), Console(file=out, width=120))
+    table = out.getvalue().split("verdict")[1]
+    assert "revealed" in table and "correct" not in table.split("\n\n")[0]

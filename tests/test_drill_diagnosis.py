@@ -21,6 +21,11 @@ TOLERANCE = Tolerance()
 REQUIRED = {  # the slips each kind must name, at least
     "softmax-ce": {"sign-flipped", "onehot-not-subtracted", "wrong-class"},
     "tanh-neuron": {"tanh-not-derivative", "z-squared", "dout-dropped", "dw-dx-swapped"},
+    "linear": {"sign-flipped", "upstream-dropped"},
+    "broadcast-hpreact": {"bngain-averaged", "bnbias-averaged", "not-swapped", "gain-dropped"},
+    "broadcast-probs": {"counts_sum_inv-averaged", "not-swapped", "factor-dropped"},
+    "broadcast-norm-logits": {"sign-flipped", "logit_maxes-averaged", "max-path-dropped"},
+    "embedding": {"assigned-not-added"},
 }
 
 problem_ids = st.builds(
@@ -44,6 +49,8 @@ def test_each_kind_keeps_the_required_mistakes(problem_id):
     assert REQUIRED[problem.kind] <= slugs
     if problem.kind == "softmax-ce" and np.ndim(problem.answers["dlogits"]) == 2:
         assert "mean-forgotten" in slugs  # a batch has a 1/n to forget
+    if problem.kind == "linear" and len(problem.inputs["X"]) > 1:
+        assert {"db-averaged", "dW-averaged"} <= slugs  # a batch has a sum to take for a mean
 
 
 @given(problem_ids, st.data())

@@ -1,13 +1,14 @@
 """Moodle XML parsed as Moodle would: a category per kind, a cloze question per problem."""
 
 import re
+from pathlib import Path
 import xml.etree.ElementTree as ET
 
 import numpy as np
 import pytest
 
 from handgrad_cli.grading import Tolerance
-from handgrad_cli.kinds import build
+from handgrad_cli.kinds import DEFAULT_KINDS, build
 from tests.teach_helpers import EVERY_KIND_AND_DIFFICULTY, KIND_NAMES, generate
 
 BLANK = re.compile(r"\{1:NUMERICAL:=(-?\d+(?:\.\d+)?):(\d+(?:\.\d+)?)\}")
@@ -49,7 +50,7 @@ def test_a_mixed_set_has_one_category_per_kind_before_its_questions():
             seen.append(current)
         else:
             assert build(question.findtext("idnumber")).kind == current
-    assert seen == KIND_NAMES
+    assert seen == list(DEFAULT_KINDS)  # a set's kinds by default
     assert len(questions(ET.tostring(root, encoding="unicode"), "cloze")) == 5
 
 
@@ -58,7 +59,7 @@ def test_names_with_markup_stay_text(tmp_path):
     roster.write_text("<b>Zoë</b> & Co\n", encoding="utf-8")
     clozes = questions(generate("-n", "1", "--students", roster, "-f", "moodle-xml"), "cloze")
     assert clozes[0].findtext("name/text").endswith("(<b>Zoë</b> & Co)")
-    assert "<p><em>For &lt;b&gt;Zoë&lt;/b&gt; &amp; Co</em></p>" in clozes[0].findtext("questiontext/text")
+    assert '<p><em>For <span class="nolink">&lt;b&gt;Zoë&lt;/b&gt; &amp; Co</span></em></p>' in clozes[0].findtext("questiontext/text")
 
 
 def test_braces_in_a_name_never_make_a_blank(tmp_path):
@@ -69,4 +70,31 @@ def test_braces_in_a_name_never_make_a_blank(tmp_path):
     text = cloze.findtext("questiontext/text")
     blanks = re.findall(r"\{\d*:(?:NUMERICAL|NM|SHORTANSWER|SA|MW|MULTICHOICE\w*|MC\w*|MR\w*):", text)
     assert len(blanks) == 3  # Moodle's cloze reader finds the three dlogits entries and nothing else
-    assert "<p><em>For &#123;1:NUMERICAL:=0:1} Zoë</em></p>" in text  # a browser shows the brace
+    assert '<p><em>For <span class="nolink">&#123;1:NUMERICAL:=0:1} Zoë</span></em></p>' in text  # a browser shows the brace
+
+
+EMOTICONS = (Path(__file__).parent / "fixtures" / "moodle_emoticons.txt").read_text(encoding="utf-8").splitlines()
+
+
+def filtered_text(html_text: str) -> str:
+    """What Moodle's emoticon filter gets to rewrite: the text outside its nolink spans."""
+    return re.sub(r'<span class="nolink">.*?</span>', "", html_text, flags=re.DOTALL)
+
+
+@pytest.mark.parametrize("fmt", ["gift", "moodle-xml"])
+def test_no_text_is_left_for_moodles_emoticon_filter(tmp_path, fmt):
+    roster = tmp_path / "students.txt"
+    roster.write_text("Yan (y) Li :)\nNo (n) 8-) B-)\n", encoding="utf-8")
+    output = generate("softmax-ce", "-n", "2", "-d", "hard", "--students", roster, "-f", fmt)
+    if fmt == "moodle-xml":
+        root = ET.fromstring(output)
+        texts = [question.findtext(part) or "" for question in root.iter("question")
+                 for part in ("questiontext/text", "generalfeedback/text")]
+    else:
+        texts = [re.sub(r"\\(.)", r"\1", block.split("::", 2)[2])  # GIFT's escapes read back
+                 for block in output.split("\n\n") if block.startswith("::")]
+    # the name as written (GIFT puts it in the title, escaped; Moodle XML in the text too)...
+    assert "Yan (y) Li \\:)" in output if fmt == "gift" else any("Yan (y) Li :)" in text for text in texts)
+    for text in texts:  # ...but none of it is where the filter would turn it into an image
+        left = filtered_text(text).lower()
+        assert [face for face in EMOTICONS if face.lower() in left] == []

@@ -3,6 +3,9 @@
 import json
 
 import numpy as np
+
+from handgrad_cli.classroom import set_code
+from handgrad_cli.render.sheets import human_title
 import pytest
 
 from handgrad_cli.kinds import build
@@ -82,15 +85,16 @@ def test_text_default_is_the_sheet_then_the_key():
 def test_markdown_has_a_heading_and_an_inputs_table_per_problem():
     problems = the_set(*KIND_NAMES, "-n", "2", "--seed", "6")
     page = generate(*KIND_NAMES, "-n", "2", "--seed", "6", "-f", "markdown", "--answers", "none")
-    assert page.startswith("# Problem set\n\n")
+    assert page.startswith(f"# Problem set {set_code(KIND_NAMES, 2, 6, 'medium')}\n\n")
     for number, problem in enumerate(problems, 1):
-        assert f"## {number}. {problem.label}\n" in page
+        assert f"## {number}.\n\n*{human_title(problem)}*\n" in page and problem.label not in page
         for name in problem.inputs:
             assert f"| `{name}` | `" in page
 
 
 def test_markdown_escapes_what_it_would_otherwise_format():
     assert markdown_escape("probs[range(n), target] * 2 <b>") == r"probs\[range(n), target\] \* 2 \<b\>"
+    assert markdown_escape("A &amp; B_c `x` ~y~ $z$") == r"A \&amp; B\_c \`x\` \~y\~ \$z\$"
 
 
 def test_answers_is_refused_for_formats_that_always_carry_answers():

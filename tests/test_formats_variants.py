@@ -4,7 +4,8 @@ import json
 
 import pytest
 
-from handgrad_cli.kinds import KINDS, build, set_ids
+from handgrad_cli.classroom import set_code
+from handgrad_cli.kinds import DEFAULT_KINDS, build, set_ids
 from handgrad_cli.render.records import problem_record
 from tests.teach_helpers import generate, run
 
@@ -25,7 +26,7 @@ def test_each_student_gets_a_set_of_their_own_from_the_seed_and_their_name(roste
     assert [record["student"] for record in issued] == ["Ana Núñez"] * 3 + ["Bo Li"] * 3 + ["Cy"] * 3
     ids = [record["id"] for record in issued]
     assert len(set(ids)) == len(ids)  # variants differ between students
-    assert ids[:3] == [str(i) for i in set_ids(list(KINDS), 3, 8, "medium", "Ana Núñez")]
+    assert ids[:3] == [str(i) for i in set_ids(list(DEFAULT_KINDS), 3, 8, "medium", "Ana Núñez")]
 
 
 def test_an_id_alone_reproduces_the_problem_a_student_got():
@@ -42,19 +43,19 @@ def test_variants_are_named_and_the_same_every_time():
 def test_a_shared_set_keeps_the_ids_it_always_had():
     shared = records("-n", "2", "--seed", "8")
     assert "student" not in shared[0]
-    assert [record["id"] for record in shared] == [str(i) for i in set_ids(list(KINDS), 2, 8, "medium")]
+    assert [record["id"] for record in shared] == [str(i) for i in set_ids(list(DEFAULT_KINDS), 2, 8, "medium")]
 
 
 @pytest.mark.parametrize("fmt,sheet_heading,key_heading", [
-    ("text", "Problem set for {}\n", "\n{}\n\n1. "),
-    ("markdown", "# Problem set for {}\n", "\n## {}\n\n### 1. "),
-    ("latex", "\\section*{{Problem set for {}}}", "\\subsection*{{{}}}"),
+    ("text", "Problem set {code} for {}\n", "\n{}\n\n1. "),
+    ("markdown", "# Problem set {code} for {}\n", "\n## {}\n\n### 1. "),
+    ("latex", "\\section*{{Problem set {code} for {}}}", "\\subsection*{{{}}}"),
 ])
 def test_sheets_carry_the_name_and_the_key_lists_every_variant(roster, fmt, sheet_heading, key_heading):
     output = generate("-n", "2", "--students", roster, "-f", fmt)
     key = output[output.index("Answer key"):]
     for student in ("Ana Núñez", "Bo Li", "Cy"):
-        assert sheet_heading.format(student) in output
+        assert sheet_heading.format(student, code=set_code(list(DEFAULT_KINDS), 2, 0, "medium")) in output
         assert key_heading.format(student) in key
     for record in records("-n", "2", "--students", roster):
         assert record["id"] in key
@@ -84,3 +85,27 @@ def test_a_missing_roster_is_named(tmp_path):
     result = run("generate", "--students", tmp_path / "missing.txt")
     assert (result.exit_code, result.stdout) == (2, "")
     assert result.stderr == f"handgrad: {tmp_path / 'missing.txt'}: no such file\n"
+
+
+@pytest.mark.parametrize("fmt", ["text", "markdown", "latex"])
+@pytest.mark.parametrize("answers", ["none", "end"])
+def test_students_sheets_show_numbers_and_the_set_code_never_ids(roster, fmt, answers):
+    output = generate("-n", "2", "--students", roster, "-f", fmt, "--answers", answers)
+    key_at = output.find("Answer key")
+    sheets = output if key_at < 0 else output[:key_at]
+    assert set_code(list(DEFAULT_KINDS), 2, 0, "medium") in sheets
+    for record in records("-n", "2", "--students", roster):
+        assert record["id"] not in sheets
+        assert answers == "none" or record["id"] in output[key_at:]  # the key keeps them
+
+
+def test_a_million_variants_start_at_once():
+    import subprocess
+    import sys
+
+    process = subprocess.Popen([sys.executable, "-m", "handgrad_cli", "generate", "-n", "1", "--variants",
+                                "1000000", "-f", "jsonl"], stdout=subprocess.PIPE)
+    first = process.stdout.readline()
+    process.kill()
+    process.wait()
+    assert json.loads(first)["student"] == "variant-0000001"

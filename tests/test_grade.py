@@ -81,7 +81,7 @@ def test_a_class_with_right_wrong_missing_and_unreadable_rows(tmp_path, variants
     assert table["variant-02", "total"]["score"] == "0.250"
     skipped = [line for line in result.stderr.splitlines() if " skipped: " in line]
     assert [line.split(" skipped: ")[0].rsplit(" ", 1)[1] for line in skipped] == ["6", "7", "8", "9", "10", "11"]
-    assert f"line 8 skipped: {ana_soft['id']} was issued to variant-01, not to variant-02" in result.stderr
+    assert f"line 8 skipped: {ana_soft['id']} was issued to 'variant-01', not to 'variant-02'" in result.stderr
     assert "line 9 skipped: 'softmax-ce-m1' is not a problem of the set" in result.stderr
     assert "Graded 2 students, 4 problems; 6 rows skipped." in result.stderr
     assert "tanh-neuron dz:sign-flipped" in result.stderr
@@ -97,7 +97,7 @@ def test_a_shared_set_grades_everyone_who_answered_and_a_later_answer_counts(tmp
     table = scores(result)
     assert table["Zoë", "1"]["correct"] == "1"
     assert table["Max", "total"]["score"] == "0.000"  # unreadable, so graded as not answered: nobody is lost
-    assert "responses.csv line 3: a second answer to Zoë's dlogits of" in result.stderr
+    assert "responses.csv line 3: a second answer from 'Zoë' to 'dlogits' of" in result.stderr
 
 
 def test_a_json_set_and_extra_columns_are_read(tmp_path):
@@ -207,3 +207,71 @@ def test_a_name_typed_in_another_unicode_form_is_the_same_student(tmp_path):
     assert result.exit_code == 0
     assert "skipped:" not in result.stderr
     assert scores(result)[("Jose\u0301", "total")]["correct"] == "1"
+
+
+# --- hostile and malformed input ---------------------------------------------------------------
+
+def test_a_name_a_spreadsheet_would_run_stays_text_and_numbers_stay_numbers(tmp_path):
+    from handgrad_cli.csvsafe import safe_cell
+
+    assert [safe_cell(cell) for cell in ("=HYPERLINK(1)", "+1+1", "@SUM(A1)", "\t=1", "\r=1", "-0.5", "-cmd")] == [
+        "'=HYPERLINK(1)", "'+1+1", "'@SUM(A1)", "'\t=1", "'\r=1", "-0.5", "'-cmd"]
+    (problem,) = issue(tmp_path, "softmax-ce", "-n", "1", "--seed", "3")
+    answer = typed(problem["answers"]["dlogits"])
+    result = grade(tmp_path, HEADER + row("=cmd|' /C calc'!A0", problem["id"], "dlogits", answer))
+    assert result.exit_code == 0
+    assert list(scores(result))[0][0] == "'=cmd|' /C calc'!A0"
+
+
+def test_a_name_with_terminal_escapes_is_shown_escaped(tmp_path):
+    (problem,) = issue(tmp_path, "softmax-ce", "-n", "1", "--seed", "3")
+    evil = "Eve\x1b]0;pwned\x07\x1b[2J"
+    result = grade(tmp_path, HEADER + row(evil, problem["id"], "dlogits", typed(problem["answers"]["dlogits"])) * 2)
+    assert "\x1b" not in result.stderr
+    assert "'Eve\\x1b]0;pwned\\x07\\x1b[2J'" in result.stderr
+
+
+def test_no_message_interpolates_a_student_name_raw():
+    """Names reach a terminal only through shown(): no f-string puts {student} (or the like) in as it is."""
+    from pathlib import Path
+
+    source = (Path(__file__).parent.parent / "handgrad_cli" / "classroom.py").read_text(encoding="utf-8")
+    raw = re.findall(r'f"[^"\n]*\{(?:student|owner|reference|gradient)\}[^"\n]*"', source)
+    assert raw == []
+
+
+def test_problem_numbers_as_the_students_sheets_show_them_are_accepted(tmp_path, variants):
+    ana_soft, ana_tanh, *_ = variants
+    responses = HEADER + row("variant-01", "1", "dlogits", typed(ana_soft["answers"]["dlogits"])) \
+        + row("variant-01", "2", "dz", typed(ana_tanh["answers"]["dz"])) + row("variant-01", "3", "dz", "1")
+    result = grade(tmp_path, responses)
+    assert result.exit_code == 0
+    table = scores(result)
+    assert (table["variant-01", "1"]["correct"], table["variant-01", "2"]["correct"]) == ("1", "1")
+    assert "line 4 skipped: 'variant-01''s sheet has no problem 3: it has 1 to 2" in result.stderr
+
+
+@pytest.mark.parametrize("line,message", [
+    ("[" * 100_000 + "]" * 100_000, "line 2 is not a problem record (too deep or too large)"),
+    ('{"id": "softmax-ce-m1", "x": ' + "9" * 5000 + "}", "line 2 is not a problem record (too deep or too large)"),
+    ('{"id": "softmax-ce-m1", "student": ""}', "line 2: a student's name is empty"),
+    ('{"id": "softmax-ce-m1", "student": "A\\u001bB"}', "line 2: a name holds a control character"),
+    ('{"id": "softmax-ce-e\u0661"}', "line 2: 'softmax-ce-e\u0661' is not a problem ID"),
+    ("{nope", "line 2 is not JSON"),
+])
+def test_every_malformed_set_line_is_exit_2_with_its_line_number(tmp_path, line, message):
+    (tmp_path / "set.jsonl").write_text('{"id": "softmax-ce-m2"}\n' + line + "\n", encoding="utf-8")
+    result = grade(tmp_path, HEADER)
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr.startswith(f"handgrad: {tmp_path / 'set.jsonl'} {message}"[:len("handgrad: ") + 200])
+    assert len(result.stderr.splitlines()) == 1 and "Traceback" not in result.stderr
+
+
+def test_an_oversized_field_skips_its_row_not_the_class(tmp_path):
+    (problem,) = issue(tmp_path, "softmax-ce", "-n", "1", "--seed", "3")
+    answer = typed(problem["answers"]["dlogits"])
+    responses = HEADER + row("Ana", problem["id"], "dlogits", "1" * 200_000) + row("Bo", problem["id"], "dlogits", answer)
+    result = grade(tmp_path, responses)
+    assert result.exit_code == 0
+    assert "line 2 skipped: not CSV (field larger than field limit" in result.stderr
+    assert scores(result)["Bo", "1"]["correct"] == "1"

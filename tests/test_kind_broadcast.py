@@ -26,7 +26,8 @@ def test_hpreact_worked_by_hand_keeps_the_row_shape():
     np.testing.assert_allclose(problem.answers["dbnbias"], [[4, 1]])
     np.testing.assert_allclose(problem.answers["dbnraw"], [[2, -2], [6, 1]])
     assert problem.answers["dbngain"].shape == (1, 2) and problem.answers["dbnbias"].shape == (1, 2)
-    assert [step.formula for step in problem.steps] == ["dbngain = bnraw * dhpreact", "dbnbias = dhpreact",
+    assert [step.formula for step in problem.steps] == ["dbngain = (bnraw * dhpreact).sum(0, keepdim=True)",
+                                                        "dbnbias = dhpreact.sum(0, keepdim=True)",
                                                         "dbnraw = bngain * dhpreact"]
     assert problem.steps[0].terms[0].summed.startswith("summed over the batch")
     assert problem.steps[2].terms[0].summed == ""
@@ -62,6 +63,7 @@ def test_probs_worked_by_hand_keeps_the_column_shape():
     np.testing.assert_allclose(problem.answers["dcounts"], [[0.5, -0.25], [0.25, 0.25]])
     np.testing.assert_allclose(problem.forward["probs"], [[0.25, 0.75], [0.5, 0.5]])
     assert problem.steps[0].terms[0].summed.startswith("summed over axis 1")
+    assert problem.steps[0].formula == "dcounts_sum_inv = (counts * dprobs).sum(1, keepdim=True)"
 
 
 def test_counts_sum_inv_is_one_over_each_rows_sum_to_three_decimals():
@@ -91,6 +93,7 @@ def test_norm_logits_worked_by_hand_with_the_max_path():
     (step,) = [step for step in problem.steps if step.quantity == "dlogits"]
     assert len(step.terms) == 2
     assert sorted(term.formula for term in step.terms) == ["dnorm_logits", "onehot(logits.argmax(1)) * dlogit_maxes"]
+    assert problem.steps[0].formula == "dlogit_maxes = (-dnorm_logits).sum(1, keepdim=True)"
 
 
 def test_tied_maxes_are_redrawn():
@@ -151,4 +154,4 @@ def test_a_summed_gradient_typed_as_one_flat_row(kind):
     if problem.answers[first].shape[0] == 1:  # a [1, n] row typed as one row is that row
         assert result.exit_code == 0, result.output
     else:  # an [N, 1] column typed as one row of N values is the wrong shape
-        assert result.exit_code == 2 and f"{first} expects" in result.stderr
+        assert result.exit_code == 2 and f"for {first}: it is {list(problem.answers[first].shape)}" in result.stderr

@@ -37,7 +37,7 @@ def test_a_batch_worked_by_hand_sums_over_its_rows():
 
 def test_the_steps_read_as_the_lesson_writes_them():
     problem = typed(X="1, 2; 0, -1", W="1, 0, -1; 2, 1, 0", b="0, 0, 0", dY="1, -1, 2; 3, 0, 1")
-    assert [step.formula for step in problem.steps] == ["dX = dY @ W.T", "dW = X.T @ dY", "db = dY"]
+    assert [step.formula for step in problem.steps] == ["dX = dY @ W.T", "dW = X.T @ dY", "db = dY.sum(0)"]
     (db_term,) = problem.steps[2].terms
     assert db_term.summed.startswith("summed over the batch")
     assert problem.closed_form["db"] == "db = dY.sum(0)"
@@ -116,4 +116,4 @@ def test_a_transposed_dw_is_a_shape_error_at_check():
     wrong = "; ".join(", ".join(f"{v:.3f}" for v in row) for row in problem.answers["dW"].T)
     result = CliRunner().invoke(app, ["check", str(problem.id), f"dW={wrong}"])
     assert result.exit_code == 2
-    assert "dW expects 3 rows of 2 values" in result.stderr
+    assert "you gave [2, 3] for dW: it is [3, 2] (the transpose of yours), X.T @ dY" in result.stderr

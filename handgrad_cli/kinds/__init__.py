@@ -8,6 +8,7 @@ so adding a kind never changes what an existing command prints.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
+from difflib import get_close_matches
 from itertools import islice
 
 from handgrad_cli.errors import UserError, shown
@@ -36,8 +37,9 @@ def get_kind(name: str) -> Kind:
     try:
         return KINDS[name]
     except KeyError:
-        known = ", ".join(KINDS)
-        raise UserError(f"unknown kind {shown(name)}: choose from {known} (see `handgrad kinds`)") from None
+        close = get_close_matches(name, list(KINDS), n=1)  # the list itself outgrows one line
+        guess = f"did you mean {close[0]}? " if close else ""
+        raise UserError(f"unknown kind {shown(name)}: {guess}`handgrad kinds` lists all {len(KINDS)}") from None
 
 
 def chosen_kinds(names: Sequence[str] | None, all_kinds: bool = False) -> list[str]:
@@ -80,11 +82,13 @@ def set_problems(kinds: Sequence[str], count: int, seed: int, difficulty: str, *
     places = candidate_ids(kinds, count, seed, difficulty, *member)
     while chunk := list(islice(places, BATCH)):
         found: list[Problem | None] = [None] * len(chunk)
-        pending = list(range(len(chunk)))
-        while pending:
-            for i, problem in zip(pending, build_many([next(chunk[i]) for i in pending])):
-                found[i] = problem if problem.sound else None
-            pending = [i for i in pending if found[i] is None]
+        pending, tries = list(range(len(chunk))), 1
+        while pending:  # after the first round, a few candidates each at once: fewer, larger batches
+            ids = [(i, next(chunk[i])) for i in pending for _ in range(tries)]
+            for (i, _), problem in zip(ids, build_many(problem_id for _, problem_id in ids)):
+                if found[i] is None and problem.sound:
+                    found[i] = problem
+            pending, tries = [i for i in pending if found[i] is None], 4
         yield from found
 
 

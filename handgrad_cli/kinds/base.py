@@ -57,6 +57,7 @@ class Graph(NamedTuple):
     seed_name: str | None
     nodes: dict[str, Node]  # named nodes by name, inputs first
     t: Tensors  # the inputs, batched
+    walk: engine.Plan  # the backward pass's order, made once
 
 
 class Kind:
@@ -147,10 +148,12 @@ class Kind:
             else:
                 t[spec.name] = engine.leaf(stacked, spec.name)
         root = self.forward(t)
-        return Graph(root, seed, seed_name, engine.named_nodes(root), t)
+        walk = engine.plan(root)
+        nodes = {node.name: node for node in walk.order if node.name and not node.fixed}
+        return Graph(root, seed, seed_name, nodes, t, walk)
 
     def backward(self, graph: Graph, **options) -> engine.Backward:
-        return engine.backward(graph.root, graph.seed, seed_name=graph.seed_name, **options)
+        return engine.backward(graph.root, graph.seed, seed_name=graph.seed_name, walk=graph.walk, **options)
 
     def solve_batch(self, inputs: list[dict[str, Any]], difficulty: str,
                     problem_ids: list[ProblemId | None]) -> list[Problem]:
@@ -159,7 +162,8 @@ class Kind:
         asked = self.asked_at(difficulty) if difficulty in ("easy", "medium", "hard") else self.gradients
         answers = {name: back.grads[graph.nodes[name[1:]]] for name in asked}
         found = engine.steps(back, asked)
-        solved = Solved(tuple(found[name] for name in asked), lambda: self._judge(graph, answers, asked), {})
+        solved = Solved(tuple(found[name] for name in asked), lambda: self._sound(graph, answers, asked),
+                        lambda: self._shown_decimals(graph, answers), {}, self.question)
         shown = self._forward_values(graph)
         problems = []
         for i, (problem, problem_id) in enumerate(zip(inputs, problem_ids)):
@@ -167,13 +171,10 @@ class Kind:
                 kind=self.name, difficulty=difficulty, id=problem_id, inputs=problem,
                 forward={name: _one(value, i) for name, value in shown.items()},
                 answers={name: value[i] for name, value in answers.items()},
-                question=self.question(problem), closed_form=self.closed_form, solved=solved, index=i,
+                closed_form=self.closed_form, solved=solved, index=i,
             )
             problems.append(built if self.worth_doing(built) else replace(built, worth_doing=False))
         return problems
-
-    def _judge(self, graph: Graph, answers, asked) -> tuple[np.ndarray, np.ndarray]:
-        return self._sound(graph, answers, asked), self._shown_decimals(graph, answers)
 
     def _forward_values(self, graph: Graph) -> dict[str, np.ndarray]:
         """What the forward table shows: every named value made from the inputs (and an op's extras)."""
@@ -206,8 +207,8 @@ class Kind:
         for reference in answers.values():
             sound &= _misses(np.zeros_like(reference), reference)
         for slip in self.named_slips(graph, asked):
-            slipped = self.backward(graph, slip=slip).grads
-            sound &= _first_change_misses(slipped, answers, asked, slip)
+            slipped = self.backward(graph, slip=slip, words=False).grads
+            sound &= _first_change_misses(slipped, graph, answers, asked)
         return sound
 
     def _shown_decimals(self, graph: Graph, answers) -> np.ndarray:
@@ -217,15 +218,17 @@ class Kind:
         1 - a**2), or from a step's local derivative and upstream gradient as printed.
         """
         count = len(graph.seed)
+        exact = self.backward(graph, words=False)
         needed = np.full(count, SHOWN_DECIMALS[-1])
         for decimals in reversed(SHOWN_DECIMALS):
             rounded = lambda value, d=decimals: np.round(value, d)  # noqa: E731
             ok = np.ones(count, dtype=bool)
             for carried in (None, rounded):  # a learner's own intermediates kept whole, or rounded as shown
-                by_values = self.backward(graph, values=lambda node: rounded(node.value), shown=carried).grads
+                by_values = self.backward(graph, values=lambda node: rounded(node.value), shown=carried,
+                                          words=False).grads
                 for name, reference in answers.items():
                     ok &= _close_enough(by_values[graph.nodes[name[1:]]], reference)
-            ok &= _steps_close_enough(self.backward(graph), graph, answers, rounded)
+            ok &= _steps_close_enough(exact, graph, answers, rounded)
             needed = np.where(ok, decimals, needed)
         return needed
 
@@ -274,8 +277,11 @@ class Kind:
         given = self.hint_values(problem, gradient)
         values = given or self._values_read(problem, gradient)
         parts = [f"{name} = {_hint_text(value, shown, exact=name in problem.inputs)}" for name, value in values.items()]
-        parts += [f"{term.upstream} = {_hint_text(term.upstream_value, shown)}" for term in step.terms
-                  if term.upstream in step.formula]
+        for term in step.terms:
+            if term.upstream in step.formula:  # not the loss's own gradient of 1
+                given = term.upstream in problem.inputs  # dout, as the problem gives it
+                value = problem.inputs[term.upstream] if given else term.upstream_value
+                parts.append(f"{term.upstream} = {_hint_text(value, shown, exact=given)}")
         return rule, f"{step.formula}, with " + ", ".join(dict.fromkeys(parts))
 
     def hint_values(self, problem: Problem, gradient: str) -> dict[str, Any]:
@@ -349,23 +355,18 @@ def _misses(wrong: np.ndarray, reference: np.ndarray) -> np.ndarray:
     return _per_problem_max(gap) > 0
 
 
-def _first_change_misses(slipped, answers, asked, slip: Slip) -> np.ndarray:
+def _first_change_misses(slipped, graph: Graph, answers, asked) -> np.ndarray:
     """The first asked gradient a slip changes must miss by the margin (later ones follow from it)."""
     result = np.ones(len(next(iter(answers.values()))), dtype=bool)
     undecided = np.ones_like(result)
     for name in asked:
         reference = answers[name]
-        wrong = slipped[_node_named(slipped, name)]
+        wrong = slipped[graph.nodes[name[1:]]]
         changed = _per_problem_max(np.abs(wrong - reference)) > 1e-12
         deciding = undecided & changed
         result = np.where(deciding, _misses(wrong, reference), result)
         undecided &= ~changed
     return result
-
-
-def _node_named(grads: dict[Node, np.ndarray], gradient: str) -> Node:
-    name = gradient[1:]
-    return next(node for node in grads if node.name == name)
 
 
 def _close_enough(computed: np.ndarray, reference: np.ndarray) -> np.ndarray:

@@ -3,19 +3,21 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Collection
 
 from handgrad_cli.attempts import EXPLAINED, REVEALED, RIGHT, SKIPPED
 from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 
-from handgrad_cli.drill import COMMANDS, DrillSummary
 from handgrad_cli.grading import Grade
 from handgrad_cli.numbers import DEFAULT_DECIMALS
+from handgrad_cli.outcomes import DrillSummary
 from handgrad_cli.problem import Problem
 from handgrad_cli.render.terminal import carried_words, diagnosis_lines, grades_table, problem_panel, steps_view
 
 NOT_ANSWERED = (SKIPPED, REVEALED, EXPLAINED)  # counted apart from the score, never as wrong answers
+COMMANDS = "? or hint, explain, skip, help, quit"  # what a learner can type at a drill prompt besides an answer
 
 
 def drill_intro(problems: int, kinds: list[str], difficulty: str, seed: int | None) -> Text:
@@ -25,6 +27,18 @@ def drill_intro(problems: int, kinds: list[str], difficulty: str, seed: int | No
         "Type each gradient's values separated by commas, matrix rows by ';' (arithmetic such as 1-0.665 is fine).\n",
         (f"At any prompt: {COMMANDS}.", "dim"),
     )
+
+
+def prompt_help(expected: str) -> Text:
+    """What `help` at a drill prompt lists."""
+    return Text("\n".join([
+        f"Type {expected}: numbers or arithmetic such as 1-0.665; matrix rows separated by ';'.",
+        "  ? or hint   a hint (three: the rule, the values it needs, then the answer)",
+        "  explain     the whole derivation (the problem then counts as not solved)",
+        "  skip        show the answer and go on",
+        "  help        this list",
+        "  quit        end the session (also q or exit); Ctrl-C and Ctrl-D too",
+    ]), style="dim")
 
 
 def _problems(count: int) -> str:
@@ -49,9 +63,9 @@ def wrong_line(grade: Grade) -> Text:
 
 
 def verdict(problem: Problem, grades: list[Grade], decimals: int = DEFAULT_DECIMALS,
-            wrong_step: str | None = None, steps: bool = True) -> Group:
+            wrong_step: str | None = None, steps: bool = True, revealed: Collection[str] = ()) -> Group:
     """After a problem: yours against the reference per entry, the mistakes, the chain-rule steps."""
-    parts = [Text(), grades_table(grades, decimals), *diagnosis_lines(grades)]
+    parts = [Text(), grades_table(grades, decimals, revealed), *diagnosis_lines(grades)]
     if not any(grade.given for grade in grades):
         parts = []  # nothing typed: the table would only repeat the answers
     if steps:
@@ -92,7 +106,8 @@ def summary_view(summary: DrillSummary) -> Group:
 
 def review_line(ids) -> str:
     """A review depends on the history, so instead of a replay command: the problem IDs, for `explain`."""
-    return "Review problems (see `handgrad explain ID`): " + " ".join(str(problem_id) for problem_id in ids)
+    ids = " ".join(str(problem_id) for problem_id in ids)
+    return "Review problems (see `handgrad explain ID`): " + ids
 
 
 def replay_line(command: str) -> Text:

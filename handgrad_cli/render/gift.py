@@ -6,10 +6,11 @@ we write has them escaped; a category line per kind comes first (``$CATEGORY:``)
 
 from __future__ import annotations
 
+import html
 from typing import TextIO
 
 from handgrad_cli.problem import Problem
-from handgrad_cli.render.platform import Blank, blanks, by_kind, category, decimal, title
+from handgrad_cli.render.platform import Blank, blanks, by_kind, category, decimal, nolink, title
 from handgrad_cli.render.sheets import ProblemSet, Sheet
 
 _ESCAPES = str.maketrans({char: "\\" + char for char in "\\~=#{}:"} | {"\n": "\\n", "\r": ""})
@@ -19,13 +20,18 @@ def escape(text: str) -> str:
     return text.translate(_ESCAPES)
 
 
+def html_text(text: str) -> str:
+    """Text as HTML that Moodle's filters leave as typed (see platform.nolink), escaped for GIFT."""
+    return escape(nolink(html.escape(text, quote=False)))
+
+
 def question(sheet: Sheet, problem: Problem, blank: Blank) -> str:
     text = f"{problem.question} Give {blank.label}."
     feedback = problem.closed_form.get(blank.gradient, "")
     answer = f"#{decimal(blank.value)}:{decimal(blank.tolerance)}"
     if feedback:
-        answer += f"####{escape(feedback)}"
-    return f"::{escape(title(sheet, problem, blank.label))}::{escape(text)}{{{answer}}}\n\n"
+        answer += f"####{html_text(feedback)}"
+    return f"::{escape(title(sheet, problem, blank.label))}::[html]{html_text(text)}{{{answer}}}\n\n"
 
 
 def write_gift(problem_set: ProblemSet, out: TextIO) -> None:

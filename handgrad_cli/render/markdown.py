@@ -7,14 +7,29 @@ from typing import TextIO
 
 from handgrad_cli.numbers import format_input
 from handgrad_cli.problem import Problem
-from handgrad_cli.render.sheets import ProblemSet, Sheet, answer_lines, write_printed
+from handgrad_cli.render.latex import formula, question_parts
+from handgrad_cli.render.sheets import ProblemSet, Sheet, answer_lines, human_title, write_printed
 
-_SPECIAL = re.compile(r"([\\`*_\[\]<>|#$~])")
+# What CommonMark (and GitHub's tables and math) reads as syntax inside a line: emphasis, code, links and
+# images, raw HTML and entities, table cells, headings, strikethrough and math. A hyphen, a period or
+# parentheses only mean something at the start of a line, where handgrad never puts user text.
+_SPECIAL = re.compile(r"([\\`*_{}\[\]<>|#$~&!^])")
 
 
 def escape(text: str) -> str:
-    """Plain text that Markdown shows as typed: its punctuation backslash-escaped."""
+    """Plain text that Markdown shows as typed: its special characters backslash-escaped
+    (``&`` too, so ``A &amp; B`` is not read as an entity)."""
     return _SPECIAL.sub(r"\\\1", text)
+
+
+def question_text(question: str) -> str:
+    """The question with its formulas as ``$…$`` math, which GitHub and Jupyter render."""
+    out = ""
+    for is_formula, text in question_parts(question):
+        if out and text and not (not is_formula and text[0] in ".,;"):
+            out += " "
+        out += formula(text).replace(r"\allowbreak ", "") if is_formula else escape(text)
+    return out
 
 
 def code(text: str) -> str:
@@ -33,23 +48,28 @@ def answer_list(problem: Problem) -> str:
 
 
 class MarkdownLayout:
+    def __init__(self, problem_set: ProblemSet) -> None:
+        self.problem_set = problem_set
+
     def begin(self) -> str:
         return ""
 
     def sheet(self, sheet: Sheet) -> str:
-        return "# Problem set" + (f" for {escape(sheet.student)}" if sheet.student is not None else "") + "\n\n"
+        code = "" if self.problem_set.shows_ids(sheet) else f" {self.problem_set.code}".rstrip()
+        return f"# Problem set{code}" + (f" for {escape(sheet.student)}" if sheet.student is not None else "") + "\n\n"
 
     def problem(self, sheet: Sheet, number: int, problem: Problem, inline: bool) -> str:
+        label = f" {escape(problem.label)}" if self.problem_set.shows_ids(sheet) else ""
         text = (
-            f"## {number}. {escape(problem.label)}\n\n"
-            f"*{problem.kind}, {problem.difficulty}*\n\n"
-            f"{escape(problem.question)}\n\n"
+            f"## {number}.{label}\n\n"
+            f"*{escape(human_title(problem))}*\n\n"
+            f"{question_text(problem.question)}\n\n"
             f"{inputs_table(problem)}"
         )
         return text + ("**Answer**\n\n" + answer_list(problem) if inline else "")
 
     def key(self) -> str:
-        return "# Answer key\n\n"
+        return f"# {self.problem_set.key_title}\n\n"
 
     def key_sheet(self, sheet: Sheet) -> str:
         return f"## {escape(sheet.student)}\n\n" if sheet.student is not None else ""
@@ -63,4 +83,4 @@ class MarkdownLayout:
 
 
 def write_markdown(problem_set: ProblemSet, out: TextIO) -> None:
-    write_printed(problem_set, out, MarkdownLayout())
+    write_printed(problem_set, out, MarkdownLayout(problem_set))

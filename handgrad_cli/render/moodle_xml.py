@@ -13,7 +13,7 @@ from typing import TextIO
 import numpy as np
 
 from handgrad_cli.problem import Problem
-from handgrad_cli.render.platform import Blank, blanks, by_kind, category, decimal, title
+from handgrad_cli.render.platform import Blank, blanks, by_kind, category, decimal, nolink, title
 from handgrad_cli.render.sheets import ProblemSet, Sheet
 
 PENALTY = "0.3333333"  # Moodle's default penalty for each wrong try
@@ -57,11 +57,11 @@ def text_html(text: str) -> str:
 
 
 def question_html(sheet: Sheet, problem: Problem) -> str:
-    parts = [f"<p>{text_html(problem.question)}</p>"]
+    parts = [f"<p>{nolink(text_html(problem.question))}</p>"]
     if sheet.student is not None:
-        parts.insert(0, f"<p><em>For {text_html(sheet.student)}</em></p>")
+        parts.insert(0, f"<p><em>For {nolink(text_html(sheet.student))}</em></p>")
     for gradient in problem.asked:
-        parts.extend(f"<p>{html.escape(line, quote=False)}</p>" for line in gradient_lines(problem, gradient))
+        parts.extend(f"<p>{nolink(html.escape(line, quote=False))}</p>" for line in gradient_lines(problem, gradient))
     return "\n".join(parts)
 
 
@@ -69,7 +69,7 @@ def cloze_question(sheet: Sheet, problem: Problem) -> ET.Element:
     question = ET.Element("question", {"type": "cloze"})
     _text(question, "name", title(sheet, problem))
     _text(question, "questiontext", question_html(sheet, problem), format="html")
-    feedback = "".join(f"<p>{html.escape(formula)}</p>" for formula in problem.closed_form.values())
+    feedback = "".join(f"<p>{nolink(html.escape(formula))}</p>" for formula in problem.closed_form.values())
     _text(question, "generalfeedback", feedback, format="html")
     ET.SubElement(question, "penalty").text = PENALTY
     ET.SubElement(question, "hidden").text = "0"

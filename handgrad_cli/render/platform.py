@@ -47,6 +47,12 @@ def decimal(value: float) -> str:
     return "0" if text in ("-0", "") else text
 
 
+def nolink(html_text: str) -> str:
+    """HTML that Moodle's filters leave alone: its emoticon filter, on by default, would turn the ``(n)`` of
+    ``probs[range(n), target]`` into a "no" icon, and ``(y)``, ``:)`` or ``8-)`` in a name into others."""
+    return f'<span class="nolink">{html_text}</span>'
+
+
 def category(kind: str) -> str:
     return f"{CATEGORY_ROOT}/{kind}"
 

@@ -17,7 +17,9 @@ from rich.text import Text
 
 from handgrad_cli.attempts import ATTEMPT_FIELDS, Attempt, Try
 from handgrad_cli.cards import Card, CardsTally, DeckStatus
-from handgrad_cli.review import parse_time, utc_stamp
+from handgrad_cli.csvsafe import safe_cell
+from handgrad_cli.history import utc_stamp
+from handgrad_cli.review import parse_time
 
 SPARKS = "▁▂▃▄▅▆▇█"
 BAR_WIDTH = 20
@@ -167,7 +169,7 @@ def write_csv(attempts: Iterable[Attempt], out: TextIO) -> None:
     writer = csv.DictWriter(out, fieldnames=EXPORT_COLUMNS, lineterminator="\n")
     writer.writeheader()
     for record in export_records(attempts):
-        writer.writerow({name: "" if value is None else value for name, value in record.items()})
+        writer.writerow({name: "" if value is None else safe_cell(value) for name, value in record.items()})
 
 
 def write_jsonl(attempts: Iterable[Attempt], out: TextIO) -> None:

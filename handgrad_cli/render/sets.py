@@ -17,7 +17,7 @@ from handgrad_cli.render.latex import write_latex
 from handgrad_cli.render.markdown import write_markdown
 from handgrad_cli.render.moodle_xml import write_moodle_xml
 from handgrad_cli.render.records import problem_record
-from handgrad_cli.render.sheets import ProblemSet, ProblemSource, Sheet, answer_lines, write_printed
+from handgrad_cli.render.sheets import ProblemSet, ProblemSource, Sheet, answer_lines, human_title, write_printed
 
 __all__ = ["FORMATS", "PRINTED_FORMATS", "ProblemSet", "ProblemSource", "Sheet", "answer_lines"]
 
@@ -42,20 +42,29 @@ def write_json(problem_set: ProblemSet, out: TextIO) -> None:
 
 
 class TextLayout:
+    def __init__(self, problem_set: ProblemSet) -> None:
+        self.problem_set = problem_set
+
     def begin(self) -> str:
         return ""
 
     def sheet(self, sheet: Sheet) -> str:
-        return f"Problem set for {sheet.student}\n\n" if sheet.student is not None else ""
+        if self.problem_set.shows_ids(sheet):
+            return ""
+        heading = f"Problem set {self.problem_set.code}".rstrip()
+        return heading + (f" for {sheet.student}" if sheet.student is not None else "") + "\n\n"
 
     def problem(self, sheet: Sheet, number: int, problem: Problem, inline: bool) -> str:
-        text = f"{number}. {problem.label} ({problem.kind}, {problem.difficulty})\n   {problem.question}\n"
+        if self.problem_set.shows_ids(sheet):
+            text = f"{number}. {problem.label} ({problem.kind}, {problem.difficulty})\n   {problem.question}\n"
+        else:
+            text = f"{number}. {human_title(problem)}\n   {problem.question}\n"
         if inline:
             text += "".join(f"   Answer: {line}\n" for line in answer_lines(problem))
         return text + "\n"
 
     def key(self) -> str:
-        return "Answer key\n\n"
+        return self.problem_set.key_title + "\n\n"
 
     def key_sheet(self, sheet: Sheet) -> str:
         return f"{sheet.student}\n\n" if sheet.student is not None else ""
@@ -69,7 +78,7 @@ class TextLayout:
 
 def write_text(problem_set: ProblemSet, out: TextIO) -> None:
     """Numbered problems, then the answer key (a second pass, so nothing is kept in memory)."""
-    write_printed(problem_set, out, TextLayout())
+    write_printed(problem_set, out, TextLayout(problem_set))
 
 
 PRINTED_FORMATS = ("text", "markdown", "latex")  # the formats `--answers` shapes

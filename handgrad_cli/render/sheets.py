@@ -4,7 +4,7 @@ the layout of the printed formats (text, markdown, LaTeX) with the key placed pe
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Protocol, TextIO
 
@@ -27,22 +27,41 @@ class Sheet:
 
 @dataclass(frozen=True)
 class ProblemSet:
-    sheets: tuple[Sheet, ...]
+    sheets: Sequence[Sheet]  # a tuple, or sheets made one by one when asked for (a million variants)
     answers: str = DEFAULT_ANSWERS  # one of ANSWER_MODES; only the printed formats use it
+    code: str = ""  # the set's short code, printed on students' sheets in place of problem IDs
 
     def __post_init__(self) -> None:
         if self.answers not in ANSWER_MODES:
             raise ValueError(f"answers must be one of {', '.join(ANSWER_MODES)}, not {self.answers!r}")
 
     @classmethod
-    def single(cls, problems: ProblemSource, answers: str = DEFAULT_ANSWERS) -> ProblemSet:
-        return cls((Sheet(None, problems),), answers)
+    def single(cls, problems: ProblemSource, answers: str = DEFAULT_ANSWERS, code: str = "") -> ProblemSet:
+        return cls((Sheet(None, problems),), answers, code)
+
+    def shows_ids(self, sheet: Sheet) -> bool:
+        """Whether a sheet may print problem IDs: only a teacher's copy of a shared set does. An ID is the
+        whole solution (`handgrad explain ID`), so a students' sheet shows problem numbers and the set code."""
+        return sheet.student is None and self.answers != "none"
+
+    @property
+    def key_title(self) -> str:
+        """``Answer key``, with the set code when the sheets carry it (students' sets) to match them up."""
+        coded = self.code and self.sheets and self.sheets[0].student is not None
+        return f"Answer key {self.code}" if coded else "Answer key"
 
     def items(self) -> Iterator[tuple[Sheet, int, Problem]]:
         """Every problem of every sheet, with its number on that sheet (from 1)."""
         for sheet in self.sheets:
             for number, problem in enumerate(sheet.problems(), 1):
                 yield sheet, number, problem
+
+
+def human_title(problem: Problem) -> str:
+    """``Softmax cross-entropy, hard``: the kind's title and the difficulty, as a sheet heads a problem."""
+    from handgrad_cli.kinds import get_kind
+
+    return f"{get_kind(problem.kind).title}, {problem.difficulty}"
 
 
 def answer_lines(problem: Problem) -> Iterable[str]:

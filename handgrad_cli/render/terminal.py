@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Any
 
+import numpy as np
 from rich.console import Group
 from rich.padding import Padding
 from rich.panel import Panel
@@ -12,9 +14,14 @@ from rich.text import Text
 
 from handgrad_cli.answers import shape_words
 from handgrad_cli.grading import Grade
-import numpy as np
-
-from handgrad_cli.numbers import DEFAULT_DECIMALS, format_grid, format_input, format_number, format_value
+from handgrad_cli.numbers import (
+    DEFAULT_DECIMALS,
+    format_difference,
+    format_grid,
+    format_input,
+    format_number,
+    format_value,
+)
 from handgrad_cli.problem import Problem, Quantity
 
 
@@ -161,8 +168,11 @@ def entry_name(gradient: str, index: tuple[int, ...]) -> str:
     return gradient + "".join(f"[{i}]" for i in index)
 
 
-def grades_table(grades: list[Grade], decimals: int = DEFAULT_DECIMALS) -> Table:
-    """Per entry: yours, the reference, the difference, and the verdict in words."""
+def grades_table(grades: list[Grade], decimals: int = DEFAULT_DECIMALS, revealed: Collection[str] = ()) -> Table:
+    """Per entry: yours, the reference, the difference, and the verdict in words.
+
+    A gradient in `revealed` was shown to the learner first: typed back right, it reads "revealed", not "correct".
+    """
     table = Table(header_style="bold")
     for column, justify in (("entry", "left"), ("yours", "right"), ("reference", "right"),
                             ("difference", "right"), ("verdict", "left")):
@@ -172,11 +182,12 @@ def grades_table(grades: list[Grade], decimals: int = DEFAULT_DECIMALS) -> Table
             table.add_row(grade.gradient, "-", format_value(grade.reference, decimals), "-",
                           Text("not given", style="yellow"))
             continue
+        right = Text("revealed", style="yellow") if grade.gradient in revealed else Text("correct", style="green")
         for entry in grade.entries:
-            verdict = Text("correct", style="green") if entry.correct else (
+            verdict = right if entry.correct else (
                 Text("carried forward", style="yellow") if grade.carried_forward else Text("incorrect", style="bold red"))
             table.add_row(entry_name(grade.gradient, entry.index), format_number(entry.yours, decimals),
-                          format_number(entry.reference, decimals), format_number(entry.difference, decimals + 1),
+                          format_number(entry.reference, decimals), format_difference(entry.difference, decimals),
                           verdict)
     return table
 

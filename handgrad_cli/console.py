@@ -1,0 +1,347 @@
+"""The command line's plumbing: one-line errors, exit statuses, stdout for data, files and terminal lines.
+
+Typer is imported here (every command needs it); Rich only inside the functions that print, so that
+`handgrad --help` starts as fast as a bare Typer app. No `from __future__ import annotations`: the option
+aliases below are evaluated by Typer, and plain annotations cost nothing at start-up.
+"""
+
+import codecs
+import contextlib
+import errno
+import functools
+import math
+import os
+import sys
+from collections.abc import Callable
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, TextIO
+
+import typer
+from typer.core import TyperGroup
+
+from handgrad_cli.errors import UserError
+from handgrad_cli.status import ExitStatus
+
+# Click's usage error, found through typer's public BadParameter (typer may vendor Click or not)
+_UsageError = next(cls for cls in typer.BadParameter.__mro__ if cls.__name__ == "UsageError")
+
+
+class OneLineUsageErrors(TyperGroup):
+    """A mistyped flag or value is reported as every handgrad error is: one line on stderr, exit 2.
+
+    Click would print the usage, a hint and the error on four lines; help itself is left as it is.
+    """
+
+    def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
+        if not standalone_mode:
+            return super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        try:
+            status = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        except _UsageError as error:
+            if error.ctx is None or type(error).__name__ == "NoArgsIsHelpError":
+                error.show()
+            else:
+                typer.echo(f"handgrad: {error.format_message()} (see `{error.ctx.command_path} --help`)", err=True)
+            sys.exit(error.exit_code)
+        except typer.Abort:
+            typer.echo("handgrad: aborted", err=True)
+            sys.exit(1)
+        sys.exit(status if isinstance(status, int) else 0)
+
+
+# --- options shared by several commands ---------------------------------------------------
+
+
+class Difficulty(str, Enum):
+    easy = "easy"
+    medium = "medium"
+    hard = "hard"
+
+
+def finite(value: float) -> float:
+    """Refuse nan and infinity, which would make every answer right (or none) and every step nan."""
+    if not math.isfinite(value):
+        raise typer.BadParameter("must be a finite number")
+    return value
+
+
+AtolOption = Annotated[float, typer.Option(min=0, callback=finite, help="Absolute tolerance per entry.")]
+RtolOption = Annotated[float, typer.Option(min=0, callback=finite, help="Relative tolerance per entry.")]
+DifficultyOption = Annotated[Difficulty, typer.Option("--difficulty", "-d", help="easy, medium or hard.")]
+NoHistoryOption = Annotated[bool, typer.Option("--no-history", help="Keep nothing: do not read or write the history.")]
+DecimalsOption = Annotated[int, typer.Option(min=0, max=12, help="Decimals shown (JSON keeps full precision).")]
+
+
+# --- errors and exit statuses -------------------------------------------------------------
+
+
+def fail(message: str, status: ExitStatus = ExitStatus.USAGE) -> typer.Exit:
+    """One line on stderr that says what was wrong; the caller raises what this returns."""
+    typer.echo(f"handgrad: {message}", err=True)
+    return typer.Exit(int(status))
+
+
+def user_errors(command):
+    """Turn a user's mistake into one line and exit 2, and Ctrl-C into exit 130, never a traceback."""
+
+    @functools.wraps(command)
+    def wrapper(*args, **kwargs):
+        try:
+            return command(*args, **kwargs)
+        except UserError as error:
+            raise fail(str(error)) from None
+        except KeyboardInterrupt:
+            raise fail("interrupted", ExitStatus.INTERRUPTED) from None
+        except BrokenPipeError:
+            sys.stderr.close()  # the reader went away (`| head`): nothing more to say
+            raise typer.Exit(int(ExitStatus.OK)) from None
+        except UnicodeEncodeError as error:
+            raise fail(cannot_encode(error), ExitStatus.OUTPUT) from None
+        except OSError as error:
+            if error.errno not in WRITE_ERRORS:
+                raise
+            raise output_failed(error) from None
+
+    return wrapper
+
+
+WRITE_ERRORS = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO, errno.EBADF, errno.EROFS}
+
+
+def output_failed(error: OSError) -> typer.Exit:
+    _quiet_stdout()
+    return fail(f"cannot write the output: {error.strerror or error}", ExitStatus.OUTPUT)
+
+
+def cannot_encode(error: UnicodeEncodeError) -> str:
+    return (f"this terminal's encoding ({error.encoding}) cannot show {error.object[error.start:error.end]!r}: "
+            "set PYTHONIOENCODING=utf-8, or use a UTF-8 locale")
+
+
+# --- input --------------------------------------------------------------------------------
+
+
+MAX_FILE_BYTES = 256 * 2**20  # a set of many thousand problems fits; /dev/zero does not fill the memory
+_CHUNK = 2**20
+
+
+def read_file(path: Path) -> str:
+    """A text file's contents, or one line that says why it cannot be read."""
+    try:
+        with path.open("rb") as file:
+            return _text(file, path)
+    except FileNotFoundError:
+        raise UserError(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise UserError(f"{path} is a directory: give a file") from None
+    except OSError as error:
+        raise UserError(f"cannot read {path}: {error.strerror or error}") from None
+
+
+def _text(file, path: Path) -> str:
+    """UTF-8 text read a chunk at a time, so a file that is not text is refused at its first bad byte."""
+    decoder = codecs.getincrementaldecoder("utf-8-sig")()
+    parts: list[str] = []
+    size = lines = 0
+    while chunk := file.read(_CHUNK):
+        size += len(chunk)
+        if size > MAX_FILE_BYTES:
+            raise UserError(f"{path} is larger than {MAX_FILE_BYTES // 2**20} MB: split it")
+        if b"\0" in chunk:
+            line = lines + chunk[:chunk.index(b"\0")].count(b"\n") + 1
+            raise UserError(f"{path} line {line} holds a NUL byte: it is not a text file")
+        try:
+            parts.append(decoder.decode(chunk))
+        except UnicodeDecodeError as error:
+            line = lines + error.object[:error.start].count(b"\n") + 1
+            raise UserError(f"{path} line {line} is not UTF-8 text: save the file as UTF-8 "
+                            "('CSV UTF-8' in a spreadsheet)") from None
+        lines += parts[-1].count("\n")
+    try:
+        parts.append(decoder.decode(b"", final=True))
+    except UnicodeDecodeError:
+        raise UserError(f"{path} line {lines + 1} is not UTF-8 text: it ends mid-character") from None
+    return "".join(parts)
+
+
+# --- lines typed at a prompt --------------------------------------------------------------
+
+MAX_LINE_CHARS = 100_000  # far beyond any answer (the answer reader stops at a few thousand)
+ECHO_CHARS = 200  # of a piped line echoed after its prompt
+NOT_TEXT = "that was not text (not UTF-8): type it again"
+
+
+def text_lines(read_line: Callable[[str], str], say: Callable[[str], None]) -> Callable[[str], str]:
+    """A reader that asks again, with the same prompt, when a line held bytes that were not UTF-8.
+
+    The standard input is decoded with replacement (see `prepare_streams`), so such bytes arrive
+    as U+FFFD: the learner hears why the line was not taken instead of a garbled answer.
+    """
+
+    def read_text(prompt: str) -> str:
+        while "\ufffd" in (line := read_line(prompt)):
+            say(NOT_TEXT)
+        return line
+
+    return read_text
+
+
+def terminal_reader() -> Callable[[str], str]:
+    """Prompts at a terminal, with line editing where the platform has it."""
+    try:
+        import readline  # noqa: F401  (importing it gives input() editing and history)
+    except ImportError:
+        pass
+
+    def read_line(prompt: str) -> str:
+        try:
+            return input(prompt)
+        except (EOFError, KeyboardInterrupt):
+            print()  # Ctrl-D or Ctrl-C leave the cursor after the prompt
+            raise
+
+    return read_line
+
+
+def piped_reader(stream: TextIO, console) -> Callable[[str], str]:
+    """One answer a line from a pipe or file, echoed after its prompt so the transcript reads well."""
+    from rich.text import Text
+
+    def read_line(prompt: str) -> str:
+        line = stream.readline(MAX_LINE_CHARS)
+        if not line:
+            raise EOFError
+        if not line.endswith("\n"):
+            _skip_rest_of_line(stream)
+        line = line.rstrip("\r\n")
+        shown = line if len(line) <= ECHO_CHARS else f"{line[:ECHO_CHARS]}... ({len(line):,}+ characters)"
+        console.print(Text(prompt + shown), soft_wrap=True)  # the line as typed, unwrapped
+        return line
+
+    return read_line
+
+
+def _skip_rest_of_line(stream: TextIO) -> None:
+    """Drop what is left of an over-long line, a chunk at a time (memory stays flat)."""
+    while (rest := stream.readline(MAX_LINE_CHARS)) and not rest.endswith("\n"):
+        pass
+
+
+def reader_for(stream: TextIO | None, console) -> Callable[[str], str]:
+    """The drill's and the cards' reader: the terminal's, or a pipe's one answer a line."""
+    if stream is None:
+        raise UserError("standard input is closed: answers are read from it (run in a terminal, or pipe them in)")
+    if stream.isatty():
+        return text_lines(terminal_reader(), print)
+    from rich.text import Text
+
+    return text_lines(piped_reader(stream, console), lambda message: console.print(Text(message, style="yellow")))
+
+
+# --- output -------------------------------------------------------------------------------
+
+
+def prepare_streams() -> None:
+    """Make the standard streams safe before a command runs.
+
+    - A closed stream's descriptor is held by /dev/null, so no file opened later (the history)
+      takes its number and receives the output; a closed stdout ends here with one line.
+    - Input is decoded with replacement: a byte that is not UTF-8 becomes U+FFFD, never a traceback.
+    - Output that is not a terminal (a file, a pipe) is UTF-8 whatever the locale says, as every
+      file handgrad writes is; a terminal keeps its own encoding.
+    """
+    closed = [fd for fd in (0, 1, 2) if not _is_open(fd)]
+    for fd in closed:
+        os.dup2(os.open(os.devnull, os.O_RDWR), fd)
+    if 1 in closed:
+        typer.echo("handgrad: standard output is closed: nothing could be shown (drop the `>&-`)", err=True)
+        raise SystemExit(int(ExitStatus.OUTPUT))
+    if sys.stdin is not None:
+        sys.stdin.reconfigure(errors="replace", **({} if sys.stdin.isatty() else {"encoding": "utf-8"}))
+    for stream in (sys.stdout, sys.stderr):
+        if stream is not None and not stream.isatty():
+            stream.reconfigure(encoding="utf-8")
+
+
+def _is_open(fd: int) -> bool:
+    try:
+        os.fstat(fd)
+    except OSError:
+        return False
+    return True
+
+
+def finish_output(status: int) -> int:
+    """Flush stdout at the end; an output that cannot be written is one line and its own status."""
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:
+        _quiet_stdout()  # the reader went away (`| head`): the command did its part
+    except OSError as error:
+        output_failed(error)
+        return int(ExitStatus.OUTPUT)
+    except UnicodeEncodeError as error:
+        fail(cannot_encode(error), ExitStatus.OUTPUT)
+        return int(ExitStatus.OUTPUT)
+    return status
+
+
+def _quiet_stdout() -> None:
+    """Point stdout at /dev/null, so the interpreter's last flush has nowhere to fail."""
+    try:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
+
+
+def stdout_console():
+    """The console for data on stdout; a reader that goes away (`| head`) ends the command quietly, exit 0."""
+    from rich.console import Console
+
+    class StdoutConsole(Console):
+        def on_broken_pipe(self) -> None:
+            _quiet_stdout()  # nothing more reaches the pipe
+            raise typer.Exit(int(ExitStatus.OK))
+
+    return StdoutConsole(highlight=False)
+
+
+def print_json(data) -> None:
+    """Strict JSON: an infinite value (1/probs where a probability underflows) is written as null."""
+    import json
+
+    typer.echo(json.dumps(strict_json(data), indent=2, allow_nan=False))
+
+
+def strict_json(data):
+    if isinstance(data, float) and not math.isfinite(data):
+        return None
+    if isinstance(data, dict):
+        return {key: strict_json(value) for key, value in data.items()}
+    if isinstance(data, list):
+        return [strict_json(item) for item in data]
+    return data
+
+
+@contextlib.contextmanager
+def open_lines(path: Path):
+    """A text file's lines, read one at a time (a set of a million lines is never held whole)."""
+    try:
+        with path.open(encoding="utf-8-sig") as file:
+            yield decoded_lines(file, path)
+    except FileNotFoundError:
+        raise UserError(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise UserError(f"{path} is a directory: give a file") from None
+    except OSError as error:
+        raise UserError(f"cannot read {path}: {error.strerror or error}") from None
+
+
+def decoded_lines(file, path: Path):
+    line = 0
+    try:
+        for line, text in enumerate(file, 1):
+            yield text
+    except UnicodeDecodeError:
+        raise UserError(f"{path} line {line + 1} is not UTF-8 text: save the file as UTF-8") from None

@@ -1,0 +1,48 @@
+"""The package's layering: no module imports one that imports it back, lazily or not."""
+
+import ast
+from pathlib import Path
+
+import handgrad_cli
+
+PACKAGE = Path(handgrad_cli.__file__).parent
+
+
+def imported_modules(path: Path) -> set[str]:
+    """Every handgrad_cli module a file imports, at the top or inside a function."""
+    names = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("handgrad_cli"):
+            names.add(node.module)
+        elif isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names if alias.name.startswith("handgrad_cli"))
+    return names
+
+
+def module_name(path: Path) -> str:
+    parts = path.relative_to(PACKAGE.parent).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def import_graph() -> dict[str, set[str]]:
+    return {module_name(path): imported_modules(path) for path in PACKAGE.rglob("*.py")}
+
+
+def test_no_import_cycles():
+    graph = import_graph()
+
+    def reaches(start: str, goal: str, seen: set[str]) -> bool:
+        for name in graph.get(start, ()):
+            if name == goal or (name not in seen and (seen.add(name) or reaches(name, goal, seen))):
+                return True
+        return False
+
+    assert [module for module in graph if reaches(module, module, set())] == []
+
+
+def test_the_renderers_and_the_core_know_nothing_of_the_command_line():
+    graph = import_graph()
+    edge = {"handgrad_cli.cli", "handgrad_cli.console"}
+    for module, imports in graph.items():
+        if module.startswith("handgrad_cli.render") or module in {"handgrad_cli.drill", "handgrad_cli.cards"}:
+            assert not imports & edge, module
