@@ -16,6 +16,7 @@ from handgrad_cli.kinds.base import Kind
 from handgrad_cli.kinds.broadcast import BroadcastHpreact, BroadcastNormLogits, BroadcastProbs
 from handgrad_cli.kinds.embedding import Embedding
 from handgrad_cli.kinds.linear import Linear
+from handgrad_cli.kinds.scalar_graph import ScalarGraph
 from handgrad_cli.kinds.softmax_ce import SoftmaxCE
 from handgrad_cli.kinds.tanh_neuron import TanhNeuron
 from handgrad_cli.problem import DEFAULT_DIFFICULTY, Problem, ProblemId, candidate_ids
@@ -23,6 +24,7 @@ from handgrad_cli.problem import DEFAULT_DIFFICULTY, Problem, ProblemId, candida
 KINDS: dict[str, Kind] = {kind.name: kind for kind in (
     SoftmaxCE(),
     TanhNeuron(),
+    ScalarGraph(),
     Linear(),
     BroadcastHpreact(),
     BroadcastProbs(),
@@ -110,7 +112,7 @@ def problem_for(subject: str, typed: dict[str, str], seed: int | None, difficult
             raise UserError(f"{subject} is a problem ID: its seed and difficulty are fixed, drop {' and '.join(drawn)}")
         return build(subject)
     kind = get_kind(subject)
-    foreign = [name for name in typed if name not in {spec.name for spec in kind.inputs}]
+    foreign = [name for name in typed if not kind.takes_input(name)]
     if foreign:
         raise UserError(f"{shown(foreign[0])} is not an input of {kind.name}: it takes {kind.input_names()}")
     if typed:

@@ -89,6 +89,18 @@ class Kind:
     def asked_at(self, difficulty: str) -> tuple[str, ...]:
         return self.gradients
 
+    def asked_for(self, inputs: dict[str, Any], difficulty: str) -> tuple[str, ...]:
+        """The gradients one problem asks: by default they depend on its difficulty only."""
+        return self.asked_at(difficulty) if difficulty in ("easy", "medium", "hard") else self.gradients
+
+    def closed_forms(self, graph: Graph, asked: Sequence[str]) -> dict[str, str]:
+        """Each asked gradient's formula in one line, for problems of this graph (default: the kind's)."""
+        return self.closed_form
+
+    def takes_input(self, name: str) -> bool:
+        """Whether `name` may be typed as an input (`explain KIND NAME=VALUES`)."""
+        return name in {spec.name for spec in self.inputs}
+
     def clear(self, problem: Problem) -> bool:
         """Draws are redone until clear: every asked gradient shows a nonzero entry at 3 decimals.
 
@@ -122,7 +134,7 @@ class Kind:
             inputs = {i: self.draw(draws[i], problem_ids[i].difficulty) for i in pending}
             groups: dict[tuple, list[int]] = {}
             for i in pending:  # problems of one shape and difficulty are solved in one pass
-                key = (problem_ids[i].difficulty, *(np.shape(value) for value in inputs[i].values()))
+                key = (problem_ids[i].difficulty, *(_batch_key(value) for value in inputs[i].values()))
                 groups.setdefault(key, []).append(i)
             for (difficulty, *_), group in groups.items():
                 solved = self.solve_batch([inputs[i] for i in group], difficulty, [problem_ids[i] for i in group])
@@ -138,6 +150,14 @@ class Kind:
 
     def graph(self, inputs: Sequence[dict[str, Any]]) -> Graph:
         """The forward pass of problems of one shape, stacked on a leading problem axis."""
+        t, seed, seed_name = self.tensors(inputs)
+        root = self.forward(t)
+        walk = engine.plan(root)
+        nodes = {node.name: node for node in walk.order if node.name and not node.fixed}
+        return Graph(root, seed, seed_name, nodes, t, walk)
+
+    def tensors(self, inputs: Sequence[dict[str, Any]]) -> tuple[Tensors, np.ndarray, str | None]:
+        """The forward pass's inputs, stacked, and the seed of the backward pass (with its name, if given)."""
         t, seed, seed_name = Tensors(), np.ones(len(inputs)), None
         for spec in self.inputs:
             stacked = np.array([problem[spec.name] for problem in inputs])
@@ -147,10 +167,7 @@ class Kind:
                 t[spec.name] = engine.named_index(stacked, spec.name)
             else:
                 t[spec.name] = engine.leaf(stacked, spec.name)
-        root = self.forward(t)
-        walk = engine.plan(root)
-        nodes = {node.name: node for node in walk.order if node.name and not node.fixed}
-        return Graph(root, seed, seed_name, nodes, t, walk)
+        return t, seed, seed_name
 
     def backward(self, graph: Graph, **options) -> engine.Backward:
         return engine.backward(graph.root, graph.seed, seed_name=graph.seed_name, walk=graph.walk, **options)
@@ -159,7 +176,7 @@ class Kind:
                     problem_ids: list[ProblemId | None]) -> list[Problem]:
         graph = self.graph(inputs)
         back = self.backward(graph)
-        asked = self.asked_at(difficulty) if difficulty in ("easy", "medium", "hard") else self.gradients
+        asked = self.asked_for(inputs[0], difficulty)  # a batch shares its shapes, text and difficulty
         answers = {name: back.grads[graph.nodes[name[1:]]] for name in asked}
         found = engine.steps(back, asked)
         solved = Solved(tuple(found[name] for name in asked), lambda: self._sound(graph, answers, asked),
@@ -171,14 +188,14 @@ class Kind:
                 kind=self.name, difficulty=difficulty, id=problem_id, inputs=problem,
                 forward={name: _one(value, i) for name, value in shown.items()},
                 answers={name: value[i] for name, value in answers.items()},
-                closed_form=self.closed_form, solved=solved, index=i,
+                closed_form=self.closed_forms(graph, asked), solved=solved, index=i,
             )
             problems.append(built if self.worth_doing(built) else replace(built, worth_doing=False))
         return problems
 
     def _forward_values(self, graph: Graph) -> dict[str, np.ndarray]:
         """What the forward table shows: every named value made from the inputs (and an op's extras)."""
-        given = {spec.name for spec in self.inputs}
+        given = set(graph.t)
         shown = {}
         for name, node in graph.nodes.items():
             if name in given:
@@ -333,6 +350,11 @@ def _hint_text(value: Any, decimals: int, exact: bool = False) -> str:
     if exact or isinstance(value, (int, np.integer)):
         return format_input(value)
     return format_value(value, decimals)
+
+
+def _batch_key(value: Any) -> Any:
+    """What problems solved in one pass share: each number's shape, and any text (a program) itself."""
+    return value if isinstance(value, str) else np.shape(value)
 
 
 def _by_node(answers: dict[str, Any] | None) -> dict[str, np.ndarray]:

@@ -58,6 +58,8 @@ def ascii_times(text: str, encoding: str | None) -> str:
 
 
 def shape_text(value: Any) -> str:
+    if isinstance(value, str):
+        return "text"  # a program, not a number
     shape = np.shape(value)
     return "[" + ", ".join(map(str, shape)) + "]" if shape else "scalar"
 
