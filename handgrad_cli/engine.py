@@ -305,7 +305,9 @@ def mul(a: Node, b: Node | float) -> Node:
 
 def _factor(node: Node) -> str:
     """A node inside a product: a sum needs parentheses."""
-    return node.label if node.name or not any(op in node.expr for op in " + - ") else f"({node.expr})"
+    if node.name:
+        return node.label
+    return f"({node.expr})" if any(op in node.expr for op in (" + ", " - ")) else node.expr
 
 
 def div(a: Node, b: Node | float) -> Node:
@@ -320,12 +322,15 @@ def div(a: Node, b: Node | float) -> Node:
     return out
 
 
-def power(a: Node, n: float) -> Node:
-    n = float(n)
+def power(a: Node, n: float, plus: float = 0.0) -> Node:
+    """``a**n``, or ``(a + plus)**n`` as one step: batchnorm's ``(bnvar + 1e-5)**-0.5``, whose
+    derivative reads ``-0.5 * (bnvar + 1e-05)**-1.5`` rather than through an unnamed sum."""
+    n, plus = float(n), float(plus)
     text = f"{n:g}"
-    out = Node(a.value**n, f"{a.label}**{text}")
-    local = f"{text} * {a.label}**{n - 1:g}" if n != 2 else f"2 * {a.label}"
-    out.links = (_elementwise(a, out.shape, local, lambda val: n * val(a) ** (n - 1),
+    base = f"({a.label} + {plus:g})" if plus else a.label
+    out = Node((a.value + plus) ** n, f"{base}**{text}")
+    local = f"{text} * {base}**{n - 1:g}" if n != 2 else f"2 * {base}"
+    out.links = (_elementwise(a, out.shape, local, lambda val: n * (val(a) + plus) ** (n - 1),
                               "pow by a constant n: n times the input to the n - 1"),)
     return out
 
@@ -356,17 +361,25 @@ def relu(a: Node) -> Node:
     return out
 
 
-def total(a: Node, axis: int, keepdim: bool = False) -> Node:
+def total(a: Node, axis: int, keepdim: bool = False, divisor: float = 1) -> Node:
+    """``a.sum(axis)``, or ``a.sum(axis) / divisor`` as one step: batchnorm's Bessel-corrected
+    variance ``bndiff2.sum(0, keepdim=True) / (n - 1)``, whose gradient reads ``dbnvar / (n - 1)``."""
     batched = _problem_axis(a, axis)
-    out = Node(a.value.sum(axis=batched, keepdims=keepdim), f"{a.label}.sum({axis}{', keepdim=True' if keepdim else ''})")
+    expr = f"{a.label}.sum({axis}{', keepdim=True' if keepdim else ''})"
+    out = Node(a.value.sum(axis=batched, keepdims=keepdim) / divisor,
+               expr if divisor == 1 else f"{expr} / {divisor:g}")
     shape = a.shape
 
     def combine(local: np.ndarray, up: np.ndarray) -> np.ndarray:
         spread = up if keepdim else np.expand_dims(up, batched)
         return np.broadcast_to(spread, (up.shape[0],) + shape) * local
 
-    out.links = (Link(a, "1", lambda val: np.ones(1), combine, "{up}",
-                      f"sum copies the gradient to every entry it added (along axis {axis})"),)
+    rule = f"sum copies the gradient to every entry it added (along axis {axis})"
+    if divisor == 1:
+        out.links = (Link(a, "1", lambda val: np.ones(1), combine, "{up}", rule),)
+    else:
+        out.links = (Link(a, f"1/{divisor:g}", lambda val: np.full(1, 1.0 / divisor), combine,
+                          "{up} / " + f"{divisor:g}", f"{rule}, divided by {divisor:g}"),)
     return out
 
 

@@ -14,7 +14,7 @@ import pytest
 
 from handgrad_cli.classroom import set_code
 from handgrad_cli.grading import Tolerance
-from handgrad_cli.kinds import KINDS, build, get_kind, set_ids
+from handgrad_cli.kinds import DEFAULT_KINDS, build, get_kind, set_ids
 from tests.teach_helpers import EVERY_KIND_AND_DIFFICULTY, run
 
 QTI = "{http://www.imsglobal.org/xsd/ims_qtiasiv1p2}"
@@ -81,7 +81,7 @@ def test_each_range_holds_the_reference_and_not_its_sign_flipped(kind, difficult
 def test_a_question_group_per_kind_with_all_its_questions():
     _, assessment = read(package("-n", "5", "--seed", "2"))
     sections = groups(assessment)
-    assert [section.get("title") for section in sections] == [get_kind(kind).title for kind in KINDS]
+    assert [section.get("title") for section in sections] == [get_kind(kind).title for kind in DEFAULT_KINDS]
     for section in sections:
         items = section.findall(f"{QTI}item")
         assert section.findtext(f".//{QTI}selection_number") == str(len(items)) != "0"
@@ -95,12 +95,12 @@ def test_question_texts_show_problem_numbers_and_the_set_code_never_ids(tmp_path
     with zipfile.ZipFile(io.BytesIO(data)) as zipped:
         everything = b"".join(zipped.read(name) for name in zipped.namelist()).decode()
     for student in ("Ana <b>&amp;</b>", "Bo Li"):
-        for problem_id in set_ids(list(KINDS), 2, 0, "medium", student):
+        for problem_id in set_ids(list(DEFAULT_KINDS), 2, 0, "medium", student):
             assert str(problem_id) not in everything
     _, assessment = read(data)
     texts = [ET.fromstring(f"<div>{item.findtext(f'.//{QTI}mattext')}</div>") for item in assessment.iter(f"{QTI}item")]
     first = ["".join(p.itertext()) for p in texts[0]]
-    assert first[0] == f"Problem 1 of set {set_code(list(KINDS), 2, 0, 'medium')}, for Ana <b>&amp;</b>."
+    assert first[0] == f"Problem 1 of set {set_code(list(DEFAULT_KINDS), 2, 0, 'medium')}, for Ana <b>&amp;</b>."
     assert first[2] == "Give dlogits[0]."
     assert {TITLE.match(item.get("title")).group(4) for item in assessment.iter(f"{QTI}item")} == {
         "Ana <b>&amp;</b>", "Bo Li"}

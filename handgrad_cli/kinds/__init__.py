@@ -13,7 +13,9 @@ from itertools import islice
 
 from handgrad_cli.errors import UserError, shown
 from handgrad_cli.kinds.base import Kind
+from handgrad_cli.kinds.batchnorm import BatchNorm
 from handgrad_cli.kinds.broadcast import BroadcastHpreact, BroadcastNormLogits, BroadcastProbs
+from handgrad_cli.kinds.ce_steps import CESteps
 from handgrad_cli.kinds.embedding import Embedding
 from handgrad_cli.kinds.linear import Linear
 from handgrad_cli.kinds.scalar_graph import ScalarGraph
@@ -25,6 +27,8 @@ KINDS: dict[str, Kind] = {kind.name: kind for kind in (
     SoftmaxCE(),
     TanhNeuron(),
     ScalarGraph(),
+    CESteps(),
+    BatchNorm(),
     Linear(),
     BroadcastHpreact(),
     BroadcastProbs(),

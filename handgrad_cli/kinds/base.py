@@ -69,6 +69,7 @@ class Kind:
     gradients: tuple[str, ...]  # asked, in order (at every difficulty unless `asked_at` says otherwise)
     rules: dict[str, str] = {}  # hint 1 per gradient; default: the rules of the ops it goes through
     closed_form: dict[str, str] = {}  # gradient -> its formula in one line
+    zero_by_design: tuple[str, ...] = ()  # gradients that are 0 by the maths (dlogit_maxes): 0 is their answer
 
     # --- what a kind writes ------------------------------------------------------------------
 
@@ -95,7 +96,7 @@ class Kind:
 
     def closed_forms(self, graph: Graph, asked: Sequence[str]) -> dict[str, str]:
         """Each asked gradient's formula in one line, for problems of this graph (default: the kind's)."""
-        return self.closed_form
+        return {name: formula for name, formula in self.closed_form.items() if name in asked}
 
     def takes_input(self, name: str) -> bool:
         """Whether `name` may be typed as an input (`explain KIND NAME=VALUES`)."""
@@ -105,8 +106,10 @@ class Kind:
         """Draws are redone until clear: every asked gradient shows a nonzero entry at 3 decimals.
 
         Part of what an ID means: changing it changes old IDs' problems. Soundness is judged apart.
+        A gradient that is 0 by design is exempt.
         """
-        return all(abs(value).max() >= CLEAR for value in problem.answers.values())
+        return all(abs(value).max() >= CLEAR for name, value in problem.answers.items()
+                   if name not in self.zero_by_design)
 
     def worth_doing(self, problem: Problem) -> bool:
         """Inputs where the maths is worth doing by hand; sets and drills skip the rest."""
@@ -211,7 +214,7 @@ class Kind:
         slips = list(self.slips(graph.t, graph.nodes))
         flipped_at = {slip.at for slip in slips if slip.slug == "sign-flipped"}
         for name in asked:
-            if name[1:] not in flipped_at:
+            if name[1:] not in flipped_at and name not in self.zero_by_design:  # -0 is no slip
                 slips.append(engine.flipped(name[1:], f"the sign of {name} is flipped"))
             slips.append(engine.upstream_dropped(name[1:], "the upstream gradient was dropped: the local "
                                                            "derivative must be multiplied by the gradient from above"))
@@ -221,8 +224,9 @@ class Kind:
         """Per problem: every slip, the zeros answer and the upstream dropped miss by a margin."""
         count = len(graph.seed)
         sound = np.ones(count, dtype=bool)
-        for reference in answers.values():
-            sound &= _misses(np.zeros_like(reference), reference)
+        for name, reference in answers.items():
+            if name not in self.zero_by_design:  # there zeros is the answer
+                sound &= _misses(np.zeros_like(reference), reference)
         for slip in self.named_slips(graph, asked):
             slipped = self.backward(graph, slip=slip, words=False).grads
             sound &= _first_change_misses(slipped, graph, answers, asked)
