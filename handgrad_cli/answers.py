@@ -76,13 +76,17 @@ def read_rows(text: str) -> list[list[float]]:
 
 
 def read_values(text: str, shape: tuple[int, ...], name: str = "the answer", how: str = ""):
-    """Values for an answer of the given shape (``()``, ``(n,)`` or ``(rows, n)``), as numpy.
+    """Values for an answer of the given shape (``()``, ``(n,)``, ``(rows, n)`` or ``(blocks, rows, n)``), as numpy.
 
     `how` (the gradient's formula, ``dW = X.T @ dY``) is said when the shape given is not the one asked.
     """
     import numpy as np
 
-    rows = read_rows(unwrapped(text))
+    text = unwrapped(text)
+    if len(shape) == 3 and (";;" in text or _BLOCKS.search(text)):
+        return np.array([read_values(block, shape[1:], f"block {i} of {name}")
+                         for i, block in enumerate(_block_texts(text, shape, name))], dtype=float)
+    rows = read_rows(text)
     counts = [len(row) for row in rows]
     expected = describe_shape(shape)
     if len(shape) >= 2:
@@ -142,9 +146,11 @@ def _refuse_missing_commas(text: str, count: int) -> None:
 
 
 def shape_words(shape: tuple[int, ...]) -> str:
-    """``1 value``, ``3 values`` or ``2 rows of 3 values``."""
+    """``1 value``, ``3 values``, ``2 rows of 3 values`` or ``2 blocks of 2 rows of 3 values``."""
     if not shape:
         return "1 value"
+    if len(shape) == 3:
+        return f"{shape[0]} blocks of {shape_words(shape[1:])}"
     if len(shape) == 1:
         return _count(shape[0])
     lines = math.prod(shape[:-1])
@@ -155,13 +161,30 @@ def describe_shape(shape: tuple[int, ...]) -> str:
     """The shape and how to type it."""
     if len(shape) == 1 and shape[0] > 1:
         return f"{shape_words(shape)} separated by commas"
-    if len(shape) >= 2:
+    if len(shape) == 2:
         return f"{shape_words(shape)}, rows separated by ';'"
+    if len(shape) == 3:
+        return f"{shape_words(shape)}, rows separated by ';', blocks by ';;'"
     return shape_words(shape)
 
 
 def _count(n: int) -> str:
     return f"{n} value" if n == 1 else f"{n} values"
+
+
+_BLOCKS = re.compile(r"\]\s*\]\s*,\s*\[\s*\[")  # between two blocks of a nested list: ]], [[
+
+
+def _block_texts(text: str, shape: tuple[int, ...], name: str) -> list[str]:
+    """A 3-D answer's blocks: split on ``;;``, or on ``]], [[`` in a nested list as numpy prints one."""
+    if len(text) > MAX_ANSWER_CHARS:
+        raise UserError(f"the answer is longer than {MAX_ANSWER_CHARS} characters: shorten it")
+    blocks = text.split(";;") if ";;" in text else _BLOCKS.split(text)
+    if blocks and not blocks[-1].strip(" \t\r\n;"):
+        blocks.pop()  # a trailing ';;' is harmless
+    if len(blocks) != shape[0]:
+        raise UserError(f"{name} expects {describe_shape(shape)}; you gave {len(blocks)} block(s)")
+    return blocks
 
 
 def _row_texts(text: str) -> list[str]:

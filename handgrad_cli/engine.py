@@ -226,7 +226,27 @@ def _elementwise(parent: Node, out_shape: tuple[int, ...], local: str, local_val
     def combine(local_: np.ndarray, up: np.ndarray) -> np.ndarray:
         return unbroadcast(_times(local_, up), shape)
 
-    return Link(parent, local, local_value, combine, template, rule, summed, passes and not summed)
+    return Link(parent, local, local_value, combine, _summed_template(template, shape, out_shape), rule, summed,
+                passes and not summed)
+
+
+def _summed_template(template: str, shape: tuple[int, ...], out: tuple[int, ...]) -> str:
+    """A term as written when the input was broadcast: the sum in it, ``dY.sum(0)``,
+    ``(bnraw * dhpreact).sum(0, keepdim=True)``, as the notebook writes it."""
+    missing = len(out) - len(shape)
+    kept = [missing + i for i, size in enumerate(shape) if size == 1 and out[missing + i] != 1]
+    if not missing and not kept:
+        return template
+    text = template if template == "{up}" else f"({template})"
+    if kept:
+        text += f".sum({_axes_text(kept)}, keepdim=True)"
+    if missing:
+        text += f".sum({_axes_text(list(range(missing)))})"
+    return text
+
+
+def _axes_text(axes: list[int]) -> str:
+    return str(axes[0]) if len(axes) == 1 else "(" + ", ".join(map(str, axes)) + ")"
 
 
 def _times(local: np.ndarray, up: np.ndarray) -> np.ndarray:
@@ -476,7 +496,7 @@ def view(a: Node, shape: tuple[int, ...]) -> Node:
     shape = tuple(size // known if s == -1 else s for s in shape)
     out = Node(a.value.reshape(a.value.shape[:1] + shape), f"{a.label}.view({', '.join(map(str, shape))})")
     back = a.shape
-    out.links = (Link(a, "view back", lambda val: np.ones(1),
+    out.links = (Link(a, "1", lambda val: np.ones(1),
                       lambda local, up: up.reshape(up.shape[:1] + back), f"{{up}}.view({', '.join(map(str, back))})",
                       "a view moves no numbers: the gradient is viewed back to the input's shape"),)
     return out
@@ -657,7 +677,9 @@ def _term(consumer: Node, link: Link, grads, names, values: Values, slip: Slip |
     up = grads[consumer]
     if shown is not None:
         up = shown(up)
-    local = np.asarray(link.local_value(values), dtype=float)
+    local = np.asarray(link.local_value(values))
+    if not np.issubdtype(local.dtype, np.integer):  # indices (an embedding's rows) stay whole numbers
+        local = local.astype(float)
     value = link.combine(local, up)
     if slip is not None and slip.term is not None and node.name == slip.at and slip.via in (None, consumer.name):
         value = slip.term(link, local, up, values)

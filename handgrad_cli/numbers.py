@@ -43,6 +43,8 @@ def format_grid(value: Any, decimals: int | None = DEFAULT_DECIMALS) -> str:
     `decimals` None writes each entry as given (an input: ``2``, ``-0.5``).
     """
     array = np.asarray(value)
+    if np.issubdtype(array.dtype, np.integer):
+        decimals = None  # indices, such as Xb's, are shown as they are
     if array.ndim < 2:
         return format_input(value) if decimals is None else format_value(value, decimals)
     rows = array.reshape(-1, array.shape[-1])
@@ -50,14 +52,26 @@ def format_grid(value: Any, decimals: int | None = DEFAULT_DECIMALS) -> str:
     cells = [[cell(item) for item in row] for row in rows.tolist()]
     width = max(len(cell) for row in cells for cell in row)
     lines = [", ".join(cell.rjust(width) for cell in row) for row in cells]
+    if array.ndim == 3:  # blocks of rows, as numpy prints them, one width for all
+        per_block = array.shape[1]
+        blocks = [_bracketed(lines[start:start + per_block], "  ") for start in range(0, len(lines), per_block)]
+        return "[" + ",\n ".join(blocks) + "]"
+    return _bracketed(lines, " ")
+
+
+def _bracketed(lines: list[str], indent: str) -> str:
+    """Rows of a matrix in numpy's brackets: ``[[a, b],`` then `` [c, d]]``."""
     last = len(lines) - 1
-    return "\n".join(("[[" if i == 0 else " [") + line + ("]]" if i == last else "],") for i, line in enumerate(lines))
+    return "\n".join(("[[" if i == 0 else indent + "[") + line + ("]]" if i == last else "],")
+                     for i, line in enumerate(lines))
 
 
 def as_typed(value: Any, decimals: int = DEFAULT_DECIMALS) -> str:
-    """A value the way a learner types it back: commas between values, ``;`` between rows."""
+    """A value the way a learner types it back: commas between values, ``;`` between rows, ``;;`` between blocks."""
     if hasattr(value, "tolist"):
         value = value.tolist()
+    if isinstance(value, list) and value and isinstance(value[0], list) and value[0] and isinstance(value[0][0], list):
+        return ";; ".join(as_typed(block, decimals) for block in value)  # blocks of rows
     if isinstance(value, list) and value and isinstance(value[0], list):
         return "; ".join(as_typed(row, decimals) for row in value)
     if isinstance(value, list):

@@ -25,6 +25,11 @@ REQUIRED = {  # the slips each kind must name, at least
     "ce-steps": {"counts-sum-path-dropped", "log-derivative-as-probs", "pow-exponent-kept", "exp-derivative-as-x"},
     "batchnorm": {"mean-path-dropped", "variance-path-dropped", "bessel-forgotten", "sign-flipped"},
     "mlp": {"mean-forgotten", "counts-sum-path-dropped", "bessel-forgotten", "mean-path-dropped", "scatter-assigned"},
+    "linear": {"sign-flipped", "upstream-dropped"},
+    "broadcast-hpreact": {"bngain-averaged", "bnbias-averaged", "not-swapped", "gain-dropped"},
+    "broadcast-probs": {"counts_sum_inv-averaged", "not-swapped", "factor-dropped"},
+    "broadcast-norm-logits": {"sign-flipped", "logit_maxes-averaged", "max-path-dropped"},
+    "embedding": {"assigned-not-added"},
 }
 
 problem_ids = st.builds(
@@ -48,6 +53,8 @@ def test_each_kind_keeps_the_required_mistakes(problem_id):
     assert REQUIRED[problem.kind] <= slugs
     if problem.kind == "softmax-ce" and np.ndim(problem.answers["dlogits"]) == 2:
         assert "mean-forgotten" in slugs  # a batch has a 1/n to forget
+    if problem.kind == "linear" and len(problem.inputs["X"]) > 1:
+        assert {"db-averaged", "dW-averaged"} <= slugs  # a batch has a sum to take for a mean
 
 
 @given(problem_ids, st.data())

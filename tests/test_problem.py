@@ -53,9 +53,11 @@ def test_malformed_ids_are_refused_with_an_example(text):
         ProblemId.parse(text)
 
 
-def test_an_unknown_kind_in_an_id_names_the_known_kinds():
-    with pytest.raises(UserError, match="softmax-ce, tanh-neuron"):
+def test_an_unknown_kind_in_an_id_points_to_the_list_of_kinds_and_a_close_one():
+    with pytest.raises(UserError, match=r"unknown kind 'relu': `handgrad kinds` lists all \d+$"):
         build("relu-m1")
+    with pytest.raises(UserError, match="did you mean softmax-ce?"):
+        build("softmax-cd-m1")
 
 
 def test_a_seed_beyond_range_is_refused():

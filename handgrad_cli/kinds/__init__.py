@@ -8,12 +8,16 @@ so adding a kind never changes what an existing command prints.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
+from difflib import get_close_matches
 from itertools import islice
 
 from handgrad_cli.errors import UserError, shown
 from handgrad_cli.kinds.base import Kind
 from handgrad_cli.kinds.batchnorm import BatchNorm
+from handgrad_cli.kinds.broadcast import BroadcastHpreact, BroadcastNormLogits, BroadcastProbs
 from handgrad_cli.kinds.ce_steps import CESteps
+from handgrad_cli.kinds.embedding import Embedding
+from handgrad_cli.kinds.linear import Linear
 from handgrad_cli.kinds.mlp import MLP
 from handgrad_cli.kinds.scalar_graph import ScalarGraph
 from handgrad_cli.kinds.softmax_ce import SoftmaxCE
@@ -24,6 +28,11 @@ KINDS: dict[str, Kind] = {kind.name: kind for kind in (
     SoftmaxCE(),
     TanhNeuron(),
     ScalarGraph(),
+    Linear(),
+    BroadcastHpreact(),
+    BroadcastProbs(),
+    BroadcastNormLogits(),
+    Embedding(),
     CESteps(),
     BatchNorm(),
     MLP(),
@@ -36,8 +45,9 @@ def get_kind(name: str) -> Kind:
     try:
         return KINDS[name]
     except KeyError:
-        known = ", ".join(KINDS)
-        raise UserError(f"unknown kind {shown(name)}: choose from {known} (see `handgrad kinds`)") from None
+        close = get_close_matches(name, list(KINDS), n=1)  # the list itself outgrows one line
+        guess = f"did you mean {close[0]}? " if close else ""
+        raise UserError(f"unknown kind {shown(name)}: {guess}`handgrad kinds` lists all {len(KINDS)}") from None
 
 
 def chosen_kinds(names: Sequence[str] | None, all_kinds: bool = False) -> list[str]:

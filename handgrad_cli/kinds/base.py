@@ -450,10 +450,10 @@ def _shaped(spec: Input, rows: list[list[float]], sizes: dict[str, int]) -> Any:
 def _binds(shape: tuple[str, ...], actual: tuple[int, ...], sizes: dict[str, int]) -> bool:
     trial = dict(sizes)
     for dim, size in zip(shape, actual):
-        if dim.isdigit():  # a fixed size: bngain is [1, n_hidden]
-            trial[dim] = int(dim)
-        if trial.setdefault(dim, size) != size or not 1 <= size <= MAX_TYPED:
+        known = _size(dim, trial)
+        if (known is not None and known != size) or not 1 <= size <= MAX_TYPED:
             return False
+        trial[dim] = size
     sizes.update(trial)
     return True
 
@@ -461,8 +461,21 @@ def _binds(shape: tuple[str, ...], actual: tuple[int, ...], sizes: dict[str, int
 def _shape_text(shape: tuple[str, ...], sizes: dict[str, int]) -> str:
     if not shape:
         return "one number"
-    return "[" + ", ".join(f"{dim}={sizes[dim]}" if dim in sizes and not dim.isdigit() else dim
-                           for dim in shape) + "]"
+    return "[" + ", ".join(_dim_text(dim, sizes) for dim in shape) + "]"
+
+
+def _dim_text(dim: str, sizes: dict[str, int]) -> str:
+    size = _size(dim, sizes)
+    return dim if size is None or dim.isdigit() else f"{dim}={size}"
+
+
+def _size(dim: str, sizes: dict[str, int]) -> int | None:
+    """A dimension's size if known: a number (the 1 of a [1, n] row), a name bound already (N), or a
+    product of those (T*d)."""
+    parts = dim.split("*")
+    if not all(part.isdigit() or part in sizes for part in parts):
+        return None
+    return int(np.prod([int(part) if part.isdigit() else sizes[part] for part in parts]))
 
 
 def _given_text(rows: list[list[float]]) -> str:

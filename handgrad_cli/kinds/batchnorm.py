@@ -93,7 +93,6 @@ class BatchNorm(Kind):
                 "dhpreact": np.array(dhpreact)}
 
     def forward(self, t: Tensors) -> Node:
-        n = t.hprebn.shape[0]
         bnmeani = t.hprebn.mean(0, keepdim=True).named("bnmeani")
         bndiff = (t.hprebn - bnmeani).named("bndiff")
         bndiff2 = (bndiff**2).named("bndiff2")

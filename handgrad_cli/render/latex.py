@@ -173,7 +173,8 @@ def question_text(question: str) -> str:
 # --- inputs, answers and the space to write them ----------------------------------------------
 
 def matrix(value: Any, number) -> str:
-    """A number, a row vector or a matrix, each entry written by `number`; text (a program) as typed."""
+    """A number, a row vector, a matrix or blocks of matrices, each entry written by `number`; text (a
+    program) as typed."""
     if isinstance(value, str):
         return r"\texttt{" + escape(value) + "}"
     if hasattr(value, "tolist"):
@@ -181,7 +182,7 @@ def matrix(value: Any, number) -> str:
     if not isinstance(value, list):
         return number(value)
     if value and isinstance(value[0], list) and value[0] and isinstance(value[0][0], list):
-        return r"\begin{bmatrix} " + " & ".join(matrix(part, number) for part in value) + r" \end{bmatrix}"  # 3-D
+        return r"\left[\," + r",\; ".join(matrix(block, number) for block in value) + r"\,\right]"  # blocks
     rows = value if value and isinstance(value[0], list) else [value]
     body = r" \\ ".join(" & ".join(number(entry) for entry in row) for row in rows)
     return r"\begin{bmatrix} " + body + r" \end{bmatrix}"
