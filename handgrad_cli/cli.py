@@ -19,6 +19,7 @@ from handgrad_cli.console import (
     DecimalsOption,
     Difficulty,
     DifficultyOption,
+    JsonFlag,
     NoHistoryOption,
     OneLineUsageErrors,
     RtolOption,
@@ -29,7 +30,9 @@ from handgrad_cli.console import (
     read_file,
     reader_for,
     stdout_console,
+    TextFormatOption,
     user_errors,
+    wants_json,
 )
 from handgrad_cli.errors import UserError
 from handgrad_cli.status import ExitStatus
@@ -42,6 +45,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     add_completion=False,
     rich_markup_mode=None,
+    context_settings={"help_option_names": ["-h", "--help"]},  # inherited by every command
 )
 
 
@@ -79,10 +83,15 @@ def root(
 
 @app.command("kinds")
 @user_errors
-def kinds_command() -> None:
+def kinds_command(output_format: TextFormatOption = None) -> None:
     """List the problem kinds: name, what it drills, the gradients it asks."""
     from handgrad_cli.kinds import KINDS
 
+    if wants_json(output_format):
+        from handgrad_cli.render.records import kind_record
+
+        print_json([kind_record(kind) for kind in KINDS.values()])
+        return
     width = max(len(name) for name in KINDS)
     for kind in KINDS.values():
         typer.echo(f"{kind.name:<{width}}  {kind.summary}")
@@ -116,20 +125,22 @@ def explain_command(
     ] = None,
     lr: Annotated[float, typer.Option(callback=finite, help="softmax-ce: learning rate of the gradient step shown.")] = 1.0,
     decimals: DecimalsOption = 3,
-    json_output: Annotated[bool, typer.Option("--json", help="The problem, answers and steps as JSON.")] = False,
+    output_format: TextFormatOption = None,
+    json_output: JsonFlag = False,
 ) -> None:
     """Show a derivation step by step: each gradient as local derivative × upstream gradient, one term per path.
 
     Give a problem ID, a kind with its inputs (`handgrad explain tanh-neuron x=2,0 w=-3,1 b=6.88 dout=1`),
     or a kind alone for a random problem.
     """
+    as_json = wants_json(output_format, json_output)
     from handgrad_cli.kinds import get_kind, problem_for
     from handgrad_cli.answers import read_named_inputs
 
     flags = {"logits": logits, "target": target, "x": x, "w": w, "b": b, "dout": dout}
     typed = read_named_inputs(values or []) | {name: text for name, text in flags.items() if text is not None}
     problem = problem_for(subject, typed, seed, difficulty.value if difficulty else None, fresh_seed)
-    if json_output:
+    if as_json:
         from handgrad_cli.render.records import problem_record
 
         print_json(problem_record(problem))
@@ -220,12 +231,14 @@ def check_command(
     atol: AtolOption = 1e-3,
     rtol: RtolOption = 1e-3,
     decimals: DecimalsOption = 3,
-    json_output: Annotated[bool, typer.Option("--json", help="The grades as JSON.")] = False,
+    output_format: TextFormatOption = None,
+    json_output: JsonFlag = False,
 ) -> None:
     """Grade answers to a problem: exit 0 if all correct, 1 if any is wrong or missing, 2 if unreadable.
 
     An entry is correct when |yours - reference| <= atol + rtol * |reference|.
     """
+    as_json = wants_json(output_format, json_output)
     from handgrad_cli.answers import read_named_answers
     from handgrad_cli.grading import Tolerance, grade_all
     from handgrad_cli.kinds import build
@@ -233,7 +246,7 @@ def check_command(
     problem = build(problem_id)
     shapes = {name: value.shape for name, value in problem.answers.items()}
     grades = grade_all(problem, read_named_answers(answers or [], shapes), Tolerance(atol, rtol))
-    if json_output:
+    if as_json:
         from handgrad_cli.render.records import grades_record
 
         print_json(grades_record(problem, grades))

@@ -15,7 +15,7 @@ import sys
 from collections.abc import Callable
 from enum import Enum
 from pathlib import Path
-from typing import Annotated, TextIO
+from typing import Annotated, Optional, TextIO
 
 import typer
 from typer.core import TyperGroup
@@ -71,6 +71,22 @@ RtolOption = Annotated[float, typer.Option(min=0, callback=finite, help="Relativ
 DifficultyOption = Annotated[Difficulty, typer.Option("--difficulty", "-d", help="easy, medium or hard.")]
 NoHistoryOption = Annotated[bool, typer.Option("--no-history", help="Keep nothing: do not read or write the history.")]
 DecimalsOption = Annotated[int, typer.Option(min=0, max=12, help="Decimals shown (JSON keeps full precision).")]
+
+
+class TextFormat(str, Enum):
+    text = "text"
+    json = "json"
+
+
+TextFormatOption = Annotated[Optional[TextFormat], typer.Option("--format", "-f", help="text (default) or json.")]
+JsonFlag = Annotated[bool, typer.Option("--json", help="The same as --format json.")]
+
+
+def wants_json(output_format: TextFormat | None, json_flag: bool = False) -> bool:
+    """`--json` is kept beside `--format json`; with `--format text` it would contradict it."""
+    if json_flag and output_format is TextFormat.text:
+        raise UserError("give --json or --format text, not both")
+    return json_flag or output_format is TextFormat.json
 
 
 # --- errors and exit statuses -------------------------------------------------------------
