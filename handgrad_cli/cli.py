@@ -301,14 +301,18 @@ def grade_command(
 @app.command("drill")
 @user_errors
 def drill_command(
-    kinds: Annotated[
-        Optional[list[str]], typer.Argument(help="Kinds to mix, in turn (default: the lesson's two; `all`: every kind).")
+    subjects: Annotated[
+        Optional[list[str]],
+        typer.Argument(metavar="[KIND|ID]...",
+                       help="Kinds to mix, in turn (default: the lesson's two; `all`: every kind), or problem IDs."),
     ] = None,
-    count: Annotated[int, typer.Option("--count", "-n", min=1, help="How many problems.")] = 5,
+    count: Annotated[Optional[int], typer.Option("--count", "-n", min=1, help="How many problems (default 5).")] = None,
     seed: Annotated[
         Optional[int], typer.Option(min=0, help="Seed of the set, as for `generate` (default: a fresh one, shown).")
     ] = None,
-    difficulty: DifficultyOption = Difficulty.medium,
+    difficulty: Annotated[
+        Optional[Difficulty], typer.Option("--difficulty", "-d", help="easy, medium (default) or hard.")
+    ] = None,
     atol: AtolOption = 1e-3,
     rtol: RtolOption = 1e-3,
     tries: Annotated[int, typer.Option(min=1, help="Answers allowed per gradient before it is shown.")] = 2,
@@ -317,46 +321,66 @@ def drill_command(
     review: Annotated[
         bool, typer.Option("--review", help="Ask what your history says is due (Leitner boxes, misses first).")
     ] = False,
+    from_set: Annotated[
+        Optional[Path], typer.Option("--from", metavar="SET.jsonl", help="Practise a set: what `generate -f jsonl` wrote.")
+    ] = None,
 ) -> None:
     """Practise in the terminal: each gradient prompted, graded, hinted and explained.
 
-    Asks the same problems as `generate` with the same kinds, seed and difficulty. At a prompt:
-    ? or hint (three hints, the last is the answer), explain, skip, quit. When stdin is not a
-    terminal, reads one answer a line. The score counts gradients. Exit 0; 130 on Ctrl-C.
+    Asks the same problems as `generate` with the same kinds, seed and difficulty; or the problems
+    named by their IDs (`handgrad drill softmax-ce-m42 tanh-neuron-e7`); or a teacher's set (--from).
+    At a prompt: ? or hint (three hints, the last is the answer), explain, skip, help, quit. When
+    stdin is not a terminal, reads one answer a line. The score counts gradients. Exit 0; 130 on Ctrl-C.
     Each graded answer is recorded in your history as it is graded (see `handgrad stats`);
     --review picks the kinds and difficulties from it (--difficulty is then not used).
     """
+    from handgrad_cli.asked import Asked, given_ids, seeded_set, set_file, split_subjects
     from handgrad_cli.drill import DrillSettings, replay_command, run_drill, session_id
     from handgrad_cli.grading import Tolerance
-    from handgrad_cli.kinds import chosen_kinds, set_ids
+    from handgrad_cli.kinds import chosen_kinds
     from handgrad_cli.render.drill import drill_intro, replay_line, review_line, summary_view
 
-    names = chosen_kinds(kinds)
+    kinds, ids = split_subjects(subjects or [])
+    fixed = refuse_with_fixed_problems(ids, from_set, count=count, seed=seed, difficulty=difficulty, review=review)
+    asked = given_ids(ids) if ids else set_file(from_set) if fixed else None  # read before the history is touched
+    names, count = chosen_kinds(kinds), count or 5
     seed = fresh_seed() if seed is None else seed
     history = open_drill_history(no_history)  # a damaged file stops here, before anything is asked
     try:
         if review:
             levels, problem_ids = review_problem_ids(history, names, count, seed)
-            intro = drill_intro(count, levels[:count], "review", seed)
-        else:
-            problem_ids = set_ids(names, count, seed, difficulty.value)  # exactly the IDs `generate` prints
-            intro = drill_intro(count, names, difficulty.value, seed)
+            asked = Asked(problem_ids, count, f"{', '.join(levels[:count])}; review, seed {seed}", [])
+        elif asked is None:
+            asked = seeded_set(names, count, seed, (difficulty or Difficulty.medium).value)
         console = stdout_console()
         read_line = reader_for(sys.stdin, console)  # a closed stdin stops here, before anything is asked
-        console.print(intro)
+        console.print(drill_intro(asked.count, asked.about))
         settings = DrillSettings(Tolerance(atol, rtol), tries, decimals)
-        summary = run_drill(problem_ids, read_line, console, settings=settings, total=count,
+        summary = run_drill(asked.ids, read_line, console, settings=settings, total=asked.count,
                             recorder=None if history is None else history.record, session=session_id())
     finally:
         if history is not None:
             history.close()
     console.print(summary_view(summary))
     if review:
-        console.print(review_line(problem_ids.asked))  # wrapped between IDs, never inside one
+        console.print(review_line(asked.ids.asked))  # wrapped between IDs, never inside one
     else:
-        console.print(replay_line(replay_command(names, count, seed, difficulty.value, settings)), soft_wrap=True)
+        console.print(replay_line(replay_command(asked.replay, settings)), soft_wrap=True)
     if summary.interrupted:
         raise fail("interrupted", ExitStatus.INTERRUPTED)
+
+
+def refuse_with_fixed_problems(ids, from_set: Optional[Path], **drawn) -> bool:
+    """Whether the problems are fixed (IDs or a set file); flags that choose problems are refused with them."""
+    if from_set is not None and ids:
+        raise UserError("give problem IDs or --from SET, not both")
+    if not ids and from_set is None:
+        return False
+    given = [f"--{flag}" for flag, value in drawn.items() if value not in (None, False)]
+    if given:
+        fixed_by = "problem IDs fix" if ids else "--from fixes"
+        raise UserError(f"{fixed_by} the problems: drop {' and '.join(given)}")
+    return True
 
 
 # Progress: the practice history, stats, and flashcards

@@ -20,10 +20,10 @@ NOT_ANSWERED = (SKIPPED, REVEALED, EXPLAINED)  # counted apart from the score, n
 COMMANDS = "? or hint, explain, skip, help, quit"  # what a learner can type at a drill prompt besides an answer
 
 
-def drill_intro(problems: int, kinds: list[str], difficulty: str, seed: int | None) -> Text:
-    seeded = f", seed {seed}" if seed is not None else ""
+def drill_intro(problems: int, about: str) -> Text:
+    """The drill's first lines: what it asks (`about`: its kinds, difficulty and seed, or its source), how to answer."""
     return Text.assemble(
-        (f"Drill: {_problems(problems)} ({', '.join(kinds)}; {difficulty}{seeded}).\n", "bold"),
+        (f"Drill: {_problems(problems)} ({about}).\n", "bold"),
         "Type each gradient's values separated by commas, matrix rows by ';' (arithmetic such as 1-0.665 is fine).\n",
         (f"At any prompt: {COMMANDS}.", "dim"),
     )
