@@ -311,7 +311,8 @@ def drill_command(
         Optional[int], typer.Option(min=0, help="Seed of the set, as for `generate` (default: a fresh one, shown).")
     ] = None,
     difficulty: Annotated[
-        Optional[Difficulty], typer.Option("--difficulty", "-d", help="easy, medium (default) or hard.")
+        Optional[Difficulty],
+        typer.Option("--difficulty", "-d", help="easy, medium (default; easy on a first drill, with no history) or hard."),
     ] = None,
     atol: AtolOption = 1e-3,
     rtol: RtolOption = 1e-3,
@@ -345,16 +346,18 @@ def drill_command(
     asked = given_ids(ids) if ids else set_file(from_set) if fixed else None  # read before the history is touched
     names, count = chosen_kinds(kinds), count or 5
     seed = fresh_seed() if seed is None else seed
+    first_run = not no_history and not history_file().exists()  # asked before opening creates it
+    difficulty = difficulty or (Difficulty.easy if first_run else Difficulty.medium)
     history = open_drill_history(no_history)  # a damaged file stops here, before anything is asked
     try:
         if review:
             levels, problem_ids = review_problem_ids(history, names, count, seed)
             asked = Asked(problem_ids, count, f"{', '.join(levels[:count])}; review, seed {seed}", [])
         elif asked is None:
-            asked = seeded_set(names, count, seed, (difficulty or Difficulty.medium).value)
+            asked = seeded_set(names, count, seed, difficulty.value)
         console = stdout_console()
         read_line = reader_for(sys.stdin, console)  # a closed stdin stops here, before anything is asked
-        console.print(drill_intro(asked.count, asked.about))
+        console.print(drill_intro(asked.count, asked.about, first_run))
         settings = DrillSettings(Tolerance(atol, rtol), tries, decimals)
         summary = run_drill(asked.ids, read_line, console, settings=settings, total=asked.count,
                             recorder=None if history is None else history.record, session=session_id())

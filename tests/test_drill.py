@@ -23,6 +23,8 @@ from handgrad_cli.kinds import build, set_ids
 from handgrad_cli.numbers import as_typed
 from handgrad_cli.problem import ProblemId
 
+pytestmark = pytest.mark.usefixtures("returning_learner")  # drills of a learner with a history
+
 runner = CliRunner(env={"COLUMNS": "200"})  # wide, so messages stay on one line
 SOFTMAX_FROM_SEED_3 = next(set_ids(["softmax-ce"], 1, 3, "medium"))  # 5 classes
 SGR = re.compile(r"\x1b\[[0-9;]*m")  # a colour or style code
