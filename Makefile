@@ -37,5 +37,9 @@ test: $(TEST_STAMP)
 bench: $(RUN_STAMP)
 	$(BIN)/python bench/bench.py
 
+# The README's pictures (docs/*.svg), from real runs at 80 columns.
+screenshots: $(RUN_STAMP)
+	$(BIN)/python scripts/screenshots.py
+
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis
