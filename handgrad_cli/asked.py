@@ -12,7 +12,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from handgrad_cli.errors import UserError, shown
+from handgrad_cli.errors import UserError, shown, shown_path
 from handgrad_cli.problem import ProblemId
 
 
@@ -72,12 +72,7 @@ def set_file(path: Path) -> Asked:
     from handgrad_cli.console import open_lines
 
     with open_lines(path) as lines:
-        issued = read_set(lines, str(path))
+        issued = read_set(lines, shown_path(path))
     ids = (issued.problem_id(i) for i in range(len(issued)))
-    return Asked(ids, len(issued), f"from {shown_path(path)}", ["--from", shown_path(path, quote=shlex.quote)])
-
-
-def shown_path(path: Path, quote=lambda text: text) -> str:
-    """A path as typed, quoted for the shell if asked; one with control characters as `shown` writes it."""
-    text = str(path)
-    return quote(text) if text.isprintable() else shown(text)
+    replay = shlex.quote(str(path)) if str(path).isprintable() else shown_path(path)  # copied into a shell
+    return Asked(ids, len(issued), f"from {shown_path(path)}", ["--from", replay])

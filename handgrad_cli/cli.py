@@ -34,7 +34,7 @@ from handgrad_cli.console import (
     user_errors,
     wants_json,
 )
-from handgrad_cli.errors import UserError
+from handgrad_cli.errors import UserError, shown_path
 from handgrad_cli.status import ExitStatus
 
 app = typer.Typer(
@@ -194,7 +194,7 @@ def generate_command(
     names = chosen_kinds(kinds)
     roster: list[str | None] = [None]  # one sheet the whole class shares
     if students is not None:
-        roster = list(read_roster(read_file(students), str(students)))
+        roster = list(read_roster(read_file(students), shown_path(students)))
     elif variants is not None:
         roster = variant_names(variants)  # built name by name as the sheets are written
     sheets = Roster(roster, names, count, seed, difficulty.value, lambda source: with_progress_if_long(source, count))
@@ -287,13 +287,13 @@ def grade_command(
     from handgrad_cli.render.classroom import summary, write_scores
 
     with open_lines(problem_set) as lines:  # opened first, so a missing set is named first
-        response_rows = read_response_rows(read_file(responses).splitlines(keepends=True), str(responses))
-        issued = read_set(lines, str(problem_set), response_rows.ids)
+        response_rows = read_response_rows(read_file(responses).splitlines(keepends=True), shown_path(responses))
+        issued = read_set(lines, shown_path(problem_set), response_rows.ids)
     answers = read_responses(response_rows, issued)
     for note in answers.skipped:
-        typer.echo(f"{responses} line {note.line} skipped: {note.text}", err=True)
+        typer.echo(f"{shown_path(responses)} line {note.line} skipped: {note.text}", err=True)
     for note in answers.replaced:
-        typer.echo(f"{responses} line {note.line}: {note.text}", err=True)
+        typer.echo(f"{shown_path(responses)} line {note.line}: {note.text}", err=True)
     tally = write_scores(grade_class(issued, answers, Tolerance(atol, rtol)), sys.stdout)
     Console(stderr=True, highlight=False).print(summary(tally, answers))
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from itertools import islice
 
-from handgrad_cli.errors import UserError, shown
+from handgrad_cli.errors import UserError, shown, visible
 from handgrad_cli.kinds.base import Kind
 from handgrad_cli.kinds.softmax_ce import SoftmaxCE
 from handgrad_cli.kinds.tanh_neuron import TanhNeuron
@@ -93,9 +93,10 @@ def problem_for(subject: str, typed: dict[str, str], seed: int | None, difficult
     drawn = [flag for flag, value in (("--seed", seed), ("--difficulty", difficulty)) if value is not None]
     if subject not in KINDS and "-" in subject and subject[-1:].isdigit():
         if typed:
-            raise UserError(f"{subject} is a problem ID: its inputs are fixed, drop {', '.join(typed)}")
+            raise UserError(f"{visible(subject)} is a problem ID: its inputs are fixed, drop {visible(', '.join(typed))}")
         if drawn:
-            raise UserError(f"{subject} is a problem ID: its seed and difficulty are fixed, drop {' and '.join(drawn)}")
+            raise UserError(f"{visible(subject)} is a problem ID: its seed and difficulty are fixed, "
+                            f"drop {' and '.join(drawn)}")
         return build(subject)
     kind = get_kind(subject)
     foreign = [name for name in typed if name not in {spec.name for spec in kind.inputs}]
