@@ -75,29 +75,58 @@ def read_rows(text: str) -> list[list[float]]:
     return [[read_number(cell) for cell in _split_values(row)] for row in rows]
 
 
-def read_values(text: str, shape: tuple[int, ...], name: str = "the answer"):
-    """Values for an answer of the given shape (``()``, ``(n,)`` or ``(rows, n)``), as numpy."""
+def read_values(text: str, shape: tuple[int, ...], name: str = "the answer", how: str = ""):
+    """Values for an answer of the given shape (``()``, ``(n,)`` or ``(rows, n)``), as numpy.
+
+    `how` (the gradient's formula, ``dW = X.T @ dY``) is said when the shape given is not the one asked.
+    """
     import numpy as np
 
-    rows = read_rows(text)
+    rows = read_rows(unwrapped(text))
     counts = [len(row) for row in rows]
     expected = describe_shape(shape)
     if len(shape) == 2:
         if len(rows) != shape[0] or any(count != shape[1] for count in counts):
             _refuse_missing_commas(text, sum(counts))
-            given = ", ".join(str(count) for count in counts)
-            raise UserError(
-                f"{name} expects {expected}; you gave {len(rows)} row(s) of {given} value(s)"
-            )
+            raise UserError(_wrong_shape(rows, shape, name, how))
         return np.array(rows, dtype=float)
     values = [value for row in rows for value in row]
     size = 1 if not shape else shape[0]
     if len(rows) > 1:
-        raise UserError(f"{name} expects {expected}; you gave {len(rows)} rows: type one row")
+        raise UserError(_wrong_shape(rows, shape, name, how))
     if len(values) != size:
         _refuse_missing_commas(text, len(values))
         raise UserError(f"{name} expects {expected}; you gave {_count(len(values))}")
     return np.array(values[0] if not shape else values, dtype=float)
+
+
+def _shape_of(rows: list[list[float]]) -> str:
+    counts = {len(row) for row in rows}
+    if len(counts) > 1:
+        return f"{len(rows)} rows of " + "/".join(str(count) for count in sorted(counts)) + " values"
+    return f"[{len(rows)}, {counts.pop()}]" if len(rows) > 1 else f"[{len(rows[0])}]"
+
+
+def _wrong_shape(rows: list[list[float]], shape: tuple[int, ...], name: str, how: str) -> str:
+    """One line: the shape given, the shape asked and why (a transpose, a sum over the batch), how to type it."""
+    asked = "[" + ", ".join(map(str, shape)) + "]" if shape else "1 value"
+    given = _shape_of(rows)
+    why = ""
+    if len(shape) == 2 and len(rows) == shape[1] and {len(row) for row in rows} == {shape[0]} and shape[0] != shape[1]:
+        why = " (the transpose of yours)"
+    elif len(shape) == 2 and shape[0] == 1 and len(rows) > 1:
+        why = " (summed over the batch, keepdim: one row)"
+    formula = f", {how.split(' = ', 1)[1]}" if " = " in how else ""
+    return f"you gave {given} for {name}: it is {asked}{why}{formula}. Type {describe_shape(shape)}"
+
+
+_PASTED = re.compile(r"^\s*(?:torch\.|np\.|numpy\.)?(?:tensor|array)\(\s*(\[.*\])\s*(?:,[^\[\]]*)?\)\s*$", re.S)
+
+
+def unwrapped(text: str) -> str:
+    """A value pasted as numpy or PyTorch print it, ``tensor([[0.1, 0.2], [0.3, 0.4]])``, as its nested list."""
+    match = _PASTED.match(text)
+    return match.group(1) if match else text
 
 
 # a number, spaces, then a signed number: `0.549 -0.865`, which Python would read as a subtraction
@@ -117,7 +146,7 @@ def shape_words(shape: tuple[int, ...]) -> str:
         return "1 value"
     if len(shape) == 1:
         return _count(shape[0])
-    return f"{shape[0]} rows of {_count(shape[1])}"
+    return f"{shape[0]} {'row' if shape[0] == 1 else 'rows'} of {_count(shape[1])}"
 
 
 def describe_shape(shape: tuple[int, ...]) -> str:
@@ -215,7 +244,8 @@ def _call(name: str, argument: float, text: str) -> float:
         raise UserError(f"{_shown(text)} takes {name} of {argument:g}, which is undefined") from None
 
 
-def read_named_answers(items: list[str], shapes: dict[str, tuple[int, ...]]) -> dict[str, object]:
+def read_named_answers(items: list[str], shapes: dict[str, tuple[int, ...]],
+                       formulas: dict[str, str] | None = None) -> dict[str, object]:
     """``NAME=VALUES`` items for the gradients a problem asks, read against their shapes."""
     if not items:
         example = next(iter(shapes), "dlogits")
@@ -231,7 +261,7 @@ def read_named_answers(items: list[str], shapes: dict[str, tuple[int, ...]]) -> 
             raise UserError(f"this problem does not ask {_shown(name)}: it asks {', '.join(shapes)}")
         if name in answers:
             raise UserError(f"{name} is given twice: give each gradient once")
-        answers[name] = read_values(text, shapes[name], name)
+        answers[name] = read_values(text, shapes[name], name, (formulas or {}).get(name, ""))
     return answers
 
 

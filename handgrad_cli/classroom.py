@@ -123,6 +123,8 @@ def problem_source(kinds: list[str], count: int, seed: int, difficulty: str, stu
 # --- grading a class -------------------------------------------------------------------------
 
 RESPONSE_COLUMNS = ("student", "id", "gradient", "answer")
+CARRY_FORWARD_CREDIT = {"full": 1.0, "half": 0.5, "none": 0.0}  # a gradient's credit when its error is carried forward
+DEFAULT_CARRY_FORWARD = "half"
 SHARED = -1  # the student index of a problem issued to everyone
 LEVELS = {"easy": 0, "medium": 1, "hard": 2}
 
@@ -383,6 +385,7 @@ class ProblemScore:
     number: int  # its place on the student's sheet, from 1
     problem: Problem
     grades: tuple[Grade, ...]
+    carry_credit: float = CARRY_FORWARD_CREDIT[DEFAULT_CARRY_FORWARD]
 
     @property
     def asked(self) -> int:
@@ -397,9 +400,20 @@ class ProblemScore:
         return sum(grade.correct for grade in self.grades)
 
     @property
+    def carried(self) -> tuple[Grade, ...]:
+        """The wrong answers that follow correctly from the student's own wrong earlier ones."""
+        return tuple(grade for grade in self.grades if grade.carried_forward)
+
+    @property
+    def carried_points(self) -> float:
+        """What the carried-forward answers add to the score, at `carry_credit` a gradient."""
+        return self.carry_credit * len(self.carried) / self.asked
+
+    @property
     def score(self) -> float:
-        """The share of its gradients answered right: each problem is worth one point."""
-        return self.correct / self.asked
+        """The share of its gradients answered right, with carried-forward ones at their credit:
+        each problem is worth one point."""
+        return self.correct / self.asked + self.carried_points
 
 
 def graded_students(issued: IssuedSet, responses: Responses) -> list[str]:
@@ -409,17 +423,17 @@ def graded_students(issued: IssuedSet, responses: Responses) -> list[str]:
     return list(dict.fromkeys([*issued.roster, *responses.students]))
 
 
-def grade_class(issued: IssuedSet, responses: Responses, tolerance: Tolerance = Tolerance()
-                ) -> Iterator[list[ProblemScore]]:
+def grade_class(issued: IssuedSet, responses: Responses, tolerance: Tolerance = Tolerance(),
+                carry_credit: float = CARRY_FORWARD_CREDIT[DEFAULT_CARRY_FORWARD]) -> Iterator[list[ProblemScore]]:
     """Each student's sheet graded, student by student (nothing kept after it is yielded);
-    a problem or gradient without an answer scores nothing."""
+    a problem or gradient without an answer scores nothing, and one carried forward `carry_credit`."""
     for student in graded_students(issued, responses):
         sheet = issued.sheet(student)
         problems = build_many(issued.problem_id(i) for i in sheet)
         yield [
             ProblemScore(student, number, problem, tuple(
                 grade_all(problem, responses.answers.get((student, i), {}), tolerance)
-            ))
+            ), carry_credit)
             for number, (i, problem) in enumerate(zip(sheet, problems), 1)
         ]
 

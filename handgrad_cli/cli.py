@@ -57,6 +57,13 @@ class SetFormat(str, Enum):
     latex = "latex"
     gift = "gift"
     moodle_xml = "moodle-xml"
+    qti = "qti"
+
+
+class CarryForward(str, Enum):
+    full = "full"
+    half = "half"
+    none = "none"
 
 
 class AnswersMode(str, Enum):
@@ -169,7 +176,7 @@ def generate_command(
     seed: Annotated[int, typer.Option(min=0, help="Seed of the set: the same seed gives the same bytes.")] = 0,
     difficulty: DifficultyOption = Difficulty.medium,
     output_format: Annotated[
-        SetFormat, typer.Option("--format", "-f", help="text, json, jsonl, markdown, latex, gift or moodle-xml.")
+        SetFormat, typer.Option("--format", "-f", help="text, json, jsonl, markdown, latex, gift, moodle-xml or qti (a zip).")
     ] = SetFormat.text,
     answers: Annotated[
         Optional[AnswersMode],
@@ -185,8 +192,11 @@ def generate_command(
     """Print a reproducible problem set on stdout: sheets and keys, learning-platform imports, a set per student."""
     from handgrad_cli.classroom import Roster, read_roster, set_code, variant_names
     from handgrad_cli.kinds import chosen_kinds
-    from handgrad_cli.render.sets import FORMATS, PRINTED_FORMATS, ProblemSet
+    from handgrad_cli.render.sets import BINARY_FORMATS, FORMATS, PRINTED_FORMATS, ProblemSet
 
+    if output_format.value in BINARY_FORMATS and sys.stdout.isatty():
+        raise UserError(f"a {output_format.value} package is a zip file, not text for a terminal: "
+                        f"redirect it to a file: handgrad generate -f {output_format.value} > quiz.zip")
     if answers is not None and output_format.value not in PRINTED_FORMATS:
         raise UserError(f"--answers shapes text, markdown and latex; {output_format.value} always carries its answers")
     if students is not None and variants is not None:
@@ -245,7 +255,8 @@ def check_command(
 
     problem = build(problem_id)
     shapes = {name: value.shape for name, value in problem.answers.items()}
-    grades = grade_all(problem, read_named_answers(answers or [], shapes), Tolerance(atol, rtol))
+    formulas = {step.quantity: step.formula for step in problem.steps}
+    grades = grade_all(problem, read_named_answers(answers or [], shapes, formulas), Tolerance(atol, rtol))
     if as_json:
         from handgrad_cli.render.records import grades_record
 
@@ -274,6 +285,10 @@ def grade_command(
     ],
     atol: AtolOption = 1e-3,
     rtol: RtolOption = 1e-3,
+    carry_forward: Annotated[
+        CarryForward,
+        typer.Option(help="Credit for an answer that follows correctly from the student's own wrong earlier one."),
+    ] = CarryForward.half,
 ) -> None:
     """Grade a class: scores per student and problem as CSV on stdout, a summary on stderr.
 
@@ -282,7 +297,7 @@ def grade_command(
     """
     from rich.console import Console
 
-    from handgrad_cli.classroom import grade_class, read_response_rows, read_responses, read_set
+    from handgrad_cli.classroom import CARRY_FORWARD_CREDIT, grade_class, read_response_rows, read_responses, read_set
     from handgrad_cli.grading import Tolerance
     from handgrad_cli.render.classroom import summary, write_scores
 
@@ -294,7 +309,8 @@ def grade_command(
         typer.echo(f"{shown_path(responses)} line {note.line} skipped: {note.text}", err=True)
     for note in answers.replaced:
         typer.echo(f"{shown_path(responses)} line {note.line}: {note.text}", err=True)
-    tally = write_scores(grade_class(issued, answers, Tolerance(atol, rtol)), sys.stdout)
+    credit = CARRY_FORWARD_CREDIT[carry_forward.value]
+    tally = write_scores(grade_class(issued, answers, Tolerance(atol, rtol), credit), sys.stdout)
     Console(stderr=True, highlight=False).print(summary(tally, answers))
 
 

@@ -285,7 +285,9 @@ def mul(a: Node, b: Node | float) -> Node:
 
 def _factor(node: Node) -> str:
     """A node inside a product: a sum needs parentheses."""
-    return node.label if node.name or not any(op in node.expr for op in " + - ") else f"({node.expr})"
+    if node.name:
+        return node.label
+    return f"({node.expr})" if any(op in node.expr for op in (" + ", " - ")) else node.expr
 
 
 def div(a: Node, b: Node | float) -> Node:
@@ -300,12 +302,15 @@ def div(a: Node, b: Node | float) -> Node:
     return out
 
 
-def power(a: Node, n: float) -> Node:
-    n = float(n)
+def power(a: Node, n: float, plus: float = 0.0) -> Node:
+    """``a**n``, or ``(a + plus)**n`` as one step: batchnorm's ``(bnvar + 1e-5)**-0.5``, whose
+    derivative reads ``-0.5 * (bnvar + 1e-05)**-1.5`` rather than through an unnamed sum."""
+    n, plus = float(n), float(plus)
     text = f"{n:g}"
-    out = Node(a.value**n, f"{a.label}**{text}")
-    local = f"{text} * {a.label}**{n - 1:g}" if n != 2 else f"2 * {a.label}"
-    out.links = (_elementwise(a, out.shape, local, lambda val: n * val(a) ** (n - 1),
+    base = f"({a.label} + {plus:g})" if plus else a.label
+    out = Node((a.value + plus) ** n, f"{base}**{text}")
+    local = f"{text} * {base}**{n - 1:g}" if n != 2 else f"2 * {base}"
+    out.links = (_elementwise(a, out.shape, local, lambda val: n * (val(a) + plus) ** (n - 1),
                               "pow by a constant n: n times the input to the n - 1"),)
     return out
 
@@ -336,17 +341,25 @@ def relu(a: Node) -> Node:
     return out
 
 
-def total(a: Node, axis: int, keepdim: bool = False) -> Node:
+def total(a: Node, axis: int, keepdim: bool = False, divisor: float = 1) -> Node:
+    """``a.sum(axis)``, or ``a.sum(axis) / divisor`` as one step: batchnorm's Bessel-corrected
+    variance ``bndiff2.sum(0, keepdim=True) / (n - 1)``, whose gradient reads ``dbnvar / (n - 1)``."""
     batched = _problem_axis(a, axis)
-    out = Node(a.value.sum(axis=batched, keepdims=keepdim), f"{a.label}.sum({axis}{', keepdim=True' if keepdim else ''})")
+    expr = f"{a.label}.sum({axis}{', keepdim=True' if keepdim else ''})"
+    out = Node(a.value.sum(axis=batched, keepdims=keepdim) / divisor,
+               expr if divisor == 1 else f"{expr} / {divisor:g}")
     shape = a.shape
 
     def combine(local: np.ndarray, up: np.ndarray) -> np.ndarray:
         spread = up if keepdim else np.expand_dims(up, batched)
         return np.broadcast_to(spread, (up.shape[0],) + shape) * local
 
-    out.links = (Link(a, "1", lambda val: np.ones(1), combine, "{up}",
-                      f"sum copies the gradient to every entry it added (along axis {axis})"),)
+    rule = f"sum copies the gradient to every entry it added (along axis {axis})"
+    if divisor == 1:
+        out.links = (Link(a, "1", lambda val: np.ones(1), combine, "{up}", rule),)
+    else:
+        out.links = (Link(a, f"1/{divisor:g}", lambda val: np.full(1, 1.0 / divisor), combine,
+                          "{up} / " + f"{divisor:g}", f"{rule}, divided by {divisor:g}"),)
     return out
 
 
@@ -566,23 +579,37 @@ def grad_name(node: Node) -> str:
     return f"d{node.name}" if node.name else f"d({node.expr})"
 
 
-def backward(root: Node, seed: np.ndarray, *, seed_name: str | None = None, values: Values | None = None,
-             overrides: dict[str, np.ndarray] | None = None, slip: Slip | None = None,
-             shown: Callable[[np.ndarray], np.ndarray] | None = None) -> Backward:
-    """Every node's gradient, walking back from `root` whose gradient is `seed`.
+class Plan(NamedTuple):
+    """A graph's walk, made once and reused by every backward pass over it (slips, rounding, overrides)."""
 
-    `seed_name` is how the steps call the seed (``dout``: the upstream a problem gives);
-    `values` gives the forward values the local derivatives read (default: exact); `overrides`
-    replaces named gradients by a learner's own (so later ones follow from them); `slip` makes one
-    named mistake; `shown` rounds each upstream gradient as it would be shown.
-    """
-    values = values or (lambda node: node.value)
-    overrides = overrides or {}
+    order: list[Node]  # inputs before outputs
+    consumers: dict[int, list[tuple[Node, Link]]]  # a node's id -> the ops that read it, and how
+
+
+def plan(root: Node) -> Plan:
     order = topological(root)
     consumers: dict[int, list[tuple[Node, Link]]] = {}
     for node in order:
         for link in node.links:
             consumers.setdefault(id(link.parent), []).append((node, link))
+    return Plan(order, consumers)
+
+
+def backward(root: Node, seed: np.ndarray, *, seed_name: str | None = None, values: Values | None = None,
+             overrides: dict[str, np.ndarray] | None = None, slip: Slip | None = None,
+             shown: Callable[[np.ndarray], np.ndarray] | None = None, walk: Plan | None = None,
+             words: bool = True) -> Backward:
+    """Every node's gradient, walking back from `root` whose gradient is `seed`.
+
+    `seed_name` is how the steps call the seed (``dout``: the upstream a problem gives);
+    `values` gives the forward values the local derivatives read (default: exact); `overrides`
+    replaces named gradients by a learner's own (so later ones follow from them); `slip` makes one
+    named mistake; `shown` rounds each upstream gradient as it would be shown. `walk` is the
+    graph's `plan`, when it has one; `words` False skips the steps' text (numbers only).
+    """
+    values = values or (lambda node: node.value)
+    overrides = overrides or {}
+    order, consumers = walk or plan(root)
     grads: dict[Node, np.ndarray] = {root: np.asarray(seed, dtype=float)}
     terms: dict[Node, list[Term]] = {}
     links: dict[Node, list[Link]] = {}
@@ -593,17 +620,27 @@ def backward(root: Node, seed: np.ndarray, *, seed_name: str | None = None, valu
             continue
         if node is not root:
             paths = consumers.get(id(node), [])
-            parts = [_term(consumer, link, grads, upstream_names, values, slip, node, shown, loss)
+            parts = [_term(consumer, link, grads, upstream_names, values, slip, node, shown, loss, words)
                      for consumer, link in paths]
             terms[node] = [part for part in parts if part is not None]
             links[node] = [link for (_, link), part in zip(paths, parts) if part is not None]
-            grads[node] = sum(term.value for term in terms[node]) if terms[node] else np.zeros_like(node.value)
-            upstream_names[id(node)] = _upstream_name(node, consumers, upstream_names)
+            grads[node] = _total([term.value for term in terms[node]], node)
+            if words:
+                upstream_names[id(node)] = _upstream_name(node, consumers, upstream_names)
         if slip is not None and slip.whole is not None and node.name == slip.at:
             grads[node] = slip.whole(grads[node], values)
         if node.name in overrides:
             grads[node] = np.asarray(overrides[node.name], dtype=float).reshape(node.value.shape)
     return Backward(grads, terms, order, links)
+
+
+def _total(parts: list[np.ndarray], node: Node) -> np.ndarray:
+    if not parts:
+        return np.zeros_like(node.value)
+    total = parts[0]
+    for part in parts[1:]:
+        total = total + part
+    return total
 
 
 def _upstream_name(node: Node, consumers, names: dict[int, str]) -> str:
@@ -618,7 +655,7 @@ def _upstream_name(node: Node, consumers, names: dict[int, str]) -> str:
 
 
 def _term(consumer: Node, link: Link, grads, names, values: Values, slip: Slip | None, node: Node, shown,
-          loss: Node | None) -> Term | None:
+          loss: Node | None, words: bool = True) -> Term | None:
     up = grads[consumer]
     if shown is not None:
         up = shown(up)
@@ -628,6 +665,8 @@ def _term(consumer: Node, link: Link, grads, names, values: Values, slip: Slip |
         value = slip.term(link, local, up, values)
         if value is None:
             return None
+    if not words:
+        return Term("", "", "", local, "", up, value, "", "")
     up_name = names[id(consumer)]
     local_text = link.local.format(out=consumer.label) if "{out}" in link.local else link.local
     if consumer is loss and link.template == "{local} * {up}":

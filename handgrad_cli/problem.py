@@ -114,8 +114,10 @@ class Solved(NamedTuple):
     """What a batch's backward pass made, shared by its problems: each takes its own slice when asked."""
 
     steps: tuple[Any, ...]  # engine.Step per asked gradient, with the problem axis first
-    judge: Any  # () -> (sound, shown_decimals) arrays for the batch, computed once when first needed
+    sound: Any  # () -> the batch's soundness, per problem: computed once, when first asked
+    shown: Any  # () -> the batch's decimals that shown values need, per problem: likewise
     cache: dict[str, Any]
+    question: Any = None  # inputs -> the question's text (made only for the problems a set keeps)
 
 
 @dataclass(frozen=True)
@@ -126,11 +128,14 @@ class Problem:
     inputs: dict[str, Any]  # name -> number, index or numpy array
     forward: dict[str, Any]  # forward-pass values by name, e.g. probs, loss
     answers: dict[str, Any]  # gradient name -> reference value (float or array)
-    question: str
     closed_form: dict[str, str] = field(default_factory=dict)  # gradient -> formula
     solved: Solved | None = field(default=None, compare=False, repr=False)
     index: int = 0  # this problem's place in its batch
     worth_doing: bool = True  # the kind finds the inputs worth doing by hand
+
+    @property
+    def question(self) -> str:
+        return self.solved.question(self.inputs)
 
     @property
     def asked(self) -> tuple[str, ...]:
@@ -148,18 +153,18 @@ class Problem:
     @property
     def sound(self) -> bool:
         """Every named slip, the zeros answer and the upstream dropped miss the tolerance by a margin."""
-        return self.worth_doing and bool(self._judged()[0][self.index])
+        return self.worth_doing and bool(self._judged("sound")[self.index])
 
     @property
     def shown_decimals(self) -> int:
         """Values shown with this many decimals lead to accepted answers."""
-        return int(self._judged()[1][self.index])
+        return int(self._judged("shown")[self.index])
 
-    def _judged(self):
+    def _judged(self, what: str):
         cache = self.solved.cache
-        if "judged" not in cache:
-            cache["judged"] = self.solved.judge()
-        return cache["judged"]
+        if what not in cache:
+            cache[what] = getattr(self.solved, what)()
+        return cache[what]
 
 
 def candidate_ids(kinds: list[str] | tuple[str, ...], count: int, seed: int, difficulty: str, *member: object):

@@ -50,6 +50,9 @@ class Value:
         out = math.tanh(self.data)
         return Value(out, ((self, 1.0 - out * out),))
 
+    def relu(self):
+        return Value(max(self.data, 0.0), ((self, float(self.data > 0)),))
+
     def backward(self) -> None:
         order, seen = [], set()
 

@@ -3,10 +3,11 @@
 from typer.testing import CliRunner
 
 from handgrad_cli.cli import app
-from handgrad_cli.kinds import KINDS
+from handgrad_cli.kinds import DEFAULT_KINDS, KINDS
 from handgrad_cli.problem import DIFFICULTIES
 
 KIND_NAMES = sorted(KINDS)
+DEFAULT_KIND_NAMES = sorted(DEFAULT_KINDS)  # what a set mixes when no kind is named
 EVERY_KIND_AND_DIFFICULTY = [(kind, difficulty) for kind in KIND_NAMES for difficulty in DIFFICULTIES]
 
 

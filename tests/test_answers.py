@@ -102,7 +102,7 @@ def test_values_separated_by_spaces_as_numpy_prints_them_are_told_to_use_commas(
 
 
 def test_rows_for_a_vector_are_counted_as_rows():
-    with pytest.raises(UserError, match="dx expects 4 values separated by commas; you gave 2 rows: type one row"):
+    with pytest.raises(UserError, match=r"you gave \[2, 2\] for dx: it is \[4\]\. Type 4 values separated by commas"):
         read_values("1, 2; 3, 4", (4,), "dx")
 
 
@@ -110,8 +110,8 @@ def test_rows_for_a_vector_are_counted_as_rows():
     ("text", "shape", "message"),
     [
         ("1, 2", (3,), "expects 3 values separated by commas; you gave 2 values"),
-        ("1, 2; 3", (2, 2), "expects 2 rows of 2 values"),
-        ("1; 2", (), "expects 1 value"),
+        ("1, 2; 3", (2, 2), "you gave 2 rows of 1/2 values for dx: it is"),
+        ("1; 2", (), "for dx: it is 1 value. Type 1 value"),
         ("", (3,), "no values given"),
         ("1,,2", (3,), "empty"),
         ("1, x, 3", (3,), "not a number"),
@@ -176,3 +176,24 @@ def test_differences_get_the_digits_their_size_needs():
     assert format_difference(0.00004) == "0.000040"
     assert format_difference(0.5) == "0.5000"
     assert format_difference(0.0) == "0.0000"
+
+
+@pytest.mark.parametrize(("text", "shape", "message"), [
+    ("1, 2, 3; 4, 5, 6", (3, 2), r"you gave \[2, 3\] for dW: it is \[3, 2\] \(the transpose of yours\), X\.T @ dY"),
+    ("1, 2; 3, 4; 5, 6", (1, 2), r"you gave \[3, 2\] for dW: it is \[1, 2\] \(summed over the batch, keepdim: one row\)"),
+])
+def test_the_right_numbers_in_the_wrong_shape_are_named_with_the_formula(text, shape, message):
+    with pytest.raises(UserError, match=message):
+        read_values(text, shape, "dW", "dW = X.T @ dY")
+
+
+@pytest.mark.parametrize("text", [
+    "tensor([[0.1, 0.2], [0.3, 0.4]])",
+    "tensor([[0.1, 0.2],\n        [0.3, 0.4]], grad_fn=<AddBackward0>)",
+    "array([[0.1, 0.2],\n       [0.3, 0.4]])",
+    "np.array([[0.1, 0.2], [0.3, 0.4]])",
+    "[[0.1, 0.2], [0.3, 0.4]]",
+    "0.1, 0.2; 0.3, 0.4",
+])
+def test_a_matrix_pasted_from_numpy_or_pytorch_is_read(text):
+    assert read_values(text, (2, 2), "dW").tolist() == [[0.1, 0.2], [0.3, 0.4]]

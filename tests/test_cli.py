@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 
 from handgrad_cli import __version__
 from handgrad_cli.cli import app
-from handgrad_cli.kinds import build
+from handgrad_cli.kinds import KINDS, build
 from handgrad_cli.numbers import as_typed
 
 runner = CliRunner()
@@ -41,7 +41,7 @@ def test_module_entry_point_works():
 def test_kinds_lists_a_line_each():
     result = run("kinds")
     assert result.exit_code == 0
-    assert [line.split()[0] for line in result.stdout.splitlines()] == ["softmax-ce", "tanh-neuron"]
+    assert [line.split()[0] for line in result.stdout.splitlines()] == list(KINDS)
 
 
 def test_explain_reproduces_the_lesson_softmax_example():

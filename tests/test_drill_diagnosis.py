@@ -21,6 +21,9 @@ TOLERANCE = Tolerance()
 REQUIRED = {  # the slips each kind must name, at least
     "softmax-ce": {"sign-flipped", "onehot-not-subtracted", "wrong-class"},
     "tanh-neuron": {"tanh-not-derivative", "z-squared", "dout-dropped", "dw-dx-swapped"},
+    "scalar-graph": {"sign-flipped", "upstream-dropped"},  # the rest depend on the program's ops
+    "ce-steps": {"counts-sum-path-dropped", "log-derivative-as-probs", "pow-exponent-kept", "exp-derivative-as-x"},
+    "batchnorm": {"mean-path-dropped", "variance-path-dropped", "bessel-forgotten", "sign-flipped"},
 }
 
 problem_ids = st.builds(

@@ -17,8 +17,8 @@ CLEAR = "\x1b[2J\x1b]0;pwned\x07"  # clears the screen and sets the window title
 
 # Variables that carry text a user (or a file, or another program) supplied: in a message they go
 # through shown(), visible() or shown_path(), never straight into an f-string.
-USER_TEXT = ("student", "students", "deck", "subject", "typed", "path", "folder", "responses", "problem_set",
-             "from_set", "cells", "line_text")
+# (Names that mean other things elsewhere, such as a ProblemSet called problem_set, are left out.)
+USER_TEXT = ("student", "students", "deck", "subject", "typed", "path", "folder", "from_set", "cells", "line_text")
 RAW_FIELD = re.compile(r"\{(?:" + "|".join(USER_TEXT) + r")\b(?:\.\w+|\[[^]]*\])*(?::[^}]*)?\}")
 
 

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from handgrad_cli.grading import Tolerance
 from handgrad_cli.kinds import build
 from handgrad_cli.render.gift import escape
-from tests.teach_helpers import EVERY_KIND_AND_DIFFICULTY, KIND_NAMES, generate
+from tests.teach_helpers import DEFAULT_KIND_NAMES, EVERY_KIND_AND_DIFFICULTY, generate
 
 SPECIAL = set("~=#{}:")
 ESCAPED = SPECIAL | {"\\", "n"}
@@ -114,7 +114,7 @@ def test_one_numerical_question_per_entry_with_the_grading_tolerance(kind, diffi
 def test_a_category_per_kind_for_a_mixed_set():
     parsed = parse(generate("-n", "6", "-f", "gift"))
     categories = [item[1] for item in parsed if item[0] == "category"]
-    assert categories == [f"$course$/handgrad/{kind}" for kind in KIND_NAMES]
+    assert categories == [f"$course$/handgrad/{kind}" for kind in DEFAULT_KIND_NAMES]
     kinds_in_order = [item[1].split()[0].rsplit("-", 1)[0] for item in parsed if item[0] == "question"]
     assert kinds_in_order == sorted(kinds_in_order)  # grouped: every question sits under its kind
 

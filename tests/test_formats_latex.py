@@ -6,7 +6,7 @@ import subprocess
 import pytest
 
 from handgrad_cli.classroom import set_code
-from handgrad_cli.kinds import KINDS
+from handgrad_cli.kinds import DEFAULT_KINDS
 from handgrad_cli.problem import DIFFICULTIES
 from handgrad_cli.render.latex import escape
 from tests.teach_helpers import KIND_NAMES, generate, run
@@ -80,7 +80,7 @@ def test_each_students_sheet_is_numbered_from_1_with_the_name_on_every_page(tmp_
     roster = tmp_path / "students.txt"
     roster.write_text("Zoë & Co\nBo\n", encoding="utf-8")
     document = generate("-n", "2", "--students", roster, "-f", "latex")
-    code = set_code(list(KINDS), 2, 0, "medium")
+    code = set_code(list(DEFAULT_KINDS), 2, 0, "medium")
     for name in (f"Zoë \\& Co\\quad Set {code}", f"Bo\\quad Set {code}", f"Answer key {code}"):
         assert f"\n\\setcounter{{page}}{{1}}\\markright{{\\textup{{{name}}}}}\n" in document
     assert "\\pagestyle{myheadings}" in document

@@ -9,7 +9,7 @@ import pytest
 
 from handgrad_cli.grading import Tolerance
 from handgrad_cli.kinds import build
-from tests.teach_helpers import EVERY_KIND_AND_DIFFICULTY, KIND_NAMES, generate
+from tests.teach_helpers import DEFAULT_KIND_NAMES, EVERY_KIND_AND_DIFFICULTY, generate
 
 BLANK = re.compile(r"\{1:NUMERICAL:=(-?\d+(?:\.\d+)?):(\d+(?:\.\d+)?)\}")
 
@@ -50,7 +50,7 @@ def test_a_mixed_set_has_one_category_per_kind_before_its_questions():
             seen.append(current)
         else:
             assert build(question.findtext("idnumber")).kind == current
-    assert seen == KIND_NAMES
+    assert seen == DEFAULT_KIND_NAMES
     assert len(questions(ET.tostring(root, encoding="unicode"), "cloze")) == 5
 
 

@@ -89,7 +89,47 @@ def test_markdown_has_a_heading_and_an_inputs_table_per_problem():
     for number, problem in enumerate(problems, 1):
         assert f"## {number}.\n\n*{human_title(problem)}*\n" in page and problem.label not in page
         for name in problem.inputs:
-            assert f"| `{name}` | `" in page
+            assert f"| `{name}` | $" in page
+
+
+def markdown_tables(page: str) -> list[list[list]]:
+    """The page's tables read by a CommonMark parser with GitHub's tables and $…$ math:
+    each row a list of cells, each cell its inline tokens as (type, content)."""
+    from markdown_it import MarkdownIt
+    from mdit_py_plugins.dollarmath import dollarmath_plugin
+
+    tokens = MarkdownIt("commonmark").enable("table").use(dollarmath_plugin).parse(page)
+    tables, row = [], None
+    for token in tokens:
+        if token.type == "table_open":
+            tables.append([])
+        elif token.type == "tr_open":
+            row = []
+            tables[-1].append(row)
+        elif token.type == "inline" and row is not None:
+            row.append([(child.type, child.content) for child in token.children])
+        elif token.type == "table_close":
+            row = None
+    return tables
+
+
+@pytest.mark.parametrize("difficulty", DIFFICULTIES)
+def test_markdown_inputs_read_back_as_math_with_the_numbers_shown(difficulty):
+    args = (*KIND_NAMES, "-n", "2", "--seed", "6", "-d", difficulty)
+    problems = the_set(*args)
+    tables = markdown_tables(generate(*args, "-f", "markdown", "--answers", "none"))
+    assert len(tables) == len(problems)
+    for problem, (heading, *rows) in zip(problems, tables):
+        assert heading == [[("text", "input")], [("text", "value")]]
+        assert len(rows) == len(problem.inputs)
+        for (name, value), (name_cell, value_cell) in zip(problem.inputs.items(), rows):
+            assert name_cell == [("code_inline", name)]
+            ((kind, latex),) = value_cell  # one math span: nothing around it is read as Markdown
+            assert kind == "math_inline"
+            if isinstance(value, str):
+                continue  # a program (scalar-graph's expr): typeset, not a list of numbers
+            shown = json.loads(latex.replace(r"\,", " "))
+            assert np.array_equal(shown, value)  # the very numbers drawn
 
 
 def test_markdown_escapes_what_it_would_otherwise_format():

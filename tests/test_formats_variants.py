@@ -5,7 +5,7 @@ import json
 import pytest
 
 from handgrad_cli.classroom import set_code
-from handgrad_cli.kinds import KINDS, build, set_ids
+from handgrad_cli.kinds import DEFAULT_KINDS, build, set_ids
 from handgrad_cli.render.records import problem_record
 from tests.teach_helpers import generate, run
 
@@ -26,7 +26,7 @@ def test_each_student_gets_a_set_of_their_own_from_the_seed_and_their_name(roste
     assert [record["student"] for record in issued] == ["Ana Núñez"] * 3 + ["Bo Li"] * 3 + ["Cy"] * 3
     ids = [record["id"] for record in issued]
     assert len(set(ids)) == len(ids)  # variants differ between students
-    assert ids[:3] == [str(i) for i in set_ids(list(KINDS), 3, 8, "medium", "Ana Núñez")]
+    assert ids[:3] == [str(i) for i in set_ids(list(DEFAULT_KINDS), 3, 8, "medium", "Ana Núñez")]
 
 
 def test_an_id_alone_reproduces_the_problem_a_student_got():
@@ -43,7 +43,7 @@ def test_variants_are_named_and_the_same_every_time():
 def test_a_shared_set_keeps_the_ids_it_always_had():
     shared = records("-n", "2", "--seed", "8")
     assert "student" not in shared[0]
-    assert [record["id"] for record in shared] == [str(i) for i in set_ids(list(KINDS), 2, 8, "medium")]
+    assert [record["id"] for record in shared] == [str(i) for i in set_ids(list(DEFAULT_KINDS), 2, 8, "medium")]
 
 
 @pytest.mark.parametrize("fmt,sheet_heading,key_heading", [
@@ -55,7 +55,7 @@ def test_sheets_carry_the_name_and_the_key_lists_every_variant(roster, fmt, shee
     output = generate("-n", "2", "--students", roster, "-f", fmt)
     key = output[output.index("Answer key"):]
     for student in ("Ana Núñez", "Bo Li", "Cy"):
-        assert sheet_heading.format(student, code=set_code(list(KINDS), 2, 0, "medium")) in output
+        assert sheet_heading.format(student, code=set_code(list(DEFAULT_KINDS), 2, 0, "medium")) in output
         assert key_heading.format(student) in key
     for record in records("-n", "2", "--students", roster):
         assert record["id"] in key
@@ -93,7 +93,7 @@ def test_students_sheets_show_numbers_and_the_set_code_never_ids(roster, fmt, an
     output = generate("-n", "2", "--students", roster, "-f", fmt, "--answers", answers)
     key_at = output.find("Answer key")
     sheets = output if key_at < 0 else output[:key_at]
-    assert set_code(list(KINDS), 2, 0, "medium") in sheets
+    assert set_code(list(DEFAULT_KINDS), 2, 0, "medium") in sheets
     for record in records("-n", "2", "--students", roster):
         assert record["id"] not in sheets
         assert answers == "none" or record["id"] in output[key_at:]  # the key keeps them

@@ -69,13 +69,14 @@ def test_a_class_with_right_wrong_missing_and_unreadable_rows(tmp_path, variants
     assert table["variant-01", "1"] == {
         "student": "variant-01", "problem": "1", "id": ana_soft["id"], "kind": "softmax-ce",
         "asked": "1", "answered": "1", "correct": "1", "score": "1.000", "out_of": "1", "mistakes": "",
+        "carried_forward": "", "carried_points": "0.000",
     }
     ana = table["variant-01", "2"]
     assert (ana["asked"], ana["answered"], ana["correct"], ana["score"]) == ("4", "3", "1", "0.250")
     assert ana["mistakes"] == "dz:sign-flipped"
     assert {k: v for k, v in table["variant-01", "total"].items() if k != "student"} == {
         "problem": "total", "id": "", "kind": "", "asked": "5", "answered": "4", "correct": "2",
-        "score": "1.250", "out_of": "2", "mistakes": "",
+        "score": "1.250", "out_of": "2", "mistakes": "", "carried_forward": "", "carried_points": "0.000",
     }
     assert table["variant-02", "1"]["answered"] == "0"
     assert table["variant-02", "total"]["score"] == "0.250"
@@ -275,3 +276,41 @@ def test_an_oversized_field_skips_its_row_not_the_class(tmp_path):
     assert result.exit_code == 0
     assert "line 2 skipped: not CSV (field larger than field limit" in result.stderr
     assert scores(result)["Bo", "1"]["correct"] == "1"
+
+
+@pytest.fixture
+def carried_class(tmp_path):
+    """Ana flips dz's sign and computes dw = dz * x from her own dz; db is right; dx is not answered.
+    Bo answers all four right."""
+    (problem,) = issue(tmp_path, "tanh-neuron", "-n", "1", "--seed", "5")
+    answers, x = problem["answers"], np.asarray(problem["inputs"]["x"])
+    wrong_dz = -np.asarray(answers["dz"])
+    responses = HEADER + "".join([
+        row("Ana", "1", "dz", typed(wrong_dz)),
+        row("Ana", "1", "dw", typed(wrong_dz * x)),  # follows from her dz: error carried forward
+        row("Ana", "1", "db", typed(answers["db"])),
+        *(row("Bo", "1", name, typed(answers[name])) for name in ("dz", "dw", "db", "dx")),
+    ])
+    return lambda *options: grade(tmp_path, responses, *options)
+
+
+@pytest.mark.parametrize(("credit", "score", "carried_points"), [
+    ("full", "0.500", "0.250"), ("half", "0.375", "0.125"), ("none", "0.250", "0.000"),
+])
+def test_an_answer_that_follows_from_the_students_own_wrong_one_earns_the_carry_forward_credit(
+        carried_class, credit, score, carried_points):
+    result = carried_class("--carry-forward", credit)
+    assert result.exit_code == 0, result.stderr
+    table = scores(result)
+    ana = table["Ana", "1"]
+    assert (ana["correct"], ana["score"], ana["mistakes"]) == ("1", score, "dz:sign-flipped")
+    assert (ana["carried_forward"], ana["carried_points"]) == ("dw:dz", carried_points)
+    assert (table["Ana", "total"]["score"], table["Ana", "total"]["carried_points"]) == (score, carried_points)
+    assert (table["Bo", "1"]["score"], table["Bo", "1"]["carried_forward"]) == ("1.000", "")
+
+
+def test_carry_forward_is_half_by_default_and_names_its_choices(carried_class):
+    assert scores(carried_class())["Ana", "1"]["score"] == "0.375"
+    result = carried_class("--carry-forward", "some")
+    assert (result.exit_code, result.stderr) == (2, "handgrad: Invalid value for '--carry-forward': 'some' is not "
+                                                 "one of 'full', 'half', 'none'. (see `handgrad grade --help`)\n")

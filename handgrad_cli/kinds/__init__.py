@@ -12,6 +12,9 @@ from itertools import islice
 
 from handgrad_cli.errors import UserError, shown, visible
 from handgrad_cli.kinds.base import Kind
+from handgrad_cli.kinds.batchnorm import BatchNorm
+from handgrad_cli.kinds.ce_steps import CESteps
+from handgrad_cli.kinds.scalar_graph import ScalarGraph
 from handgrad_cli.kinds.softmax_ce import SoftmaxCE
 from handgrad_cli.kinds.tanh_neuron import TanhNeuron
 from handgrad_cli.problem import DEFAULT_DIFFICULTY, Problem, ProblemId, candidate_ids
@@ -19,6 +22,9 @@ from handgrad_cli.problem import DEFAULT_DIFFICULTY, Problem, ProblemId, candida
 KINDS: dict[str, Kind] = {kind.name: kind for kind in (
     SoftmaxCE(),
     TanhNeuron(),
+    ScalarGraph(),
+    CESteps(),
+    BatchNorm(),
 )}
 DEFAULT_KINDS = ("softmax-ce", "tanh-neuron")  # the lesson's two: generate, drill, review and stats by default
 ALL = "all"
@@ -72,11 +78,13 @@ def set_problems(kinds: Sequence[str], count: int, seed: int, difficulty: str, *
     places = candidate_ids(kinds, count, seed, difficulty, *member)
     while chunk := list(islice(places, BATCH)):
         found: list[Problem | None] = [None] * len(chunk)
-        pending = list(range(len(chunk)))
-        while pending:
-            for i, problem in zip(pending, build_many([next(chunk[i]) for i in pending])):
-                found[i] = problem if problem.sound else None
-            pending = [i for i in pending if found[i] is None]
+        pending, tries = list(range(len(chunk))), 1
+        while pending:  # after the first round, a few candidates each at once: fewer, larger batches
+            ids = [(i, next(chunk[i])) for i in pending for _ in range(tries)]
+            for (i, _), problem in zip(ids, build_many(problem_id for _, problem_id in ids)):
+                if found[i] is None and problem.sound:
+                    found[i] = problem
+            pending, tries = [i for i in pending if found[i] is None], 4
         yield from found
 
 
@@ -99,7 +107,7 @@ def problem_for(subject: str, typed: dict[str, str], seed: int | None, difficult
                             f"drop {' and '.join(drawn)}")
         return build(subject)
     kind = get_kind(subject)
-    foreign = [name for name in typed if name not in {spec.name for spec in kind.inputs}]
+    foreign = [name for name in typed if not kind.takes_input(name)]
     if foreign:
         raise UserError(f"{shown(foreign[0])} is not an input of {kind.name}: it takes {kind.input_names()}")
     if typed:

@@ -57,6 +57,7 @@ class Graph(NamedTuple):
     seed_name: str | None
     nodes: dict[str, Node]  # named nodes by name, inputs first
     t: Tensors  # the inputs, batched
+    walk: engine.Plan  # the backward pass's order, made once
 
 
 class Kind:
@@ -68,6 +69,7 @@ class Kind:
     gradients: tuple[str, ...]  # asked, in order (at every difficulty unless `asked_at` says otherwise)
     rules: dict[str, str] = {}  # hint 1 per gradient; default: the rules of the ops it goes through
     closed_form: dict[str, str] = {}  # gradient -> its formula in one line
+    zero_by_design: tuple[str, ...] = ()  # gradients that are 0 by the maths (dlogit_maxes): 0 is their answer
 
     # --- what a kind writes ------------------------------------------------------------------
 
@@ -88,12 +90,26 @@ class Kind:
     def asked_at(self, difficulty: str) -> tuple[str, ...]:
         return self.gradients
 
+    def asked_for(self, inputs: dict[str, Any], difficulty: str) -> tuple[str, ...]:
+        """The gradients one problem asks: by default they depend on its difficulty only."""
+        return self.asked_at(difficulty) if difficulty in ("easy", "medium", "hard") else self.gradients
+
+    def closed_forms(self, graph: Graph, asked: Sequence[str]) -> dict[str, str]:
+        """Each asked gradient's formula in one line, for problems of this graph (default: the kind's)."""
+        return {name: formula for name, formula in self.closed_form.items() if name in asked}
+
+    def takes_input(self, name: str) -> bool:
+        """Whether `name` may be typed as an input (`explain KIND NAME=VALUES`)."""
+        return name in {spec.name for spec in self.inputs}
+
     def clear(self, problem: Problem) -> bool:
         """Draws are redone until clear: every asked gradient shows a nonzero entry at 3 decimals.
 
         Part of what an ID means: changing it changes old IDs' problems. Soundness is judged apart.
+        A gradient that is 0 by design is exempt.
         """
-        return all(abs(value).max() >= CLEAR for value in problem.answers.values())
+        return all(abs(value).max() >= CLEAR for name, value in problem.answers.items()
+                   if name not in self.zero_by_design)
 
     def worth_doing(self, problem: Problem) -> bool:
         """Inputs where the maths is worth doing by hand; sets and drills skip the rest."""
@@ -121,7 +137,7 @@ class Kind:
             inputs = {i: self.draw(draws[i], problem_ids[i].difficulty) for i in pending}
             groups: dict[tuple, list[int]] = {}
             for i in pending:  # problems of one shape and difficulty are solved in one pass
-                key = (problem_ids[i].difficulty, *(np.shape(value) for value in inputs[i].values()))
+                key = (problem_ids[i].difficulty, *(_batch_key(value) for value in inputs[i].values()))
                 groups.setdefault(key, []).append(i)
             for (difficulty, *_), group in groups.items():
                 solved = self.solve_batch([inputs[i] for i in group], difficulty, [problem_ids[i] for i in group])
@@ -137,6 +153,14 @@ class Kind:
 
     def graph(self, inputs: Sequence[dict[str, Any]]) -> Graph:
         """The forward pass of problems of one shape, stacked on a leading problem axis."""
+        t, seed, seed_name = self.tensors(inputs)
+        root = self.forward(t)
+        walk = engine.plan(root)
+        nodes = {node.name: node for node in walk.order if node.name and not node.fixed}
+        return Graph(root, seed, seed_name, nodes, t, walk)
+
+    def tensors(self, inputs: Sequence[dict[str, Any]]) -> tuple[Tensors, np.ndarray, str | None]:
+        """The forward pass's inputs, stacked, and the seed of the backward pass (with its name, if given)."""
         t, seed, seed_name = Tensors(), np.ones(len(inputs)), None
         for spec in self.inputs:
             stacked = np.array([problem[spec.name] for problem in inputs])
@@ -146,20 +170,20 @@ class Kind:
                 t[spec.name] = engine.named_index(stacked, spec.name)
             else:
                 t[spec.name] = engine.leaf(stacked, spec.name)
-        root = self.forward(t)
-        return Graph(root, seed, seed_name, engine.named_nodes(root), t)
+        return t, seed, seed_name
 
     def backward(self, graph: Graph, **options) -> engine.Backward:
-        return engine.backward(graph.root, graph.seed, seed_name=graph.seed_name, **options)
+        return engine.backward(graph.root, graph.seed, seed_name=graph.seed_name, walk=graph.walk, **options)
 
     def solve_batch(self, inputs: list[dict[str, Any]], difficulty: str,
                     problem_ids: list[ProblemId | None]) -> list[Problem]:
         graph = self.graph(inputs)
         back = self.backward(graph)
-        asked = self.asked_at(difficulty) if difficulty in ("easy", "medium", "hard") else self.gradients
+        asked = self.asked_for(inputs[0], difficulty)  # a batch shares its shapes, text and difficulty
         answers = {name: back.grads[graph.nodes[name[1:]]] for name in asked}
         found = engine.steps(back, asked)
-        solved = Solved(tuple(found[name] for name in asked), lambda: self._judge(graph, answers, asked), {})
+        solved = Solved(tuple(found[name] for name in asked), lambda: self._sound(graph, answers, asked),
+                        lambda: self._shown_decimals(graph, answers), {}, self.question)
         shown = self._forward_values(graph)
         problems = []
         for i, (problem, problem_id) in enumerate(zip(inputs, problem_ids)):
@@ -167,17 +191,14 @@ class Kind:
                 kind=self.name, difficulty=difficulty, id=problem_id, inputs=problem,
                 forward={name: _one(value, i) for name, value in shown.items()},
                 answers={name: value[i] for name, value in answers.items()},
-                question=self.question(problem), closed_form=self.closed_form, solved=solved, index=i,
+                closed_form=self.closed_forms(graph, asked), solved=solved, index=i,
             )
             problems.append(built if self.worth_doing(built) else replace(built, worth_doing=False))
         return problems
 
-    def _judge(self, graph: Graph, answers, asked) -> tuple[np.ndarray, np.ndarray]:
-        return self._sound(graph, answers, asked), self._shown_decimals(graph, answers)
-
     def _forward_values(self, graph: Graph) -> dict[str, np.ndarray]:
         """What the forward table shows: every named value made from the inputs (and an op's extras)."""
-        given = {spec.name for spec in self.inputs}
+        given = set(graph.t)
         shown = {}
         for name, node in graph.nodes.items():
             if name in given:
@@ -193,7 +214,7 @@ class Kind:
         slips = list(self.slips(graph.t, graph.nodes))
         flipped_at = {slip.at for slip in slips if slip.slug == "sign-flipped"}
         for name in asked:
-            if name[1:] not in flipped_at:
+            if name[1:] not in flipped_at and name not in self.zero_by_design:  # -0 is no slip
                 slips.append(engine.flipped(name[1:], f"the sign of {name} is flipped"))
             slips.append(engine.upstream_dropped(name[1:], "the upstream gradient was dropped: the local "
                                                            "derivative must be multiplied by the gradient from above"))
@@ -203,11 +224,12 @@ class Kind:
         """Per problem: every slip, the zeros answer and the upstream dropped miss by a margin."""
         count = len(graph.seed)
         sound = np.ones(count, dtype=bool)
-        for reference in answers.values():
-            sound &= _misses(np.zeros_like(reference), reference)
+        for name, reference in answers.items():
+            if name not in self.zero_by_design:  # there zeros is the answer
+                sound &= _misses(np.zeros_like(reference), reference)
         for slip in self.named_slips(graph, asked):
-            slipped = self.backward(graph, slip=slip).grads
-            sound &= _first_change_misses(slipped, answers, asked, slip)
+            slipped = self.backward(graph, slip=slip, words=False).grads
+            sound &= _first_change_misses(slipped, graph, answers, asked)
         return sound
 
     def _shown_decimals(self, graph: Graph, answers) -> np.ndarray:
@@ -217,15 +239,17 @@ class Kind:
         1 - a**2), or from a step's local derivative and upstream gradient as printed.
         """
         count = len(graph.seed)
+        exact = self.backward(graph, words=False)
         needed = np.full(count, SHOWN_DECIMALS[-1])
         for decimals in reversed(SHOWN_DECIMALS):
             rounded = lambda value, d=decimals: np.round(value, d)  # noqa: E731
             ok = np.ones(count, dtype=bool)
             for carried in (None, rounded):  # a learner's own intermediates kept whole, or rounded as shown
-                by_values = self.backward(graph, values=lambda node: rounded(node.value), shown=carried).grads
+                by_values = self.backward(graph, values=lambda node: rounded(node.value), shown=carried,
+                                          words=False).grads
                 for name, reference in answers.items():
                     ok &= _close_enough(by_values[graph.nodes[name[1:]]], reference)
-            ok &= _steps_close_enough(self.backward(graph), graph, answers, rounded)
+            ok &= _steps_close_enough(exact, graph, answers, rounded)
             needed = np.where(ok, decimals, needed)
         return needed
 
@@ -274,8 +298,11 @@ class Kind:
         given = self.hint_values(problem, gradient)
         values = given or self._values_read(problem, gradient)
         parts = [f"{name} = {_hint_text(value, shown, exact=name in problem.inputs)}" for name, value in values.items()]
-        parts += [f"{term.upstream} = {_hint_text(term.upstream_value, shown)}" for term in step.terms
-                  if term.upstream in step.formula]
+        for term in step.terms:
+            if term.upstream in step.formula:  # not the loss's own gradient of 1
+                given = term.upstream in problem.inputs  # dout, as the problem gives it
+                value = problem.inputs[term.upstream] if given else term.upstream_value
+                parts.append(f"{term.upstream} = {_hint_text(value, shown, exact=given)}")
         return rule, f"{step.formula}, with " + ", ".join(dict.fromkeys(parts))
 
     def hint_values(self, problem: Problem, gradient: str) -> dict[str, Any]:
@@ -329,6 +356,11 @@ def _hint_text(value: Any, decimals: int, exact: bool = False) -> str:
     return format_value(value, decimals)
 
 
+def _batch_key(value: Any) -> Any:
+    """What problems solved in one pass share: each number's shape, and any text (a program) itself."""
+    return value if isinstance(value, str) else np.shape(value)
+
+
 def _by_node(answers: dict[str, Any] | None) -> dict[str, np.ndarray]:
     """A learner's answers (``dz``) as overrides of the nodes' gradients (``z``), one problem."""
     return {name[1:]: np.asarray(value, dtype=float)[None] for name, value in (answers or {}).items()}
@@ -349,23 +381,18 @@ def _misses(wrong: np.ndarray, reference: np.ndarray) -> np.ndarray:
     return _per_problem_max(gap) > 0
 
 
-def _first_change_misses(slipped, answers, asked, slip: Slip) -> np.ndarray:
+def _first_change_misses(slipped, graph: Graph, answers, asked) -> np.ndarray:
     """The first asked gradient a slip changes must miss by the margin (later ones follow from it)."""
     result = np.ones(len(next(iter(answers.values()))), dtype=bool)
     undecided = np.ones_like(result)
     for name in asked:
         reference = answers[name]
-        wrong = slipped[_node_named(slipped, name)]
+        wrong = slipped[graph.nodes[name[1:]]]
         changed = _per_problem_max(np.abs(wrong - reference)) > 1e-12
         deciding = undecided & changed
         result = np.where(deciding, _misses(wrong, reference), result)
         undecided &= ~changed
     return result
-
-
-def _node_named(grads: dict[Node, np.ndarray], gradient: str) -> Node:
-    name = gradient[1:]
-    return next(node for node in grads if node.name == name)
 
 
 def _close_enough(computed: np.ndarray, reference: np.ndarray) -> np.ndarray:
@@ -409,6 +436,8 @@ def _shaped(spec: Input, rows: list[list[float]], sizes: dict[str, int]) -> Any:
 def _binds(shape: tuple[str, ...], actual: tuple[int, ...], sizes: dict[str, int]) -> bool:
     trial = dict(sizes)
     for dim, size in zip(shape, actual):
+        if dim.isdigit():  # a fixed size: bngain is [1, n_hidden]
+            trial[dim] = int(dim)
         if trial.setdefault(dim, size) != size or not 1 <= size <= MAX_TYPED:
             return False
     sizes.update(trial)
@@ -418,7 +447,8 @@ def _binds(shape: tuple[str, ...], actual: tuple[int, ...], sizes: dict[str, int
 def _shape_text(shape: tuple[str, ...], sizes: dict[str, int]) -> str:
     if not shape:
         return "one number"
-    return "[" + ", ".join(f"{dim}={sizes[dim]}" if dim in sizes else dim for dim in shape) + "]"
+    return "[" + ", ".join(f"{dim}={sizes[dim]}" if dim in sizes and not dim.isdigit() else dim
+                           for dim in shape) + "]"
 
 
 def _given_text(rows: list[list[float]]) -> str:

@@ -10,7 +10,8 @@ from typing import TextIO
 from handgrad_cli.classroom import ClassTally, ProblemScore, Responses
 from handgrad_cli.csvsafe import safe_row
 
-SCORE_COLUMNS = ("student", "problem", "id", "kind", "asked", "answered", "correct", "score", "out_of", "mistakes")
+SCORE_COLUMNS = ("student", "problem", "id", "kind", "asked", "answered", "correct", "score", "out_of", "mistakes",
+                 "carried_forward", "carried_points")
 BANDS = ((1.0, "100%"), (0.8, "80-99%"), (0.6, "60-79%"), (0.4, "40-59%"), (0.2, "20-39%"), (0.0, "0-19%"))
 TOP = 5
 BAR_WIDTH = 40  # the score distribution's longest bar, so a large class fits in 80 columns
@@ -25,15 +26,23 @@ def mistakes_cell(score: ProblemScore) -> str:
     return " ".join(f"{grade.gradient}:{grade.mistake.slug}" for grade in score.grades if grade.mistake)
 
 
+def carried_cell(score: ProblemScore) -> str:
+    """``gradient:earlier`` for each answer that follows from the student's own wrong earlier answers
+    (``dw:dz``; ``dx:dz+dw`` when it follows from several), space-separated."""
+    return " ".join(f"{grade.gradient}:{'+'.join(grade.carried)}" for grade in score.carried)
+
+
 def score_rows(scores: list[ProblemScore]) -> Iterable[list[str]]:
     """A row per problem of a student's sheet, then the student's total (problem = ``total``)."""
     for score in scores:
         yield [score.student, str(score.number), score.problem.label, score.problem.kind, str(score.asked),
-               str(score.answered), str(score.correct), points(score.score), "1", mistakes_cell(score)]
+               str(score.answered), str(score.correct), points(score.score), "1", mistakes_cell(score),
+               carried_cell(score), points(score.carried_points)]
     if scores:
         yield [scores[0].student, "total", "", "", *(str(sum(getattr(s, name) for s in scores))
                                                        for name in ("asked", "answered", "correct")),
-               points(sum(s.score for s in scores)), str(len(scores)), ""]
+               points(sum(s.score for s in scores)), str(len(scores)), "", "",
+               points(sum(s.carried_points for s in scores))]
 
 
 def write_scores(sheets: Iterable[list[ProblemScore]], out: TextIO) -> ClassTally:

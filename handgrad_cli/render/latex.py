@@ -148,8 +148,11 @@ def question_parts(question: str) -> list[tuple[bool, str]]:
         if i + 2 < len(tokens) and tokens[i + 1] == "=":
             end = _formula_end(tokens, i)
             text = " ".join(tokens[i:end])
-            trail = re.search(r"[.,;]*$", text).group()
-            parts += [(True, text[:len(text) - len(trail)]), (False, trail)]
+            trail = re.search(r"[.,;)]*$", text).group()
+            kept = text[:len(text) - len(trail)]
+            while trail.startswith(")") and kept.count("(") > kept.count(")"):  # a formula's own parenthesis
+                kept, trail = kept + ")", trail[1:]
+            parts += [(True, kept), (False, trail)]
             i = end
         else:
             parts.append((False, tokens[i]))
@@ -161,7 +164,7 @@ def question_text(question: str) -> str:
     """The question with each ``NAME = expression`` typeset as math and the prose around it as text."""
     out = ""
     for is_formula, text in question_parts(question):
-        if out and text and not (not is_formula and text[0] in ".,;"):
+        if out and text and not (not is_formula and text[0] in ".,;)"):
             out += " "
         out += formula(text) if is_formula else escape(text)
     return out
@@ -170,7 +173,9 @@ def question_text(question: str) -> str:
 # --- inputs, answers and the space to write them ----------------------------------------------
 
 def matrix(value: Any, number) -> str:
-    """A number, a row vector or a matrix, each entry written by `number`."""
+    """A number, a row vector or a matrix, each entry written by `number`; text (a program) as typed."""
+    if isinstance(value, str):
+        return r"\texttt{" + escape(value) + "}"
     if hasattr(value, "tolist"):
         value = value.tolist()
     if not isinstance(value, list):

@@ -22,13 +22,18 @@ def escape(text: str) -> str:
     return _SPECIAL.sub(r"\\\1", text)
 
 
+def math(text: str) -> str:
+    """A formula as ``$…$`` math, which GitHub and Jupyter render (LaTeX's line-break hints dropped)."""
+    return formula(text).replace(r"\allowbreak ", "")
+
+
 def question_text(question: str) -> str:
-    """The question with its formulas as ``$…$`` math, which GitHub and Jupyter render."""
+    """The question with its formulas as math."""
     out = ""
     for is_formula, text in question_parts(question):
-        if out and text and not (not is_formula and text[0] in ".,;"):
+        if out and text and not (not is_formula and text[0] in ".,;)"):
             out += " "
-        out += formula(text).replace(r"\allowbreak ", "") if is_formula else escape(text)
+        out += math(text) if is_formula else escape(text)
     return out
 
 
@@ -36,9 +41,15 @@ def code(text: str) -> str:
     return f"`{text}`"
 
 
+def cell(text: str) -> str:
+    """A table cell: a "|" would end it, even inside code or math, unless escaped."""
+    return text.replace("|", r"\|")
+
+
 def inputs_table(problem: Problem) -> str:
+    """Each input's name as it is typed, its value as math, as the question shows it."""
     rows = "".join(
-        f"| {code(name)} | {code(format_input(value))} |\n" for name, value in problem.inputs.items()
+        f"| {cell(code(name))} | {cell(math(format_input(value)))} |\n" for name, value in problem.inputs.items()
     )
     return "| input | value |\n| --- | --- |\n" + rows + "\n"
 

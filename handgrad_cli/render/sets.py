@@ -16,10 +16,11 @@ from handgrad_cli.render.gift import write_gift
 from handgrad_cli.render.latex import write_latex
 from handgrad_cli.render.markdown import write_markdown
 from handgrad_cli.render.moodle_xml import write_moodle_xml
+from handgrad_cli.render.qti import write_qti
 from handgrad_cli.render.records import problem_record
 from handgrad_cli.render.sheets import ProblemSet, ProblemSource, Sheet, answer_lines, human_title, write_printed
 
-__all__ = ["FORMATS", "PRINTED_FORMATS", "ProblemSet", "ProblemSource", "Sheet", "answer_lines"]
+__all__ = ["BINARY_FORMATS", "FORMATS", "PRINTED_FORMATS", "ProblemSet", "ProblemSource", "Sheet", "answer_lines"]
 
 
 def set_record(sheet: Sheet, problem: Problem) -> dict:
@@ -90,4 +91,6 @@ FORMATS: dict[str, Callable[[ProblemSet, TextIO], None]] = {
     "latex": write_latex,
     "gift": write_gift,
     "moodle-xml": write_moodle_xml,
+    "qti": write_qti,
 }
+BINARY_FORMATS = ("qti",)  # a zip file: refused on a terminal

@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 from rich.console import Group
+from rich.markup import escape
 from rich.padding import Padding
 from rich.panel import Panel
 from rich.table import Table
@@ -58,6 +59,8 @@ def ascii_times(text: str, encoding: str | None) -> str:
 
 
 def shape_text(value: Any) -> str:
+    if isinstance(value, str):
+        return "text"  # a program, not a number
     shape = np.shape(value)
     return "[" + ", ".join(map(str, shape)) + "]" if shape else "scalar"
 
@@ -121,6 +124,7 @@ def value_table(rows, bold: bool = False, title: str | None = None) -> Table:
     table.add_column(style="dim", no_wrap=True)
     table.add_column(justify="right", no_wrap=True, style="bold" if bold else "")
     for role, expression, value, places in rows:
+        expression = escape(expression)  # logprobs[range(n), Yb] is an expression, not Rich markup
         grid = format_grid(value, places)
         lead = [role] if roles else []
         if "\n" in grid or len(grid) > WIDE:

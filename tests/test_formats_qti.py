@@ -1,0 +1,133 @@
+"""QTI 1.2 for Canvas, read back as Canvas's importer reads it: the zip, its manifest, and each
+numerical question's accepted range."""
+
+import io
+import re
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+import zipfile
+
+import numpy as np
+import pexpect
+import pytest
+
+from handgrad_cli.classroom import set_code
+from handgrad_cli.grading import Tolerance
+from handgrad_cli.kinds import DEFAULT_KINDS, build, get_kind, set_ids
+from tests.teach_helpers import EVERY_KIND_AND_DIFFICULTY, run
+
+QTI = "{http://www.imsglobal.org/xsd/ims_qtiasiv1p2}"
+MANIFEST = "{http://www.imsglobal.org/xsd/imsccv1p1/imscp_v1p1}"
+TITLE = re.compile(r"^Problem (\d+), (\w+)(?:\[([\d, ]+)\])?(?: \((.+)\))?$")
+
+
+def package(*args: str) -> bytes:
+    result = run("generate", *args, "-f", "qti")
+    assert (result.exit_code, result.stderr) == (0, "")
+    return result.stdout_bytes
+
+
+def read(data: bytes) -> tuple[ET.Element, ET.Element]:
+    """The manifest and the assessment it names; every file of the zip must be XML."""
+    with zipfile.ZipFile(io.BytesIO(data)) as zipped:
+        assert zipped.testzip() is None
+        files = {name: ET.fromstring(zipped.read(name)) for name in zipped.namelist()}
+    manifest = files.pop("imsmanifest.xml")
+    (resource,) = manifest.iter(f"{MANIFEST}resource")
+    assert resource.get("type") == "imsqti_xmlv1p2"
+    assert [file.get("href") for file in resource.iter(f"{MANIFEST}file")] == [resource.get("href")]
+    assert list(files) == [resource.get("href")]  # one assessment, the one the manifest references
+    return manifest, files[resource.get("href")]
+
+
+def metadata(item: ET.Element) -> dict[str, str]:
+    return {field.findtext(f"{QTI}fieldlabel"): field.findtext(f"{QTI}fieldentry")
+            for field in item.iter(f"{QTI}qtimetadatafield")}
+
+
+def accepted_range(item: ET.Element) -> tuple[float, float]:
+    (condition,) = [c for c in item.iter(f"{QTI}respcondition") if c.findtext(f"{QTI}setvar") == "100"]
+    return float(condition.findtext(f".//{QTI}vargte")), float(condition.findtext(f".//{QTI}varlte"))
+
+
+def groups(assessment: ET.Element) -> list[ET.Element]:
+    """The question groups: the sections inside the assessment's one root section."""
+    (root_section,) = assessment.find(f"{QTI}assessment").findall(f"{QTI}section")
+    return root_section.findall(f"{QTI}section")
+
+
+@pytest.mark.parametrize(("kind", "difficulty"), EVERY_KIND_AND_DIFFICULTY)
+def test_each_range_holds_the_reference_and_not_its_sign_flipped(kind, difficulty):
+    _, assessment = read(package(kind, "-n", "3", "-d", difficulty, "--seed", "4"))
+    problems = [build(problem_id) for problem_id in set_ids([kind], 3, 4, difficulty)]
+    entries = 0
+    for item in assessment.iter(f"{QTI}item"):
+        assert metadata(item)["question_type"] == "numerical_question"
+        assert metadata(item)["points_possible"] == "1.0"
+        number, gradient, index, student = TITLE.match(item.get("title")).groups()
+        reference = float(np.asarray(problems[int(number) - 1].answers[gradient])[
+            tuple(int(i) for i in index.split(",")) if index else ()])
+        low, high = accepted_range(item)
+        margin = float(Tolerance().margin(reference))
+        assert low <= reference <= high
+        assert (low, high) == pytest.approx((reference - margin, reference + margin), abs=1e-9)
+        if not Tolerance().accepts(-reference, reference):
+            assert not low <= -reference <= high  # a flipped sign scores nothing, as in `check`
+        entries += 1
+    assert entries == sum(np.size(value) for problem in problems for value in problem.answers.values())
+
+
+def test_a_question_group_per_kind_with_all_its_questions():
+    _, assessment = read(package("-n", "5", "--seed", "2"))
+    sections = groups(assessment)
+    assert [section.get("title") for section in sections] == [get_kind(kind).title for kind in DEFAULT_KINDS]
+    for section in sections:
+        items = section.findall(f"{QTI}item")
+        assert section.findtext(f".//{QTI}selection_number") == str(len(items)) != "0"
+        assert section.findtext(f".//{QTI}points_per_item") == "1"
+
+
+def test_question_texts_show_problem_numbers_and_the_set_code_never_ids(tmp_path):
+    roster = tmp_path / "class.txt"
+    roster.write_text("Ana <b>&amp;</b>\nBo Li\n", encoding="utf-8")
+    data = package("-n", "2", "--students", roster)
+    with zipfile.ZipFile(io.BytesIO(data)) as zipped:
+        everything = b"".join(zipped.read(name) for name in zipped.namelist()).decode()
+    for student in ("Ana <b>&amp;</b>", "Bo Li"):
+        for problem_id in set_ids(list(DEFAULT_KINDS), 2, 0, "medium", student):
+            assert str(problem_id) not in everything
+    _, assessment = read(data)
+    texts = [ET.fromstring(f"<div>{item.findtext(f'.//{QTI}mattext')}</div>") for item in assessment.iter(f"{QTI}item")]
+    first = ["".join(p.itertext()) for p in texts[0]]
+    assert first[0] == f"Problem 1 of set {set_code(list(DEFAULT_KINDS), 2, 0, 'medium')}, for Ana <b>&amp;</b>."
+    assert first[2] == "Give dlogits[0]."
+    assert {TITLE.match(item.get("title")).group(4) for item in assessment.iter(f"{QTI}item")} == {
+        "Ana <b>&amp;</b>", "Bo Li"}
+
+
+def test_the_same_arguments_give_the_same_bytes_to_a_file_and_a_pipe(tmp_path):
+    args = [sys.executable, "-m", "handgrad_cli", "generate", "-n", "3", "--seed", "5", "-f", "qti"]
+    piped = subprocess.run(args, capture_output=True, check=True).stdout
+    with open(tmp_path / "quiz.zip", "wb") as file:
+        subprocess.run(args, stdout=file, check=True)
+    assert (tmp_path / "quiz.zip").read_bytes() == piped == package("-n", "3", "--seed", "5")
+    assert package("-n", "3", "--seed", "6") != piped
+    with zipfile.ZipFile(io.BytesIO(piped)) as zipped:
+        assert {info.date_time for info in zipped.infolist()} == {(1980, 1, 1, 0, 0, 0)}
+
+
+def test_a_terminal_is_refused_with_the_command_that_writes_a_file():
+    child = pexpect.spawn(sys.executable, ["-m", "handgrad_cli", "generate", "-f", "qti"], encoding="utf-8",
+                          timeout=20)
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.before.strip() == ("handgrad: a qti package is a zip file, not text for a terminal: "
+                                    "redirect it to a file: handgrad generate -f qti > quiz.zip")
+    assert child.exitstatus == 2
+
+
+def test_answers_is_refused_as_for_the_other_platform_formats():
+    result = run("generate", "-f", "qti", "--answers", "none")
+    assert (result.exit_code, result.stderr) == (
+        2, "handgrad: --answers shapes text, markdown and latex; qti always carries its answers\n")
