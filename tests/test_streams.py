@@ -152,31 +152,33 @@ def test_a_closed_stdin_does_not_matter_to_a_command_that_does_not_read_it():
 # --- Ctrl-C at any instant --------------------------------------------------------------------
 
 
-def interpreter_start() -> float:
-    """How long Python takes here to reach handgrad's first line (site, the environment's .pth files), with a margin:
-    a Ctrl-C before that is the interpreter's own business."""
-    times = []
-    for _ in range(3):
-        started = time.perf_counter()
-        subprocess.run([sys.executable, "-c", "import handgrad_cli.launch"], check=True)
-        times.append(time.perf_counter() - started)
-    return 1.5 * max(times)
+BEFORE_HANDGRAD = b"init_import_site"  # Python's own start-up (site, the environment's .pth files) was interrupted
 
 
 def test_ctrl_c_at_any_instant_of_start_up_is_130_without_a_traceback(home):
-    """20 interrupts at random moments from the interpreter's start on: imports, parsing, the first prompt."""
+    """20 interrupts at random moments of start-up: imports, parsing, the first prompt.
+
+    One that lands while the interpreter itself is still starting, before handgrad's first line can run,
+    is Python's business (killed by the signal, or init_import_site) and is tried again at another moment.
+    """
     script = str(Path(sys.executable).with_name("handgrad"))  # the console script a learner runs
     rng = random.Random(12)
-    start = interpreter_start()
-    for _ in range(20):
+    landed = 0
+    for _ in range(80):
         process = subprocess.Popen([script, "drill", "-n", "1", "--no-history"],
                                    stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                    preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
-        time.sleep(start + rng.uniform(0.0, 0.4))
+        time.sleep(rng.uniform(0.0, 0.5))
         process.send_signal(signal.SIGINT)
         _, stderr = process.communicate(timeout=30)  # stdin stays open until here: the drill waits at its prompt
+        if BEFORE_HANDGRAD in stderr or process.returncode == -signal.SIGINT:
+            continue  # before Python had even set its own handler, or while it loaded site
         assert process.returncode == ExitStatus.INTERRUPTED, stderr
         assert b"Traceback" not in stderr, stderr.decode()
+        landed += 1
+        if landed == 20:
+            return
+    pytest.fail(f"only {landed} of 80 interrupts landed after the interpreter had started")
 
 
 # --- inputs without end -----------------------------------------------------------------------
