@@ -2,26 +2,44 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed
+# No upgrade of pip and no byte-compiling of every dependency at install (Python compiles what it imports):
+# half the time of a first `make run`. The build's UserWarnings (setuptools on editable installs) are noise here.
+PIP_INSTALL := PYTHONWARNINGS=ignore::UserWarning $(BIN)/python -m pip install --quiet --disable-pip-version-check --no-compile
+RUN_STAMP := $(VENV)/.installed-run
+TEST_STAMP := $(VENV)/.installed-test
 
-.PHONY: run test bench install clean
+.PHONY: run test bench screenshots install clean
 
-$(STAMP): pyproject.toml
+$(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
-	touch $(STAMP)
 
-install: $(STAMP)
+# What running needs, and no more: a first `make run` does not wait for the test tools.
+$(RUN_STAMP): pyproject.toml | $(BIN)/python
+	$(PIP_INSTALL) -e .
+	touch $@
 
-run: $(STAMP)
-	$(BIN)/handgrad drill
+# The test extras hold everything running needs too, so `make run` after `make test` installs nothing.
+$(TEST_STAMP): pyproject.toml | $(BIN)/python
+	$(PIP_INSTALL) -e '.[test]'
+	touch $(RUN_STAMP) $@
 
-test: $(STAMP)
+install: $(RUN_STAMP)
+
+# Ctrl-C ends a drill with its summary and exit 130, the way out rather than a failure: the shell waits
+# through the Ctrl-C (`trap :`, which the drill does not inherit) and hands make a 0, so make ends
+# quietly instead of adding its own "Error 130" line.
+run: $(RUN_STAMP)
+	@trap : INT; $(BIN)/handgrad drill || { status=$$?; [ $$status -eq 130 ] || exit $$status; }
+
+test: $(TEST_STAMP)
 	$(BIN)/python -m pytest
 
-bench: $(STAMP)
+bench: $(RUN_STAMP)
 	$(BIN)/python bench/bench.py
+
+# The README's pictures (docs/*.svg), from real runs at 80 columns.
+screenshots: $(RUN_STAMP)
+	$(BIN)/python scripts/screenshots.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis

@@ -15,7 +15,7 @@ import re
 import warnings
 from collections.abc import Callable
 
-from handgrad_cli.errors import UserError
+from handgrad_cli.errors import UserError, visible
 from handgrad_cli.errors import shown as _shown
 
 MAX_ANSWER_CHARS = 4000  # a whole answer, all rows
@@ -299,7 +299,7 @@ def read_named_inputs(items: list[str]) -> dict[str, str]:
         if not equals or not name:
             raise UserError(f"{_shown(item)} is not NAME=VALUES: e.g. logits=2,1,0")
         if name in named:
-            raise UserError(f"{name} is given twice: give each input once")
+            raise UserError(f"{visible(name)} is given twice: give each input once")
         named[name] = text
     return named
 

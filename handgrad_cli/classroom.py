@@ -329,9 +329,10 @@ def read_responses(response_rows: ResponseRows, issued: IssuedSet) -> Responses:
 
 def _take(line: int, cells: dict[str, str], issued: IssuedSet, responses: Responses) -> None:
     student, gradient = issued.spelling(cells["student"]), cells["gradient"]
-    if student:
-        responses.students[student] = None
     try:
+        if student:
+            check_name(student, f"student {shown(student)}")  # as a set's names are: this one is shown too
+            responses.students[student] = None
         problem, value = _answer(student, cells, issued)
     except UserError as error:
         responses.skipped.append(Note(line, str(error)))

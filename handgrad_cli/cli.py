@@ -19,6 +19,7 @@ from handgrad_cli.console import (
     DecimalsOption,
     Difficulty,
     DifficultyOption,
+    JsonFlag,
     NoHistoryOption,
     OneLineUsageErrors,
     RtolOption,
@@ -29,9 +30,11 @@ from handgrad_cli.console import (
     read_file,
     reader_for,
     stdout_console,
+    TextFormatOption,
     user_errors,
+    wants_json,
 )
-from handgrad_cli.errors import UserError
+from handgrad_cli.errors import UserError, shown_path
 from handgrad_cli.status import ExitStatus
 
 app = typer.Typer(
@@ -42,6 +45,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     add_completion=False,
     rich_markup_mode=None,
+    context_settings={"help_option_names": ["-h", "--help"]},  # inherited by every command
 )
 
 
@@ -86,10 +90,15 @@ def root(
 
 @app.command("kinds")
 @user_errors
-def kinds_command() -> None:
+def kinds_command(output_format: TextFormatOption = None) -> None:
     """List the problem kinds: name, what it drills, the gradients it asks."""
     from handgrad_cli.kinds import KINDS
 
+    if wants_json(output_format):
+        from handgrad_cli.render.records import kind_record
+
+        print_json([kind_record(kind) for kind in KINDS.values()])
+        return
     width = max(len(name) for name in KINDS)
     for kind in KINDS.values():
         typer.echo(f"{kind.name:<{width}}  {kind.summary}")
@@ -123,20 +132,22 @@ def explain_command(
     ] = None,
     lr: Annotated[float, typer.Option(callback=finite, help="softmax-ce: learning rate of the gradient step shown.")] = 1.0,
     decimals: DecimalsOption = 3,
-    json_output: Annotated[bool, typer.Option("--json", help="The problem, answers and steps as JSON.")] = False,
+    output_format: TextFormatOption = None,
+    json_output: JsonFlag = False,
 ) -> None:
     """Show a derivation step by step: each gradient as local derivative × upstream gradient, one term per path.
 
     Give a problem ID, a kind with its inputs (`handgrad explain tanh-neuron x=2,0 w=-3,1 b=6.88 dout=1`),
     or a kind alone for a random problem.
     """
+    as_json = wants_json(output_format, json_output)
     from handgrad_cli.kinds import get_kind, problem_for
     from handgrad_cli.answers import read_named_inputs
 
     flags = {"logits": logits, "target": target, "x": x, "w": w, "b": b, "dout": dout}
     typed = read_named_inputs(values or []) | {name: text for name, text in flags.items() if text is not None}
     problem = problem_for(subject, typed, seed, difficulty.value if difficulty else None, fresh_seed)
-    if json_output:
+    if as_json:
         from handgrad_cli.render.records import problem_record
 
         print_json(problem_record(problem))
@@ -193,7 +204,7 @@ def generate_command(
     names = chosen_kinds(kinds)
     roster: list[str | None] = [None]  # one sheet the whole class shares
     if students is not None:
-        roster = list(read_roster(read_file(students), str(students)))
+        roster = list(read_roster(read_file(students), shown_path(students)))
     elif variants is not None:
         roster = variant_names(variants)  # built name by name as the sheets are written
     sheets = Roster(roster, names, count, seed, difficulty.value, lambda source: with_progress_if_long(source, count))
@@ -230,12 +241,14 @@ def check_command(
     atol: AtolOption = 1e-3,
     rtol: RtolOption = 1e-3,
     decimals: DecimalsOption = 3,
-    json_output: Annotated[bool, typer.Option("--json", help="The grades as JSON.")] = False,
+    output_format: TextFormatOption = None,
+    json_output: JsonFlag = False,
 ) -> None:
     """Grade answers to a problem: exit 0 if all correct, 1 if any is wrong or missing, 2 if unreadable.
 
     An entry is correct when |yours - reference| <= atol + rtol * |reference|.
     """
+    as_json = wants_json(output_format, json_output)
     from handgrad_cli.answers import read_named_answers
     from handgrad_cli.grading import Tolerance, grade_all
     from handgrad_cli.kinds import build
@@ -244,7 +257,7 @@ def check_command(
     shapes = {name: value.shape for name, value in problem.answers.items()}
     formulas = {step.quantity: step.formula for step in problem.steps}
     grades = grade_all(problem, read_named_answers(answers or [], shapes, formulas), Tolerance(atol, rtol))
-    if json_output:
+    if as_json:
         from handgrad_cli.render.records import grades_record
 
         print_json(grades_record(problem, grades))
@@ -289,13 +302,13 @@ def grade_command(
     from handgrad_cli.render.classroom import summary, write_scores
 
     with open_lines(problem_set) as lines:  # opened first, so a missing set is named first
-        response_rows = read_response_rows(read_file(responses).splitlines(keepends=True), str(responses))
-        issued = read_set(lines, str(problem_set), response_rows.ids)
+        response_rows = read_response_rows(read_file(responses).splitlines(keepends=True), shown_path(responses))
+        issued = read_set(lines, shown_path(problem_set), response_rows.ids)
     answers = read_responses(response_rows, issued)
     for note in answers.skipped:
-        typer.echo(f"{responses} line {note.line} skipped: {note.text}", err=True)
+        typer.echo(f"{shown_path(responses)} line {note.line} skipped: {note.text}", err=True)
     for note in answers.replaced:
-        typer.echo(f"{responses} line {note.line}: {note.text}", err=True)
+        typer.echo(f"{shown_path(responses)} line {note.line}: {note.text}", err=True)
     credit = CARRY_FORWARD_CREDIT[carry_forward.value]
     tally = write_scores(grade_class(issued, answers, Tolerance(atol, rtol), credit), sys.stdout)
     Console(stderr=True, highlight=False).print(summary(tally, answers))
@@ -304,14 +317,19 @@ def grade_command(
 @app.command("drill")
 @user_errors
 def drill_command(
-    kinds: Annotated[
-        Optional[list[str]], typer.Argument(help="Kinds to mix, in turn (default: the lesson's two; `all`: every kind).")
+    subjects: Annotated[
+        Optional[list[str]],
+        typer.Argument(metavar="[KIND|ID]...",
+                       help="Kinds to mix, in turn (default: the lesson's two; `all`: every kind), or problem IDs."),
     ] = None,
-    count: Annotated[int, typer.Option("--count", "-n", min=1, help="How many problems.")] = 5,
+    count: Annotated[Optional[int], typer.Option("--count", "-n", min=1, help="How many problems (default 5).")] = None,
     seed: Annotated[
         Optional[int], typer.Option(min=0, help="Seed of the set, as for `generate` (default: a fresh one, shown).")
     ] = None,
-    difficulty: DifficultyOption = Difficulty.medium,
+    difficulty: Annotated[
+        Optional[Difficulty],
+        typer.Option("--difficulty", "-d", help="easy, medium (default; easy on a first drill, with no history) or hard."),
+    ] = None,
     atol: AtolOption = 1e-3,
     rtol: RtolOption = 1e-3,
     tries: Annotated[int, typer.Option(min=1, help="Answers allowed per gradient before it is shown.")] = 2,
@@ -320,46 +338,68 @@ def drill_command(
     review: Annotated[
         bool, typer.Option("--review", help="Ask what your history says is due (Leitner boxes, misses first).")
     ] = False,
+    from_set: Annotated[
+        Optional[Path], typer.Option("--from", metavar="SET.jsonl", help="Practise a set: what `generate -f jsonl` wrote.")
+    ] = None,
 ) -> None:
     """Practise in the terminal: each gradient prompted, graded, hinted and explained.
 
-    Asks the same problems as `generate` with the same kinds, seed and difficulty. At a prompt:
-    ? or hint (three hints, the last is the answer), explain, skip, quit. When stdin is not a
-    terminal, reads one answer a line. The score counts gradients. Exit 0; 130 on Ctrl-C.
+    Asks the same problems as `generate` with the same kinds, seed and difficulty; or the problems
+    named by their IDs (`handgrad drill softmax-ce-m42 tanh-neuron-e7`); or a teacher's set (--from).
+    At a prompt: ? or hint (three hints, the last is the answer), explain, skip, help, quit. When
+    stdin is not a terminal, reads one answer a line. The score counts gradients. Exit 0; 130 on Ctrl-C.
     Each graded answer is recorded in your history as it is graded (see `handgrad stats`);
     --review picks the kinds and difficulties from it (--difficulty is then not used).
     """
+    from handgrad_cli.asked import Asked, given_ids, seeded_set, set_file, split_subjects
     from handgrad_cli.drill import DrillSettings, replay_command, run_drill, session_id
     from handgrad_cli.grading import Tolerance
-    from handgrad_cli.kinds import chosen_kinds, set_ids
+    from handgrad_cli.kinds import chosen_kinds
     from handgrad_cli.render.drill import drill_intro, replay_line, review_line, summary_view
 
-    names = chosen_kinds(kinds)
+    kinds, ids = split_subjects(subjects or [])
+    fixed = refuse_with_fixed_problems(ids, from_set, count=count, seed=seed, difficulty=difficulty, review=review)
+    asked = given_ids(ids) if ids else set_file(from_set) if fixed else None  # read before the history is touched
+    names, count = chosen_kinds(kinds), count or 5
     seed = fresh_seed() if seed is None else seed
+    first_run = not no_history and not history_file().exists()  # asked before opening creates it
+    difficulty = difficulty or (Difficulty.easy if first_run else Difficulty.medium)
     history = open_drill_history(no_history)  # a damaged file stops here, before anything is asked
     try:
         if review:
             levels, problem_ids = review_problem_ids(history, names, count, seed)
-            intro = drill_intro(count, levels[:count], "review", seed)
-        else:
-            problem_ids = set_ids(names, count, seed, difficulty.value)  # exactly the IDs `generate` prints
-            intro = drill_intro(count, names, difficulty.value, seed)
+            asked = Asked(problem_ids, count, f"{', '.join(levels[:count])}; review, seed {seed}", [])
+        elif asked is None:
+            asked = seeded_set(names, count, seed, difficulty.value)
         console = stdout_console()
         read_line = reader_for(sys.stdin, console)  # a closed stdin stops here, before anything is asked
-        console.print(intro)
+        console.print(drill_intro(asked.count, asked.about, first_run))
         settings = DrillSettings(Tolerance(atol, rtol), tries, decimals)
-        summary = run_drill(problem_ids, read_line, console, settings=settings, total=count,
+        summary = run_drill(asked.ids, read_line, console, settings=settings, total=asked.count,
                             recorder=None if history is None else history.record, session=session_id())
     finally:
         if history is not None:
             history.close()
     console.print(summary_view(summary))
     if review:
-        console.print(review_line(problem_ids.asked))  # wrapped between IDs, never inside one
+        console.print(review_line(asked.ids.asked))  # wrapped between IDs, never inside one
     else:
-        console.print(replay_line(replay_command(names, count, seed, difficulty.value, settings)), soft_wrap=True)
+        console.print(replay_line(replay_command(asked.replay, settings)), soft_wrap=True)
     if summary.interrupted:
         raise fail("interrupted", ExitStatus.INTERRUPTED)
+
+
+def refuse_with_fixed_problems(ids, from_set: Optional[Path], **drawn) -> bool:
+    """Whether the problems are fixed (IDs or a set file); flags that choose problems are refused with them."""
+    if from_set is not None and ids:
+        raise UserError("give problem IDs or --from SET, not both")
+    if not ids and from_set is None:
+        return False
+    given = [f"--{flag}" for flag, value in drawn.items() if value not in (None, False)]
+    if given:
+        fixed_by = "problem IDs fix" if ids else "--from fixes"
+        raise UserError(f"{fixed_by} the problems: drop {' and '.join(given)}")
+    return True
 
 
 # Progress: the practice history, stats, and flashcards

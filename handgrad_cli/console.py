@@ -15,12 +15,12 @@ import sys
 from collections.abc import Callable
 from enum import Enum
 from pathlib import Path
-from typing import Annotated, TextIO
+from typing import Annotated, Optional, TextIO
 
 import typer
 from typer.core import TyperGroup
 
-from handgrad_cli.errors import UserError
+from handgrad_cli.errors import UserError, shown_path, visible
 from handgrad_cli.status import ExitStatus
 
 # Click's usage error, found through typer's public BadParameter (typer may vendor Click or not)
@@ -71,6 +71,22 @@ RtolOption = Annotated[float, typer.Option(min=0, callback=finite, help="Relativ
 DifficultyOption = Annotated[Difficulty, typer.Option("--difficulty", "-d", help="easy, medium or hard.")]
 NoHistoryOption = Annotated[bool, typer.Option("--no-history", help="Keep nothing: do not read or write the history.")]
 DecimalsOption = Annotated[int, typer.Option(min=0, max=12, help="Decimals shown (JSON keeps full precision).")]
+
+
+class TextFormat(str, Enum):
+    text = "text"
+    json = "json"
+
+
+TextFormatOption = Annotated[Optional[TextFormat], typer.Option("--format", "-f", help="text (default) or json.")]
+JsonFlag = Annotated[bool, typer.Option("--json", help="The same as --format json.")]
+
+
+def wants_json(output_format: TextFormat | None, json_flag: bool = False) -> bool:
+    """`--json` is kept beside `--format json`; with `--format text` it would contradict it."""
+    if json_flag and output_format is TextFormat.text:
+        raise UserError("give --json or --format text, not both")
+    return json_flag or output_format is TextFormat.json
 
 
 # --- errors and exit statuses -------------------------------------------------------------
@@ -130,38 +146,44 @@ def read_file(path: Path) -> str:
     """A text file's contents, or one line that says why it cannot be read."""
     try:
         with path.open("rb") as file:
-            return _text(file, path)
-    except FileNotFoundError:
-        raise UserError(f"{path}: no such file") from None
-    except IsADirectoryError:
-        raise UserError(f"{path} is a directory: give a file") from None
+            return _text(file, shown_path(path))
     except OSError as error:
-        raise UserError(f"cannot read {path}: {error.strerror or error}") from None
+        raise unreadable(path, error) from None
 
 
-def _text(file, path: Path) -> str:
-    """UTF-8 text read a chunk at a time, so a file that is not text is refused at its first bad byte."""
+def unreadable(path: Path, error: OSError) -> UserError:
+    """Why a file cannot be opened or read, in one line that names it."""
+    if isinstance(error, FileNotFoundError):
+        return UserError(f"{shown_path(path)}: no such file")
+    if isinstance(error, IsADirectoryError):
+        return UserError(f"{shown_path(path)} is a directory: give a file")
+    return UserError(f"cannot read {shown_path(path)}: {error.strerror or error}")
+
+
+def _text(file, name: str) -> str:
+    """UTF-8 text read a chunk at a time, so a file that is not text is refused at its first bad byte;
+    `name` is the file's name as messages show it."""
     decoder = codecs.getincrementaldecoder("utf-8-sig")()
     parts: list[str] = []
     size = lines = 0
     while chunk := file.read(_CHUNK):
         size += len(chunk)
         if size > MAX_FILE_BYTES:
-            raise UserError(f"{path} is larger than {MAX_FILE_BYTES // 2**20} MB: split it")
+            raise UserError(f"{name} is larger than {MAX_FILE_BYTES // 2**20} MB: split it")
         if b"\0" in chunk:
             line = lines + chunk[:chunk.index(b"\0")].count(b"\n") + 1
-            raise UserError(f"{path} line {line} holds a NUL byte: it is not a text file")
+            raise UserError(f"{name} line {line} holds a NUL byte: it is not a text file")
         try:
             parts.append(decoder.decode(chunk))
         except UnicodeDecodeError as error:
             line = lines + error.object[:error.start].count(b"\n") + 1
-            raise UserError(f"{path} line {line} is not UTF-8 text: save the file as UTF-8 "
+            raise UserError(f"{name} line {line} is not UTF-8 text: save the file as UTF-8 "
                             "('CSV UTF-8' in a spreadsheet)") from None
         lines += parts[-1].count("\n")
     try:
         parts.append(decoder.decode(b"", final=True))
     except UnicodeDecodeError:
-        raise UserError(f"{path} line {lines + 1} is not UTF-8 text: it ends mid-character") from None
+        raise UserError(f"{name} line {lines + 1} is not UTF-8 text: it ends mid-character") from None
     return "".join(parts)
 
 
@@ -215,8 +237,8 @@ def piped_reader(stream: TextIO, console) -> Callable[[str], str]:
         if not line.endswith("\n"):
             _skip_rest_of_line(stream)
         line = line.rstrip("\r\n")
-        shown = line if len(line) <= ECHO_CHARS else f"{line[:ECHO_CHARS]}... ({len(line):,}+ characters)"
-        console.print(Text(prompt + shown), soft_wrap=True)  # the line as typed, unwrapped
+        echo = visible(line[:ECHO_CHARS]) + (f"... ({len(line):,}+ characters)" if len(line) > ECHO_CHARS else "")
+        console.print(Text(prompt + echo), soft_wrap=True)  # the line as typed (escapes visible), unwrapped
         return line
 
     return read_line
@@ -329,19 +351,15 @@ def open_lines(path: Path):
     """A text file's lines, read one at a time (a set of a million lines is never held whole)."""
     try:
         with path.open(encoding="utf-8-sig") as file:
-            yield decoded_lines(file, path)
-    except FileNotFoundError:
-        raise UserError(f"{path}: no such file") from None
-    except IsADirectoryError:
-        raise UserError(f"{path} is a directory: give a file") from None
+            yield decoded_lines(file, shown_path(path))
     except OSError as error:
-        raise UserError(f"cannot read {path}: {error.strerror or error}") from None
+        raise unreadable(path, error) from None
 
 
-def decoded_lines(file, path: Path):
+def decoded_lines(file, name: str):
     line = 0
     try:
         for line, text in enumerate(file, 1):
             yield text
     except UnicodeDecodeError:
-        raise UserError(f"{path} line {line + 1} is not UTF-8 text: save the file as UTF-8") from None
+        raise UserError(f"{name} line {line + 1} is not UTF-8 text: save the file as UTF-8") from None

@@ -307,9 +307,9 @@ def session_id(moment: datetime | None = None) -> str:
     return f"{moment:%Y%m%dT%H%M%S}-{os.urandom(2).hex()}"
 
 
-def replay_command(kinds: list[str], count: int, seed: int, difficulty: str, settings: DrillSettings) -> str:
+def replay_command(arguments: list[str], settings: DrillSettings) -> str:
     """The command that asks the same problems again; settings at their defaults are left out."""
-    words = ["handgrad", "drill", *kinds, "--count", str(count), "--seed", str(seed), "--difficulty", difficulty]
+    words = ["handgrad", "drill", *arguments]
     default = DrillSettings()
     changed = {
         "--atol": (settings.tolerance.atol, default.tolerance.atol),

@@ -1,4 +1,11 @@
-"""Errors a user can cause: the CLI prints their message on one line and exits 2."""
+"""Errors a user can cause: the CLI prints their message on one line and exits 2.
+
+Text that came from outside handgrad (a name, an ID, an answer, a line of a file, a path) is shown on a
+terminal only through `shown`, `visible` or `shown_path`, which write control characters as escapes: a
+crafted name cannot clear the screen, set the window title or write the clipboard.
+"""
+
+from os import PathLike
 
 
 class UserError(ValueError):
@@ -11,3 +18,14 @@ def shown(text: str) -> str:
     shown on a terminal cannot move the cursor, clear the screen, set the title or reorder the line."""
     text = text.strip()
     return repr(text if len(text) <= 40 else text[:37] + "...")
+
+
+def visible(text: str) -> str:
+    """Text echoed as it was typed, unquoted and whole, with each control or format character as its escape."""
+    return "".join(char if char.isprintable() else repr(char)[1:-1] for char in text)
+
+
+def shown_path(path: "str | PathLike[str]") -> str:
+    """A file's name as given (printable names are the rule), or whole in quotes with its escapes when not."""
+    text = str(path)
+    return text if text.isprintable() else repr(text)

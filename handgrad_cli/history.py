@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from handgrad_cli.attempts import ATTEMPT_FIELDS, CARD_REVIEW_FIELDS, STATUSES, TRY_FIELDS, Attempt, CardReview, Try
-from handgrad_cli.errors import UserError
+from handgrad_cli.errors import UserError, shown_path
 
 BUSY_TIMEOUT_MS = 10_000
 APPLICATION_ID = 0x68677264  # "hgrd": the header says the file is handgrad's (set from version 3 on)
@@ -119,27 +119,27 @@ class HistoryError(UserError):
 def unreadable(path: Path) -> HistoryError:
     """Only for a file that is damaged or not handgrad's: moving it aside loses nothing of handgrad's."""
     aside = path.with_name(path.name + ".bak")
-    return HistoryError(f"{path} is not a readable handgrad database: move it aside "
+    return HistoryError(f"{shown_path(path)} is not a readable handgrad database: move it aside "
                         f"(mv {shlex.quote(str(path))} {shlex.quote(str(aside))}) or drill with --no-history")
 
 
 def busy(path: Path) -> HistoryError:
-    return HistoryError(f"{path} is busy (another handgrad is writing): try again in a moment")
+    return HistoryError(f"{shown_path(path)} is busy (another handgrad is writing): try again in a moment")
 
 
 def os_problem(path: Path, code: int, detail: str = "") -> HistoryError:
     """Why `path` (the file or its folder) cannot be written, told apart from damage, with what to do."""
     elsewhere = "set HANDGRAD_HOME to a folder you can write, or drill with --no-history"
     if code == errno.ENOSPC:
-        return HistoryError(f"cannot write {path}: the disk is full; the history is intact: "
+        return HistoryError(f"cannot write {shown_path(path)}: the disk is full; the history is intact: "
                             "free some space, or drill with --no-history")
     if code == errno.EROFS:
-        return HistoryError(f"cannot write {path}: it is on read-only media; the history is intact "
+        return HistoryError(f"cannot write {shown_path(path)}: it is on read-only media; the history is intact "
                             f"(stats and history can read it): {elsewhere}")
     if code in (errno.EACCES, errno.EPERM):
-        return HistoryError(f"no permission to use {path}; the history is intact: "
+        return HistoryError(f"no permission to use {shown_path(path)}; the history is intact: "
                             f"check the permissions of the file and its folder, or {elsewhere}")
-    return HistoryError(f"cannot read or write {path}: {detail or os.strerror(code)}: check the disk, or {elsewhere}")
+    return HistoryError(f"cannot read or write {shown_path(path)}: {detail or os.strerror(code)}: check the disk, or {elsewhere}")
 
 
 def _write_errno(path: Path) -> int:
@@ -166,7 +166,7 @@ def sqlite_problem(path: Path, error: sqlite3.DatabaseError) -> HistoryError:
         return os_problem(path, errno.ENOSPC)
     if name.startswith(("SQLITE_READONLY", "SQLITE_CANTOPEN", "SQLITE_IOERR", "SQLITE_PERM")):
         return os_problem(path, _write_errno(path), str(error))
-    return HistoryError(f"cannot use {path}: {error}: try again, or drill with --no-history")
+    return HistoryError(f"cannot use {shown_path(path)}: {error}: try again, or drill with --no-history")
 
 
 @contextmanager
@@ -387,7 +387,7 @@ def checked_version(connection: sqlite3.Connection, path: Path) -> int:
     if version == 0 and not tables and owner in (0, APPLICATION_ID):
         return 0  # an empty file: handgrad's to fill
     if owner == APPLICATION_ID and version > SCHEMA_VERSION:
-        raise HistoryError(f"{path} was written by a newer handgrad (schema {version}): upgrade handgrad, "
+        raise HistoryError(f"{shown_path(path)} was written by a newer handgrad (schema {version}): upgrade handgrad, "
                            "or set HANDGRAD_HOME to another folder")
     if not 1 <= version <= SCHEMA_VERSION or tables != expected_tables(version):
         raise unreadable(path)
@@ -441,7 +441,7 @@ def open_history(path: Path, warn: Callable[[str], None] = _warn) -> History:
     except OSError as error:
         if error.errno in (errno.ENOSPC, errno.EROFS, errno.EACCES, errno.EPERM):
             raise os_problem(path.parent, error.errno) from None
-        raise HistoryError(f"cannot create {path.parent}: {error.strerror}; set HANDGRAD_HOME "
+        raise HistoryError(f"cannot create {shown_path(path.parent)}: {error.strerror}; set HANDGRAD_HOME "
                            "to a folder you can write, or drill with --no-history") from None
     with _translated(path):
         if path.exists():

@@ -11,7 +11,7 @@ import sys
 from collections.abc import Mapping
 from pathlib import Path
 
-from handgrad_cli.errors import UserError
+from handgrad_cli.errors import UserError, shown_path
 
 APP = "handgrad"
 HISTORY_FILE = "history.sqlite3"
@@ -37,5 +37,5 @@ def data_dir(env: Mapping[str, str] | None = None, platform: str | None = None, 
 def history_path(env: Mapping[str, str] | None = None) -> Path:
     folder = data_dir(env)
     if folder.exists() and not folder.is_dir():
-        raise UserError(f"{folder} is a file, not a folder: point HANDGRAD_HOME at a folder, or drill with --no-history")
+        raise UserError(f"{shown_path(folder)} is a file, not a folder: point HANDGRAD_HOME at a folder, or drill with --no-history")
     return folder / HISTORY_FILE

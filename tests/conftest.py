@@ -16,3 +16,12 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
 def _private_handgrad_home(tmp_path_factory, monkeypatch):
     """No test reads or writes the user's own practice history: each gets an empty HANDGRAD_HOME."""
     monkeypatch.setenv("HANDGRAD_HOME", str(tmp_path_factory.mktemp("handgrad-home")))
+
+
+@pytest.fixture
+def returning_learner():
+    """A learner who has drilled before: the history exists, so a drill is not a first one (medium by default)."""
+    from handgrad_cli.history import open_history
+    from handgrad_cli.paths import history_path
+
+    open_history(history_path()).close()

@@ -23,6 +23,8 @@ from handgrad_cli.kinds import build, set_ids
 from handgrad_cli.numbers import as_typed
 from handgrad_cli.problem import ProblemId
 
+pytestmark = pytest.mark.usefixtures("returning_learner")  # drills of a learner with a history
+
 runner = CliRunner(env={"COLUMNS": "200"})  # wide, so messages stay on one line
 SOFTMAX_FROM_SEED_3 = next(set_ids(["softmax-ce"], 1, 3, "medium"))  # 5 classes
 SGR = re.compile(r"\x1b\[[0-9;]*m")  # a colour or style code
@@ -212,13 +214,13 @@ def test_the_piped_reader_echoes_each_line_after_its_prompt():
 
 
 def test_replay_names_only_the_settings_that_differ():
-    assert replay_command(["softmax-ce"], 3, 7, "hard", DrillSettings()) == (
+    assert replay_command(["softmax-ce", "--count", "3", "--seed", "7", "--difficulty", "hard"], DrillSettings()) == (
         "handgrad drill softmax-ce --count 3 --seed 7 --difficulty hard"
     )
     settings = DrillSettings(tries=3, decimals=4)
-    assert replay_command(["tanh-neuron"], 1, 0, "easy", settings).endswith("--tries 3 --decimals 4")
+    assert replay_command(["tanh-neuron"], settings).endswith("--tries 3 --decimals 4")
     precise = DrillSettings(Tolerance(0.1234567, 1e-05))
-    assert replay_command(["tanh-neuron"], 1, 0, "easy", precise).endswith("--atol 0.1234567 --rtol 1e-05")
+    assert replay_command(["tanh-neuron"], precise).endswith("--atol 0.1234567 --rtol 1e-05")
 
 
 # --- the command ---------------------------------------------------------------------------

@@ -14,6 +14,8 @@ import pytest
 from handgrad_cli.kinds import build, set_ids
 from handgrad_cli.numbers import as_typed
 
+pytestmark = pytest.mark.usefixtures("returning_learner")  # drills of a learner with a history
+
 SGR = re.compile(r"\x1b\[([0-9;]*)m")  # a style code (readline's own codes do not end in m)
 
 

@@ -10,12 +10,15 @@ import sys
 from pathlib import Path
 
 import pexpect
+import pytest
 from typer.testing import CliRunner
 
 from handgrad_cli.cli import app
 from handgrad_cli.history import read_attempts
 from handgrad_cli.kinds import build, set_ids
 from handgrad_cli.numbers import as_typed
+
+pytestmark = pytest.mark.usefixtures("returning_learner")  # drills of a learner with a history
 
 runner = CliRunner(env={"COLUMNS": "200"})
 

@@ -11,7 +11,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from difflib import get_close_matches
 from itertools import islice
 
-from handgrad_cli.errors import UserError, shown
+from handgrad_cli.errors import UserError, shown, visible
 from handgrad_cli.kinds.base import Kind
 from handgrad_cli.kinds.batchnorm import BatchNorm
 from handgrad_cli.kinds.broadcast import BroadcastHpreact, BroadcastNormLogits, BroadcastProbs
@@ -113,9 +113,10 @@ def problem_for(subject: str, typed: dict[str, str], seed: int | None, difficult
     drawn = [flag for flag, value in (("--seed", seed), ("--difficulty", difficulty)) if value is not None]
     if subject not in KINDS and "-" in subject and subject[-1:].isdigit():
         if typed:
-            raise UserError(f"{subject} is a problem ID: its inputs are fixed, drop {', '.join(typed)}")
+            raise UserError(f"{visible(subject)} is a problem ID: its inputs are fixed, drop {visible(', '.join(typed))}")
         if drawn:
-            raise UserError(f"{subject} is a problem ID: its seed and difficulty are fixed, drop {' and '.join(drawn)}")
+            raise UserError(f"{visible(subject)} is a problem ID: its seed and difficulty are fixed, "
+                            f"drop {' and '.join(drawn)}")
         return build(subject)
     kind = get_kind(subject)
     foreign = [name for name in typed if not kind.takes_input(name)]

@@ -21,13 +21,24 @@ NOT_ANSWERED = (SKIPPED, REVEALED, EXPLAINED)  # counted apart from the score, n
 COMMANDS = "? or hint, explain, skip, help, quit"  # what a learner can type at a drill prompt besides an answer
 
 
-def drill_intro(problems: int, kinds: list[str], difficulty: str, seed: int | None) -> Text:
-    seeded = f", seed {seed}" if seed is not None else ""
+def drill_intro(problems: int, about: str, first_run: bool = False) -> Text:
+    """The drill's first lines: what it asks (`about`: its kinds, difficulty and seed, or its source), how to
+    answer. A learner's first drill says the three things needed to start in three short lines."""
+    head = (f"Drill: {_problems(problems)} ({about}).\n", "bold")
+    if first_run:
+        return Text.assemble(head, *((line + "\n", "cyan") for line in FIRST_RUN[:-1]), (FIRST_RUN[-1], "cyan"))
     return Text.assemble(
-        (f"Drill: {_problems(problems)} ({', '.join(kinds)}; {difficulty}{seeded}).\n", "bold"),
-        "Type each gradient's values separated by commas, matrix rows by ';' (arithmetic such as 1-0.665 is fine).\n",
+        head,
+        "Type values separated by commas, rows by ';'; arithmetic like 1-0.665 works.\n",
         (f"At any prompt: {COMMANDS}.", "dim"),
     )
+
+
+FIRST_RUN = (
+    "To answer, type the gradient's values separated by commas: 0.5, -0.25",
+    "Type ? for a hint (help lists everything you can type).",
+    "Type quit to stop; your score comes at the end.",
+)
 
 
 def prompt_help(expected: str) -> Text:

@@ -7,7 +7,18 @@ from typing import Any
 from handgrad_cli.grading import Grade
 from handgrad_cli.numbers import plain
 from handgrad_cli.engine import Step
-from handgrad_cli.problem import Problem
+from handgrad_cli.problem import DIFFICULTIES, Problem
+
+
+def kind_record(kind) -> dict[str, Any]:
+    """A kind as `handgrad kinds --format json` lists it: its inputs and the gradients asked per difficulty."""
+    return {
+        "name": kind.name,
+        "title": kind.title,
+        "summary": kind.summary,
+        "inputs": [{"name": spec.name, "words": spec.words} for spec in kind.inputs],
+        "asks": {difficulty: list(kind.asked_at(difficulty)) for difficulty in DIFFICULTIES},
+    }
 
 
 def problem_record(problem: Problem) -> dict[str, Any]:

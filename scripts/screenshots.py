@@ -1,0 +1,78 @@
+"""The README's pictures: real handgrad runs at 80 columns, saved as SVG under docs/ (`make screenshots`).
+
+Each command runs as a learner would run it (a subprocess, with colour, in a temporary HANDGRAD_HOME);
+its output is replayed into Rich's recording console and exported with `save_svg`. The drills read
+their answers from a pipe, which echoes each answer after its prompt, so the picture reads as a session.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from rich.console import Console
+from rich.text import Text
+
+ROOT = Path(__file__).resolve().parent.parent
+DOCS = ROOT / "docs"
+WIDTH = 80
+
+LESSON_DRILL = ["drill", "softmax-ce", "-n", "1", "--seed", "7", "-d", "easy"]
+LESSON_ANSWERS = [
+    "-0.488, -0.024, 0.512",  # the sign flipped: named as such
+    "?",
+    "0.488, 0.024, -0.512",
+]
+SHORT_DRILL = ["drill", "softmax-ce", "tanh-neuron", "-n", "2", "--seed", "7", "-d", "easy"]
+SHORT_ANSWERS = [
+    "-0.488, -0.024, 0.512", "0.488, 0.024, -0.512",  # softmax-ce: the sign flipped, then right
+    "0.515", "0.5, 0.5", "0.515, 0.515", "0.515", "0, 1.03",  # tanh-neuron: dw right on the second try
+]
+
+
+def handgrad(args: list[str], home: Path, answers: list[str] | None = None) -> str:
+    """The command's output as a terminal 80 columns wide would show it, colours included."""
+    env = {key: value for key, value in os.environ.items() if key != "NO_COLOR"}
+    env.update(HANDGRAD_HOME=str(home), COLUMNS=str(WIDTH), FORCE_COLOR="1", TERM="xterm-256color")
+    typed = "".join(line + "\n" for line in answers) if answers is not None else None
+    done = subprocess.run([sys.executable, "-m", "handgrad_cli", *args], input=typed, capture_output=True,
+                          text=True, env=env, cwd=ROOT)
+    if done.returncode not in (0, 1):
+        raise SystemExit(f"handgrad {shlex.join(args)} failed ({done.returncode}): {done.stderr.strip()}")
+    return done.stdout
+
+
+def save(name: str, args: list[str], output: str) -> Path:
+    """The prompt line and the output, recorded at 80 columns and saved as docs/NAME.svg."""
+    console = Console(record=True, width=WIDTH, force_terminal=True, color_system="truecolor",
+                      file=open(os.devnull, "w"))
+    console.print(Text("$ ", style="bold green") + Text("handgrad " + shlex.join(args), style="bold"))
+    console.print(Text.from_ansi(output.rstrip("\n")), soft_wrap=True)
+    path = DOCS / f"{name}.svg"
+    console.save_svg(str(path), title="handgrad " + shlex.join(args))
+    return path
+
+
+def main() -> None:
+    DOCS.mkdir(exist_ok=True)
+    with tempfile.TemporaryDirectory() as scratch:
+        home = Path(scratch)
+        (home / "drill").mkdir()
+        (home / "stats").mkdir()
+        saved = [
+            save("drill", LESSON_DRILL, handgrad(LESSON_DRILL, home / "drill", LESSON_ANSWERS)),
+            save("explain", explain := ["explain", "softmax-ce", "logits=2,1,0", "target=0"],
+                 handgrad(explain, home)),
+        ]
+        handgrad(SHORT_DRILL, home / "stats", SHORT_ANSWERS)
+        saved.append(save("stats", ["stats"], handgrad(["stats"], home / "stats")))
+    for path in saved:
+        print(path.relative_to(ROOT))
+
+
+if __name__ == "__main__":
+    main()
