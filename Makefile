@@ -8,7 +8,7 @@ PIP_INSTALL := PYTHONWARNINGS=ignore::UserWarning $(BIN)/python -m pip install -
 RUN_STAMP := $(VENV)/.installed-run
 TEST_STAMP := $(VENV)/.installed-test
 
-.PHONY: run test bench screenshots install clean
+.PHONY: run test test-deep bench screenshots install clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -31,8 +31,13 @@ install: $(RUN_STAMP)
 run: $(RUN_STAMP)
 	@trap : INT; $(BIN)/handgrad drill || { status=$$?; [ $$status -eq 130 ] || exit $$status; }
 
+# The derandomized `ci` profile of hypothesis: the same examples every run, about two minutes here.
 test: $(TEST_STAMP)
-	$(BIN)/python -m pytest
+	HYPOTHESIS_PROFILE=ci $(BIN)/python -m pytest
+
+# Fresh and many more examples each run: slower, for before a release or after touching a kind or the engine.
+test-deep: $(TEST_STAMP)
+	HYPOTHESIS_PROFILE=deep $(BIN)/python -m pytest
 
 bench: $(RUN_STAMP)
 	$(BIN)/python bench/bench.py

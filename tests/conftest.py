@@ -1,4 +1,5 @@
-"""Hypothesis profiles: `ci` is repeatable (derandomized, fixed count); `dev` digs deeper."""
+"""Hypothesis profiles: `ci` is repeatable (derandomized, a fixed count: `make test` and CI); `deep` digs
+further with fresh examples every run (`make test-deep`)."""
 
 import os
 
@@ -8,8 +9,8 @@ from hypothesis import HealthCheck, settings
 settings.register_profile(
     "ci", derandomize=True, max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow]
 )
-settings.register_profile("dev", max_examples=300, deadline=None)
-settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
+settings.register_profile("deep", max_examples=1000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 
 @pytest.fixture(autouse=True)
