@@ -554,9 +554,9 @@ class Step(NamedTuple):
     def of(self, i: int) -> Step:
         """Problem i's step, from a batch's."""
         count = self.result.shape[0]
-        terms = tuple(
-            term._replace(local_value=_one_of(term.local_value, i, count),
-                          upstream_value=_one_of(term.upstream_value, i, count), value=term.value[i])
+        terms = tuple(  # built directly: NamedTuple._replace costs several times more, once per term per problem
+            Term(term.via, term.formula, term.local, _one_of(term.local_value, i, count), term.upstream,
+                 _one_of(term.upstream_value, i, count), term.value[i], term.rule, term.summed)
             for term in self.terms
         )
         return Step(self.quantity, self.forward, self.forward_value[i], terms, self.result[i])

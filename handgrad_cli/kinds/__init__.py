@@ -96,7 +96,7 @@ def set_problems(kinds: Sequence[str], count: int, seed: int, difficulty: str, *
             for (i, _), problem in zip(ids, build_many(problem_id for _, problem_id in ids)):
                 if found[i] is None and problem.sound:
                     found[i] = problem
-            pending, tries = [i for i in pending if found[i] is None], 4
+            pending, tries = [i for i in pending if found[i] is None], 2
         yield from found
 
 
