@@ -160,14 +160,19 @@ def question_parts(question: str) -> list[tuple[bool, str]]:
     return parts
 
 
-def question_text(question: str) -> str:
-    """The question with each ``NAME = expression`` typeset as math and the prose around it as text."""
+def typeset_question(question: str, as_formula, as_text) -> str:
+    """The question with each ``NAME = expression`` set by `as_formula` and the prose around it by `as_text`
+    (LaTeX here, Markdown's math there), spaced as the sentence reads."""
     out = ""
     for is_formula, text in question_parts(question):
         if out and text and not (not is_formula and text[0] in ".,;)"):
             out += " "
-        out += formula(text) if is_formula else escape(text)
+        out += as_formula(text) if is_formula else as_text(text)
     return out
+
+
+def question_text(question: str) -> str:
+    return typeset_question(question, formula, escape)
 
 
 # --- inputs, answers and the space to write them ----------------------------------------------

@@ -7,7 +7,7 @@ from typing import TextIO
 
 from handgrad_cli.numbers import format_input
 from handgrad_cli.problem import Problem
-from handgrad_cli.render.latex import formula, question_parts
+from handgrad_cli.render.latex import formula, typeset_question
 from handgrad_cli.render.sheets import ProblemSet, Sheet, answer_lines, human_title, write_printed
 
 # What CommonMark (and GitHub's tables and math) reads as syntax inside a line: emphasis, code, links and
@@ -29,12 +29,7 @@ def math(text: str) -> str:
 
 def question_text(question: str) -> str:
     """The question with its formulas as math."""
-    out = ""
-    for is_formula, text in question_parts(question):
-        if out and text and not (not is_formula and text[0] in ".,;)"):
-            out += " "
-        out += math(text) if is_formula else escape(text)
-    return out
+    return typeset_question(question, math, escape)
 
 
 def code(text: str) -> str:
