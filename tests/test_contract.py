@@ -22,6 +22,8 @@ from handgrad_cli.problem import DIFFICULTIES, MAX_SEED, ProblemId
 from tests.helpers import node_differences
 
 KIND_NAMES = sorted(KINDS)
+# the properties over sound sets: 60 examples in the ci profile, 400 in the deep one
+SAMPLED = settings(max_examples=settings.default.max_examples * 2 // 5)
 SHARE = {"mlp": 1}  # a kind's share of the examples; big problems (26 gradients) get fewer, each checked whole
 kinds = st.sampled_from([name for name in KIND_NAMES for _ in range(SHARE.get(name, 5))])
 seeds = st.integers(0, MAX_SEED)
@@ -87,7 +89,7 @@ def sound_problem(data, kind, difficulty):
     return next(set_problems([kind], 1, seed, difficulty))
 
 
-@settings(max_examples=60)
+@SAMPLED
 @given(st.data(), kinds, st.sampled_from(DIFFICULTIES))
 def test_sets_ask_only_sound_problems_where_no_slip_passes(data, kind, difficulty):
     problem = sound_problem(data, kind, difficulty)
@@ -106,7 +108,7 @@ def test_sets_ask_only_sound_problems_where_no_slip_passes(data, kind, difficult
         assert gap.max() > 0, f"{mistake.slug} passes in {mistake.gradient}"
 
 
-@settings(max_examples=60)
+@SAMPLED
 @given(st.data(), kinds, st.sampled_from(DIFFICULTIES))
 def test_every_named_mistake_is_refused_and_named(data, kind, difficulty):
     problem = sound_problem(data, kind, difficulty)
@@ -119,7 +121,7 @@ def test_every_named_mistake_is_refused_and_named(data, kind, difficulty):
     assert graded.mistake is not None and mistake.description in graded.mistake.description
 
 
-@settings(max_examples=60)
+@SAMPLED
 @given(st.data(), kinds, st.sampled_from(DIFFICULTIES))
 def test_the_right_answer_is_accepted_and_never_called_a_mistake(data, kind, difficulty):
     problem = sound_problem(data, kind, difficulty)
@@ -128,7 +130,7 @@ def test_the_right_answer_is_accepted_and_never_called_a_mistake(data, kind, dif
         assert graded.correct and graded.mistake is None and not graded.carried_forward
 
 
-@settings(max_examples=60)
+@SAMPLED
 @given(st.data(), kinds, st.sampled_from(DIFFICULTIES))
 def test_a_later_gradient_from_a_wrong_earlier_one_is_error_carried_forward(data, kind, difficulty):
     problem = sound_problem(data, kind, difficulty)
@@ -150,7 +152,7 @@ def printed(value, decimals):
     return np.array(rows).reshape(np.shape(value))
 
 
-@settings(max_examples=60)
+@SAMPLED
 @given(st.data(), kinds, st.sampled_from(DIFFICULTIES))
 def test_answers_computed_from_the_printed_forward_values_are_accepted(data, kind, difficulty):
     problem = sound_problem(data, kind, difficulty)
@@ -165,7 +167,7 @@ def test_answers_computed_from_the_printed_forward_values_are_accepted(data, kin
         assert tolerance.accepts(typed, reference).all(), (name, typed, reference)
 
 
-@settings(max_examples=60)
+@SAMPLED
 @given(st.data(), kinds, st.sampled_from(DIFFICULTIES))
 def test_answers_computed_from_a_steps_printed_numbers_are_accepted(data, kind, difficulty):
     problem = sound_problem(data, kind, difficulty)

@@ -1,0 +1,71 @@
+"""The trust figures of grading, measured over many sound problems of every kind and difficulty.
+
+For each problem a set would ask: every named slip typed into `check`'s grading (is any accepted?), and
+every asked gradient computed from the values as printed (the forward table, a step's numbers) and
+rounded to 3 decimals (is any rejected?). Slow on purpose: it is a measurement, not a test.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+
+import numpy as np
+
+from handgrad_cli.grading import Tolerance, grade
+from handgrad_cli.kinds import KINDS, get_kind, set_problems
+from handgrad_cli.numbers import format_grid
+from handgrad_cli.answers import read_rows
+from handgrad_cli.problem import DIFFICULTIES
+
+
+def printed(value, decimals: int) -> np.ndarray:
+    """A value as the terminal prints it, read back as a person would copy it."""
+    rows = read_rows(format_grid(value, decimals).replace("\n", ";").replace("],;", ";"))
+    return np.array(rows).reshape(np.shape(value))
+
+
+def slips_accepted(problem) -> tuple[int, int]:
+    """(slips tried, slips accepted) for the slips made in each asked gradient."""
+    tried = accepted = 0
+    for mistake in get_kind(problem.kind).mistakes(problem):
+        reference = problem.answers[mistake.gradient]
+        if mistake.step != mistake.gradient or np.max(np.abs(mistake.value - reference), initial=0) <= 1e-12:
+            continue
+        tried += 1
+        accepted += grade(problem, mistake.gradient, np.round(mistake.value, 3)).correct
+    return tried, accepted
+
+
+def shown_rejected(problem) -> tuple[int, int]:
+    """(answers computed from printed forward values, how many were rejected)."""
+    kind = get_kind(problem.kind)
+    graph = kind.graph([problem.inputs])
+    given = {spec.name for spec in kind.inputs}
+    copied = {name: printed(node.value[0], problem.shown_decimals)[None]
+              for name, node in graph.nodes.items() if name not in given}
+    grads = kind.backward(graph, values=lambda node: copied.get(node.name, node.value)).grads
+    tolerance = Tolerance()
+    rejected = sum(not tolerance.accepts(np.round(grads[graph.nodes[name[1:]]][0], 3), reference).all()
+                   for name, reference in problem.answers.items())
+    return len(problem.answers), rejected
+
+
+def main() -> None:
+    per_level = int(sys.argv[1]) if len(sys.argv) > 1 else 200
+    totals = np.zeros(5, dtype=int)
+    started = time.perf_counter()
+    for name in KINDS:
+        for difficulty in DIFFICULTIES:
+            counts = np.zeros(5, dtype=int)
+            for problem in set_problems([name], per_level, 2026, difficulty):
+                counts += (1, *slips_accepted(problem), *shown_rejected(problem))
+            totals += counts
+            print(f"{name:<22} {difficulty:<6} {counts[0]:>4} problems: {counts[2]}/{counts[1]} slips accepted, "
+                  f"{counts[4]}/{counts[3]} answers from printed values rejected")
+    print(f"all: {totals[0]:,} sound problems, {totals[2]}/{totals[1]:,} slips accepted, "
+          f"{totals[4]}/{totals[3]:,} answers from printed values rejected ({time.perf_counter() - started:.0f} s)")
+
+
+if __name__ == "__main__":
+    main()
