@@ -47,15 +47,15 @@ def problem_panel(problem: Problem) -> Panel:
     return Panel(body, title=f"[bold]{title(problem)}[/]", title_align="left")
 
 
-TIMES = "\u00d7"  # the multiplication sign; `ascii_times` swaps it for * where a terminal can't show it
+def times_sign() -> str:
+    """The multiplication sign, or ``*`` where standard output cannot encode it (a terminal in LANG=C)."""
+    import sys
 
-
-def ascii_times(text: str, encoding: str | None) -> str:
     try:
-        TIMES.encode(encoding or "utf-8")
+        "\u00d7".encode(getattr(sys.stdout, "encoding", None) or "utf-8")
     except (UnicodeEncodeError, LookupError):
-        return text.replace(TIMES, "*")
-    return text
+        return "*"
+    return "\u00d7"
 
 
 def shape_text(value: Any) -> str:
@@ -79,14 +79,15 @@ def steps_view(problem: Problem, decimals: int = DEFAULT_DECIMALS, wrong_step: s
     Stacked, not side by side, so a matrix step still fits 80 columns.
     """
     shown = max(decimals, problem.shown_decimals)
-    blocks: list[Any] = [Text(f"Backward pass: local derivative {TIMES} upstream gradient, one term per path",
+    times = times_sign()
+    blocks: list[Any] = [Text(f"Backward pass: local derivative {times} upstream gradient, one term per path",
                               style="bold")]
     for step in problem.steps:
-        blocks.append(_step_block(step, decimals, shown, marked=step.quantity == wrong_step))
+        blocks.append(_step_block(step, decimals, shown, marked=step.quantity == wrong_step, times=times))
     return Group(*blocks)
 
 
-def _step_block(step, decimals: int, shown: int, marked: bool) -> Group:
+def _step_block(step, decimals: int, shown: int, marked: bool, times: str) -> Group:
     head = Text()
     head.append(step.formula, style="bold red" if marked else "bold cyan")
     if marked:
@@ -99,7 +100,7 @@ def _step_block(step, decimals: int, shown: int, marked: bool) -> Group:
         rows = []
         if term.local not in ("1", "-1"):
             rows.append(("local", term.local, term.local_value, shown))
-        rows.append((f"{TIMES} upstream", term.upstream, term.upstream_value, shown))
+        rows.append((f"{times} upstream", term.upstream, term.upstream_value, shown))
         rows.append(("=", term.formula, term.value, decimals))
         parts.append(value_table(rows))
         if term.summed:
@@ -119,7 +120,7 @@ def value_table(rows, bold: bool = False, title: str | None = None) -> Table:
                   title_justify="left", title_style="bold")
     roles = any(role for role, *_ in rows)
     if roles:
-        table.add_column(style="dim", no_wrap=True, justify="right", min_width=len(f"{TIMES} upstream"))
+        table.add_column(style="dim", no_wrap=True, justify="right", min_width=len("* upstream"))
     table.add_column(style="bold" if bold else "cyan", overflow="fold")
     table.add_column(style="dim", no_wrap=True)
     table.add_column(justify="right", no_wrap=True, style="bold" if bold else "")

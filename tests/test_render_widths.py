@@ -1,0 +1,55 @@
+"""What a person reads at 80 and 120 columns: every kind's derivation with no grid broken across lines,
+and the multiplication sign only where the terminal can show it."""
+
+import io
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from rich.console import Console
+
+from handgrad_cli.kinds import KINDS, get_kind, set_problems
+from handgrad_cli.numbers import format_grid
+from handgrad_cli.problem import DIFFICULTIES
+from handgrad_cli.render.terminal import explanation
+
+
+def rendered(renderable, width: int) -> list[str]:
+    console = Console(width=width, file=io.StringIO(), record=True, color_system=None)
+    console.print(renderable)
+    return console.export_text().splitlines()
+
+
+@pytest.mark.parametrize("width", [80, 120])
+@pytest.mark.parametrize("kind", sorted(KINDS))
+def test_a_derivation_keeps_each_row_of_numbers_whole(kind, width):
+    for difficulty in DIFFICULTIES:
+        problem = next(set_problems([kind], 1, 3, difficulty))
+        lines = rendered(explanation(problem, get_kind(kind).extras(problem, 1.0), 3), width)
+        assert all(len(line) <= width for line in lines)
+        for step in problem.steps:
+            assert any(step.formula in line for line in lines), step.formula  # a step's head on one line
+            for term in step.terms:
+                for row in format_grid(term.value, 3).splitlines():
+                    assert any(row.strip() in line for line in lines), (step.quantity, row)
+
+
+def test_a_terminal_that_cannot_show_the_times_sign_gets_a_star():
+    pexpect = pytest.importorskip("pexpect")
+    script = str(Path(sys.executable).with_name("handgrad"))
+    env = {**os.environ, "PYTHONIOENCODING": "ascii", "NO_COLOR": "1", "COLUMNS": "80"}
+    child = pexpect.spawn(script, ["explain", "softmax-ce", "logits=2,1,0", "target=0"], env=env,
+                          encoding="ascii", codec_errors="replace", timeout=30)
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0, child.before
+    assert "local derivative * upstream gradient" in child.before and "\ufffd" not in child.before
+
+
+def test_a_pipe_gets_the_times_sign_in_utf8():
+    script = str(Path(sys.executable).with_name("handgrad"))
+    result = subprocess.run([script, "explain", "softmax-ce", "logits=2,1,0", "target=0"], capture_output=True,
+                            env={**os.environ, "PYTHONIOENCODING": "ascii"})
+    assert result.returncode == 0 and "local derivative × upstream".encode() in result.stdout
