@@ -255,13 +255,6 @@ def _times(local: np.ndarray, up: np.ndarray) -> np.ndarray:
     return _widened(np.asarray(local), width) * _widened(np.asarray(up), width)
 
 
-def _shape_of(*values: np.ndarray) -> tuple[int, ...]:
-    return np.broadcast_shapes(*(v.shape for v in values))[1:]
-
-
-# --- the ops --------------------------------------------------------------------------------
-
-
 def _operand(node: Node, right: bool = False) -> str:
     """A node written inside a sum: an unnamed sum on the right of + or - needs parentheses."""
     if node.name or (right and any(op in node.expr for op in (" + ", " - "))):
@@ -714,6 +707,3 @@ def steps(back: Backward, asked: Iterable[str]) -> dict[str, Step]:
     return found
 
 
-def named_nodes(root: Node) -> dict[str, Node]:
-    """The graph's named nodes, inputs first, by name."""
-    return {node.name: node for node in topological(root) if node.name and not node.fixed}

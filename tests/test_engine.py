@@ -109,3 +109,15 @@ def test_a_broadcast_inputs_term_writes_its_sum():
     assert found["dX"].formula == "dX = gain * dout"
     np.testing.assert_array_equal(found["db"].result, [[3, 5, 7]])
     np.testing.assert_array_equal(found["dcolumn"].result, [[[-3], [-12]]])
+
+
+def test_a_concatenation_hands_each_input_back_its_slice():
+    a = engine.leaf(np.array([[[1.0, 2.0]]]), "a")
+    b = engine.leaf(np.array([[[3.0]]]), "b")
+    out = engine.concat([a, b], 1).named("embcat")
+    assert out.expr == "cat([a, b], 1)"
+    upstream = np.array([[[10.0, 20.0, 30.0]]])
+    back = engine.backward(out, upstream, seed_name="dembcat")
+    np.testing.assert_array_equal(back.grads[a], [[[10.0, 20.0]]])
+    np.testing.assert_array_equal(back.grads[b], [[[30.0]]])
+    assert back.terms[a][0].formula == "dembcat[0:2]" and back.terms[b][0].formula == "dembcat[2:3]"
