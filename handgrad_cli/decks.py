@@ -87,6 +87,9 @@ MAKEMORE = _deck(
      "dbngain = (bnraw * dhpreact).sum(0, keepdims=True), dbnbias = dhpreact.sum(0, keepdims=True)"),
     ("batchnorm", "The batchnorm backward in one line: dhprebn?",
      "bngain * bnvar_inv / n * (n * dhpreact - dhpreact.sum(0) - n/(n-1) * bnraw * (dhpreact * bnraw).sum(0))"),
+    ("db1", "hprebn = embcat @ W1 + b1, then batchnorm: why is db1 zero?",
+     "db1 = dhprebn.sum(0), and each column of dhprebn sums to 0: batchnorm subtracts each column's mean, "
+     "so a bias added to a whole column changes nothing after it"),
 )
 
 DECKS: dict[str, tuple[Card, ...]] = {deck[0].deck: deck for deck in (MICROGRAD, TENSORS, MAKEMORE)}
