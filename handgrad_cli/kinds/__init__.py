@@ -57,7 +57,7 @@ def chosen_kinds(names: Sequence[str] | None, all_kinds: bool = False) -> list[s
     return [get_kind(name).name for name in names] if names else list(DEFAULT_KINDS)
 
 
-BATCH = 256  # problems solved together when a set is built: numpy's per-call cost is shared, memory stays flat
+BATCH = 1024  # problems solved together when a set is built: numpy's per-call cost is shared, memory stays flat
 
 
 def build_many(problem_ids: Iterable[ProblemId]) -> Iterator[Problem]:
