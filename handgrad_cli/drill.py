@@ -97,7 +97,6 @@ class _Gradient:
 
     name: str
     shape: tuple[int, ...]
-    tries_left: int
     started: float
     hints: int = 0
     last: Grade | None = None  # the latest graded answer
@@ -135,7 +134,7 @@ class _Drill:
                 revealed.append(name)
             if status == "explained":
                 for rest in problem.asked[i + 1:]:  # the derivation showed these answers too
-                    self.settle(problem, _Gradient(rest, (), 0, self.clock()), "explained")
+                    self.settle(problem, _Gradient(rest, (), self.clock()), "explained")
                 break
         self.show_verdict(problem, grades, explained=status == "explained", revealed=revealed)
 
@@ -151,7 +150,7 @@ class _Drill:
     def ask_gradient(self, problem: Problem, name: str) -> tuple[str, Grade | None]:
         """Prompt until this gradient is settled; its status and the latest graded answer."""
         shape = problem.answers[name].shape
-        state = _Gradient(name, shape, self.settings.tries, self.clock())
+        state = _Gradient(name, shape, self.clock())
         prompt = f"{name} ({shape_words(shape)}) > "
         while True:
             status = self.respond(problem, state, self.read_line(prompt).strip())
@@ -189,31 +188,29 @@ class _Drill:
             self.say(_unreadable(str(error), state), "yellow")
             return None
         state.last = grade(problem, state.name, yours, self.settings.tolerance, self.earlier)
-        self.record_try(problem, state)  # written before its verdict is shown: a kill after it loses nothing
+        ending = self.record_try(problem, state)  # written before its verdict is shown: a kill after it loses nothing
         if state.last.correct:
-            return self.answered_right(state)
-        return self.answered_wrong(problem, state, line)
+            self.say_right(state)
+        else:
+            self.say_wrong(problem, state, line, ending)
+        return ending
 
-    def answered_right(self, state: _Gradient) -> str:
+    def say_right(self, state: _Gradient) -> None:
         if state.revealed:
             self.say(f"{state.name}: correct, but the answer was revealed, so it counts as not solved.", "yellow")
-            return "revealed"
-        self.say(f"{state.name}: correct.", "bold green")
-        return "correct"
+        else:
+            self.say(f"{state.name}: correct.", "bold green")
 
-    def answered_wrong(self, problem: Problem, state: _Gradient, line: str = "") -> str | None:
-        state.tries_left -= 1
+    def say_wrong(self, problem: Problem, state: _Gradient, line: str, ending: str | None) -> None:
         self.console.print(wrong_line(state.last))
         note = negative_power_note(line)
         if note:
             self.say(note, "yellow")
-        if state.tries_left > 0:
-            tries = "1 try" if state.tries_left == 1 else f"{state.tries_left} tries"
-            self.say(f"Try again ({tries} left), or type ? for a hint.", "dim")
-            return None
-        reference = self.typed_answer(problem, state.name)
-        self.say(f"The answer: {state.name} = {reference}", "bold")
-        return "revealed" if state.revealed else "wrong"
+        if ending is None:
+            left = self.settings.tries - len(state.tries)
+            self.say(f"Try again ({'1 try' if left == 1 else f'{left} tries'} left), or type ? for a hint.", "dim")
+        else:
+            self.say(f"The answer: {state.name} = {self.typed_answer(problem, state.name)}", "bold")
 
     def hint(self, problem: Problem, state: _Gradient) -> None:
         if state.revealed:
@@ -241,13 +238,15 @@ class _Drill:
         self.console.print(verdict(problem, answered, self.settings.decimals, wrong_step, steps=not explained,
                                    revealed=revealed))
 
-    def record_try(self, problem: Problem, state: _Gradient) -> None:
-        """Keep the graded answer as a try and write it, with the gradient's status if it settles it."""
+    def record_try(self, problem: Problem, state: _Gradient) -> str | None:
+        """Keep the graded answer as a try and write it, with the gradient's status if it settles it;
+        how it ends the gradient (None: the learner may try again)."""
         seconds = round(self.clock() - state.started, 3)
         state.tries.append(Try(len(state.tries) + 1, state.last.correct, _slug(state.last), state.hints, seconds))
         ending = _ending(state, self.settings.tries)
         self.record(problem, state, ending and settled_status(state.tries, ending), seconds)
         state.recorded = ending is not None
+        return ending
 
     def settle(self, problem: Problem, state: _Gradient, ending: str) -> None:
         """Count the gradient and record it at once (unless its last try did), so a later Ctrl-C loses nothing."""
@@ -284,8 +283,8 @@ def _slug(graded: Grade | None) -> str | None:
 
 
 def _ending(state: _Gradient, tries: int) -> str | None:
-    """How the latest graded answer ends the gradient, as `answered_right`/`answered_wrong` will say; None
-    when the learner may try again."""
+    """How the latest graded answer ends the gradient ("correct", "wrong" or "revealed"); None when the
+    learner may try again (`tries` answers in all)."""
     if state.last.correct:
         return "revealed" if state.revealed else "correct"
     if len(state.tries) >= tries:
