@@ -92,6 +92,19 @@ class Draw:
                 values.append((start + value) / scale)
         return values
 
+    def rows(self, count: int, width: int, low: float, high: float, places: int):
+        """A matrix of `count` rows of `width` numbers, drawn row after row as `decimals` draws them."""
+        import numpy as np
+
+        return np.array([self.decimals(width, low, high, places) for _ in range(count)])
+
+    def nonzero(self, count: int, spread: float, places: int) -> list[float]:
+        """`count` numbers in [-spread, spread] with no zero (a zero would switch a path off), one at a time."""
+        values: list[float] = []
+        while len(values) < count:
+            values += [value for value in self.decimals(1, -spread, spread, places) if value != 0]
+        return values
+
 
 class Quantity(NamedTuple):
     """A labelled value in a chain-rule step: the expression as a learner writes it, and its number."""

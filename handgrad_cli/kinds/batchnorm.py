@@ -88,9 +88,9 @@ class BatchNorm(Kind):
         bngain = draw.decimals(cols, 0.5, 2, 1)
         bnbias = draw.decimals(cols, -1, 1, 1)
         spread = 2 if places == 0 else 1.5
-        dhpreact = [draw.decimals(cols, -spread, spread, places) for _ in range(rows)]
+        dhpreact = draw.rows(rows, cols, -spread, spread, places)
         return {"hprebn": np.array(columns).T, "bngain": np.array([bngain]), "bnbias": np.array([bnbias]),
-                "dhpreact": np.array(dhpreact)}
+                "dhpreact": dhpreact}
 
     def forward(self, t: Tensors) -> Node:
         bnmeani = t.hprebn.mean(0, keepdim=True).named("bnmeani")

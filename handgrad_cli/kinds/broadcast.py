@@ -29,17 +29,10 @@ from handgrad_cli.problem import Draw, Problem
 SHAPE_WORDS = "each in its variable's exact shape"
 
 
-def grid(draw: Draw, rows: int, cols: int, low: float, high: float, places: int) -> np.ndarray:
-    return np.array([draw.decimals(cols, low, high, places) for _ in range(rows)])
-
-
 def nonzero(draw: Draw, rows: int, cols: int, spread: float, places: int) -> np.ndarray:
-    """Numbers in [-spread, spread] with no zero: a zero gain or upstream entry switches a path off,
+    """A [rows, cols] matrix with no zero entry: a zero gain or upstream entry switches a path off,
     so a whole column of an easy problem's answer could be 0."""
-    values: list[float] = []
-    while len(values) < rows * cols:
-        values += [value for value in draw.decimals(1, -spread, spread, places) if value != 0]
-    return np.array(values).reshape(rows, cols)
+    return np.array(draw.nonzero(rows * cols, spread, places)).reshape(rows, cols)
 
 
 def averaged(at: str, gradient: str, axis_words: str, count: int) -> Slip:
@@ -79,8 +72,8 @@ class BroadcastHpreact(Kind):
 
     def draw(self, draw: Draw, difficulty: str) -> dict[str, Any]:
         rows, cols, places = self.LEVELS[difficulty]
-        return {"bngain": nonzero(draw, 1, cols, 2, places), "bnraw": grid(draw, rows, cols, -2, 2, places),
-                "bnbias": grid(draw, 1, cols, -2, 2, places), "dhpreact": nonzero(draw, rows, cols, 2, places)}
+        return {"bngain": nonzero(draw, 1, cols, 2, places), "bnraw": draw.rows(rows, cols, -2, 2, places),
+                "bnbias": draw.rows(1, cols, -2, 2, places), "dhpreact": nonzero(draw, rows, cols, 2, places)}
 
     def forward(self, t: Tensors) -> Node:
         return (t.bngain * t.bnraw + t.bnbias).named("hpreact")
@@ -134,7 +127,7 @@ class BroadcastProbs(Kind):
     def draw(self, draw: Draw, difficulty: str) -> dict[str, Any]:
         rows, classes, places = self.LEVELS[difficulty]
         low = 1 if places == 0 else 0.1
-        counts = grid(draw, rows, classes, low, 4, places)
+        counts = draw.rows(rows, classes, low, 4, places)
         return {"counts": counts, "counts_sum_inv": np.round(1 / counts.sum(axis=1, keepdims=True), 3),
                 "dprobs": nonzero(draw, rows, classes, 2, places)}
 
@@ -184,7 +177,7 @@ class BroadcastNormLogits(Kind):
 
     def draw(self, draw: Draw, difficulty: str) -> dict[str, Any]:
         rows, classes, places = self.LEVELS[difficulty]
-        return {"logits": grid(draw, rows, classes, -3, 3, places),
+        return {"logits": draw.rows(rows, classes, -3, 3, places),
                 "dnorm_logits": nonzero(draw, rows, classes, 2, places)}
 
     def forward(self, t: Tensors) -> Node:

@@ -47,10 +47,10 @@ class Embedding(Kind):
 
     def draw(self, draw: Draw, difficulty: str) -> dict[str, Any]:
         vocabulary, size, examples, block, places = LEVELS[difficulty]
-        table = [draw.decimals(size, -2, 2, places) for _ in range(vocabulary)]
+        table = draw.rows(vocabulary, size, -2, 2, places)
         indices = [draw.below(vocabulary) for _ in range(examples * block)]
-        upstream = [_nonzero(draw, block * size, places) for _ in range(examples)]
-        return {"C": np.array(table), "Xb": np.array(indices).reshape(examples, block), "dembcat": np.array(upstream)}
+        upstream = [draw.nonzero(block * size, 2, places) for _ in range(examples)]  # every use shows in dC
+        return {"C": table, "Xb": np.array(indices).reshape(examples, block), "dembcat": np.array(upstream)}
 
     def forward(self, t: Tensors) -> Node:
         emb = engine.embed(t.C, t.Xb).named("emb")
@@ -70,14 +70,6 @@ class Embedding(Kind):
                 f"Xb [{examples}, {block}] = {format_input(inputs['Xb'])}, and the upstream gradient dembcat "
                 f"[{examples}, {block * size}] = {format_input(inputs['dembcat'])}. Compute demb "
                 f"[{examples}, {block}, {size}] and dC [{vocabulary}, {size}].")
-
-
-def _nonzero(draw: Draw, count: int, places: int) -> list[float]:
-    """Upstream entries with no zero, so every use of a row shows in dC."""
-    values: list[float] = []
-    while len(values) < count:
-        values += [value for value in draw.decimals(1, -2, 2, places) if value != 0]
-    return values
 
 
 def _assigned(link, local: np.ndarray, up: np.ndarray, values) -> np.ndarray:

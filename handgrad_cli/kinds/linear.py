@@ -50,11 +50,11 @@ class Linear(Kind):
         (low, high), sizes, spread, places = LEVELS[difficulty]
         rows = draw.integer(low, high)
         n, m = sizes[draw.below(len(sizes))]
-        X = [draw.decimals(n, -spread, spread, places) for _ in range(rows)]
-        W = [draw.decimals(m, -spread, spread, places) for _ in range(n)]
+        X = draw.rows(rows, n, -spread, spread, places)
+        W = draw.rows(n, m, -spread, spread, places)
         b = draw.decimals(m, -spread, spread, places)
-        dY = [draw.decimals(m, -2, 2, places) for _ in range(rows)]
-        return {"X": np.array(X), "W": np.array(W), "b": np.array(b), "dY": np.array(dY)}
+        dY = draw.rows(rows, m, -2, 2, places)
+        return {"X": X, "W": W, "b": np.array(b), "dY": dY}
 
     def forward(self, t: Tensors) -> Node:
         return (t.X @ t.W + t.b).named("Y")

@@ -131,7 +131,7 @@ class MLP(Kind):
         spread = 1 if places == 0 else 1.5  # logits within a few units: no probability is vanishingly small
 
         def matrix(rows: int, cols: int, low: float, high: float) -> np.ndarray:
-            return np.array([draw.decimals(cols, low, high, places) for _ in range(rows)])
+            return draw.rows(rows, cols, low, high, places)
 
         def indices(count: int) -> list[int]:
             return [draw.below(vocab) for _ in range(count)]
