@@ -206,14 +206,20 @@ def unbroadcast(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
     return grad.reshape(grad.shape[:1] + shape)
 
 
+def _spread_axes(shape: tuple[int, ...], out: tuple[int, ...]) -> tuple[int, list[int]]:
+    """How a broadcast spread an input of `shape` over `out`: the leading axes it lacked, and its size-1
+    axes that were stretched (kept, as keepdim keeps them)."""
+    missing = len(out) - len(shape)
+    return missing, [missing + i for i, size in enumerate(shape) if size == 1 and out[missing + i] != 1]
+
+
 def _summed_words(shape: tuple[int, ...], out: tuple[int, ...]) -> str:
     """Where an input was broadcast, the words for the sum the backward pass makes."""
-    width = len(out)
-    padded = (None,) * (width - len(shape)) + shape
-    axes = [i for i, size in enumerate(padded) if size is None or (size == 1 and out[i] != 1)]
+    missing, kept = _spread_axes(shape, out)
+    axes = list(range(missing)) + kept
     if not axes:
         return ""
-    if axes == [0] and width == 2:
+    if axes == [0] and len(out) == 2:
         return "summed over the batch (axis 0): a broadcast forward is a sum backward"
     return f"summed over axis {', '.join(map(str, axes))}: a broadcast forward is a sum backward"
 
@@ -233,8 +239,7 @@ def _elementwise(parent: Node, out_shape: tuple[int, ...], local: str, local_val
 def _summed_template(template: str, shape: tuple[int, ...], out: tuple[int, ...]) -> str:
     """A term as written when the input was broadcast: the sum in it, ``dY.sum(0)``,
     ``(bnraw * dhpreact).sum(0, keepdim=True)``, as the notebook writes it."""
-    missing = len(out) - len(shape)
-    kept = [missing + i for i, size in enumerate(shape) if size == 1 and out[missing + i] != 1]
+    missing, kept = _spread_axes(shape, out)
     if not missing and not kept:
         return template
     text = template if template == "{up}" else f"({template})"
@@ -514,9 +519,10 @@ def cross_entropy(logits: Node, target: Any) -> Node:
     rows = logits.value.reshape(logits.value.shape[0], -1, logits.shape[-1])
     n = rows.shape[1]
     shifted = rows - rows.max(axis=-1, keepdims=True)  # stable: logits of 1e4 stay finite
-    counts_sum = np.exp(shifted).sum(axis=-1, keepdims=True)
+    counts = np.exp(shifted)
+    counts_sum = counts.sum(axis=-1, keepdims=True)
     logprobs = shifted - np.log(counts_sum)
-    probs = np.exp(shifted) / counts_sum
+    probs = counts / counts_sum
     y = np.zeros_like(rows)
     np.put_along_axis(y, np.asarray(target, dtype=np.intp).reshape(rows.shape[0], n, 1), 1.0, axis=-1)
     loss = -(logprobs * y).sum(axis=(1, 2)) / n
