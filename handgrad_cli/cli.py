@@ -255,8 +255,7 @@ def check_command(
 
     problem = build(problem_id)
     shapes = {name: value.shape for name, value in problem.answers.items()}
-    formulas = {step.quantity: step.formula for step in problem.steps}
-    grades = grade_all(problem, read_named_answers(answers or [], shapes, formulas), Tolerance(atol, rtol))
+    grades = grade_all(problem, read_named_answers(answers or [], shapes, problem.formulas), Tolerance(atol, rtol))
     if as_json:
         from handgrad_cli.render.records import grades_record
 

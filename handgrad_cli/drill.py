@@ -182,8 +182,7 @@ class _Drill:
 
     def answer(self, problem: Problem, state: _Gradient, line: str) -> str | None:
         try:
-            how = next((step.formula for step in problem.steps if step.quantity == state.name), "")
-            yours = read_values(line, state.shape, state.name, how)
+            yours = read_values(line, state.shape, state.name, problem.formulas.get(state.name, ""))
         except UserError as error:
             self.say(_unreadable(str(error), state), "yellow")
             return None

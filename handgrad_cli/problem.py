@@ -164,6 +164,12 @@ class Problem:
         return tuple(step.of(self.index) for step in self.solved.steps) if self.solved else ()
 
     @property
+    def formulas(self) -> dict[str, str]:
+        """Each asked gradient's step as written (``dW = X.T @ dY``): the same for the whole batch, so read
+        from the batch's steps without slicing their numbers."""
+        return {step.quantity: step.formula for step in self.solved.steps} if self.solved else {}
+
+    @property
     def sound(self) -> bool:
         """Every named slip, the zeros answer and the upstream dropped miss the tolerance by a margin."""
         return self.worth_doing and bool(self._judged("sound")[self.index])

@@ -186,13 +186,14 @@ class Kind:
         solved = Solved(tuple(found[name] for name in asked), lambda: self._sound(graph, answers, asked),
                         lambda: self._shown_decimals(graph, answers), {}, self.question)
         shown = self._forward_values(graph)
+        closed_form = self.closed_forms(graph, asked)  # a batch shares its text
         problems = []
         for i, (problem, problem_id) in enumerate(zip(inputs, problem_ids)):
             built = Problem(
                 kind=self.name, difficulty=difficulty, id=problem_id, inputs=problem,
                 forward={name: _one(value, i) for name, value in shown.items()},
                 answers={name: value[i] for name, value in answers.items()},
-                closed_form=self.closed_forms(graph, asked), solved=solved, index=i,
+                closed_form=closed_form, solved=solved, index=i,
             )
             problems.append(built if self.worth_doing(built) else replace(built, worth_doing=False))
         return problems
