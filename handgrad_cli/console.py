@@ -356,10 +356,21 @@ def open_lines(path: Path):
         raise unreadable(path, error) from None
 
 
+MAX_SET_LINE_CHARS = 2**20  # a line of a set file: a hard mlp problem with its steps is a few tens of thousands
+
+
 def decoded_lines(file, name: str):
+    """The lines, each read with a cap and checked for NUL, so /dev/zero or a binary file is one clear line
+    instead of a line that never ends."""
     line = 0
     try:
-        for line, text in enumerate(file, 1):
+        while text := file.readline(MAX_SET_LINE_CHARS + 1):
+            line += 1
+            if "\0" in text:
+                raise UserError(f"{name} line {line} holds a NUL byte: it is not a text file")
+            if len(text) > MAX_SET_LINE_CHARS:
+                raise UserError(f"{name} line {line} is longer than {MAX_SET_LINE_CHARS:,} characters: "
+                                "it is not a problem set")
             yield text
     except UnicodeDecodeError:
         raise UserError(f"{name} line {line + 1} is not UTF-8 text: save the file as UTF-8") from None

@@ -190,9 +190,13 @@ def test_ctrl_c_at_any_instant_of_start_up_is_130_without_a_traceback(home):
 
 
 @pytest.mark.parametrize("command", [["generate", "--students", "/dev/zero"],
-                                     ["grade", "/dev/zero", "/dev/zero"]])
-def test_dev_zero_as_an_input_file_is_one_line(command):
-    result = handgrad(*command)
+                                     ["grade", "/dev/zero", "/dev/zero"],
+                                     ["grade", "/dev/zero", "RESPONSES"],  # the set, read line by line
+                                     ["drill", "--from", "/dev/zero", "--no-history"]])
+def test_dev_zero_as_an_input_file_is_one_line(command, tmp_path):
+    responses = tmp_path / "responses.csv"
+    responses.write_text("student,id,gradient,answer\nAna,softmax-ce-m1,dlogits,\"1, 2, 3, 4\"\n")
+    result = handgrad(*[str(responses) if word == "RESPONSES" else word for word in command])
     assert result.returncode == ExitStatus.USAGE
     assert "not a text file" in one_line(result.stderr)
 
