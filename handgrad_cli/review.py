@@ -115,19 +115,11 @@ def problem_results(attempts: Iterable[Attempt]) -> list[ProblemResult]:
 
 
 def _finished(graded: list[Attempt]) -> bool:
-    """Every gradient the problem asks was graded (a kind or an ID no longer known counts as finished).
+    """Every gradient the problem asks was graded (a kind or an ID no longer known counts as finished)."""
+    from handgrad_cli.kinds import asked_of
 
-    What a problem asks can depend on the problem itself (a scalar graph asks one gradient per input),
-    so it is read from the problem its ID names.
-    """
-    from handgrad_cli.errors import UserError
-    from handgrad_cli.kinds import build
-
-    try:
-        asked = build(graded[0].problem_id).asked
-    except UserError:
-        return True
-    return set(asked) <= {attempt.gradient for attempt in graded}
+    asked = asked_of(graded[0].problem_id)
+    return asked is None or set(asked) <= {attempt.gradient for attempt in graded}
 
 
 def levels(attempts: Iterable[Attempt], kinds: Sequence[str]) -> dict[tuple[str, str], Level]:

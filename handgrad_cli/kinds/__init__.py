@@ -105,6 +105,15 @@ def set_ids(kinds: Sequence[str], count: int, seed: int, difficulty: str, *membe
     return (problem.id for problem in set_problems(kinds, count, seed, difficulty, *member))
 
 
+def asked_of(problem_id: str) -> tuple[str, ...] | None:
+    """What the problem an ID names asks; None for an ID or a kind this release does not know."""
+    try:
+        parsed = ProblemId.parse(problem_id)
+        return get_kind(parsed.kind).asked_of(parsed)
+    except UserError:
+        return None
+
+
 def problem_for(subject: str, typed: dict[str, str], seed: int | None, difficulty: str | None, fresh_seed) -> Problem:
     """What `explain` shows: a problem ID, a kind with typed inputs, or a kind with a random draw.
 

@@ -95,6 +95,10 @@ class Kind:
         """The gradients one problem asks: by default they depend on its difficulty only."""
         return self.asked_at(difficulty) if difficulty in ("easy", "medium", "hard") else self.gradients
 
+    def asked_of(self, problem_id: ProblemId) -> tuple[str, ...]:
+        """What the problem an ID names asks: by default its difficulty tells, with nothing built."""
+        return self.asked_at(problem_id.difficulty)
+
     def closed_forms(self, graph: Graph, asked: Sequence[str]) -> dict[str, str]:
         """Each asked gradient's formula in one line, for problems of this graph (default: the kind's)."""
         return {name: formula for name, formula in self.closed_form.items() if name in asked}

@@ -19,7 +19,7 @@ from handgrad_cli.engine import Link, Node, Slip
 from handgrad_cli.errors import UserError, shown
 from handgrad_cli.kinds.base import Graph, Input, Kind, Tensors
 from handgrad_cli.numbers import format_input
-from handgrad_cli.problem import Draw, Problem, Quantity
+from handgrad_cli.problem import Draw, Problem, ProblemId, Quantity
 
 # Every template uses some node twice, except the lecture's own graph (the first of easy).
 TEMPLATES = {
@@ -271,6 +271,9 @@ class ScalarGraph(Kind):
         program = parse(t.expr)
         root, t["made"] = run(program, {leaf: t[leaf] for leaf in program.leaves})
         return root  # `made` stays in t: the slips and the checks read each op from it
+
+    def asked_of(self, problem_id: ProblemId) -> tuple[str, ...]:
+        return self.build(problem_id).asked  # the program the ID draws decides
 
     def asked_for(self, inputs: dict[str, Any], difficulty: str) -> tuple[str, ...]:
         """Every input's gradient; hard first asks a node used twice; typed programs ask every node."""
