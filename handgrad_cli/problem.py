@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import hashlib
 import itertools
-import random
+import _random  # the C generator itself: random.Random would seed it from the OS first, then from ours
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 from handgrad_cli.errors import UserError, shown
@@ -59,7 +59,7 @@ class Draw:
 
     def __init__(self, problem_id: ProblemId) -> None:
         material = f"handgrad|{problem_id.kind}|{problem_id.difficulty}|{problem_id.seed}".encode()
-        self._random = random.Random(int.from_bytes(hashlib.sha256(material).digest(), "big"))
+        self._random = _random.Random(int.from_bytes(hashlib.sha256(material).digest(), "big"))
 
     def below(self, n: int) -> int:
         """A whole number in [0, n), by rejection so every value is equally likely."""
@@ -123,28 +123,72 @@ class Mistake(NamedTuple):
     step: str  # the chain-rule step where it happens
 
 
-class Solved(NamedTuple):
-    """What a batch's backward pass made, shared by its problems: each takes its own slice when asked."""
+class Solved:
+    """A batch of problems of one shape, solved in one pass: what they share, and their values with
+    the problem axis first. Each problem reads its own slice when asked, so a problem a set skips
+    costs next to nothing."""
 
-    steps: tuple[Any, ...]  # engine.Step per asked gradient, with the problem axis first
-    sound: Any  # () -> the batch's soundness, per problem: computed once, when first asked
-    shown: Any  # () -> the batch's decimals that shown values need, per problem: likewise
-    cache: dict[str, Any]
-    question: Any = None  # inputs -> the question's text (made only for the problems a set keeps)
+    def __init__(self, kind: str, difficulty: str, answers: dict[str, Any], shown: dict[str, Any],
+                 closed_form: dict[str, str], steps: tuple[Any, ...], judge: dict[str, Any], question: Any) -> None:
+        self.kind, self.difficulty = kind, difficulty
+        self.answers = answers  # asked gradient -> the batch's values
+        self.closed_form = closed_form  # gradient -> formula, the same for the whole batch
+        self.steps = steps  # engine.Step per asked gradient, with the problem axis first
+        self.judge = judge  # "sound", "shown" -> () -> per problem: worked out once, when first asked
+        self.question = question  # inputs -> the question's text (made only for the problems a set keeps)
+        self.cache: dict[str, Any] = {}
+        # the forward values shown: a batch of numbers as Python floats at once, arrays as they are
+        self.columns = {name: value.tolist() if value.ndim == 1 else value for name, value in shown.items()}
+
+    def judged(self, what: str) -> Any:
+        if what not in self.cache:
+            self.cache[what] = self.judge[what]()
+        return self.cache[what]
 
 
-@dataclass(frozen=True)
 class Problem:
-    kind: str
-    difficulty: str
-    id: ProblemId | None  # None for inputs typed by a person
-    inputs: dict[str, Any]  # name -> number, index or numpy array
-    forward: dict[str, Any]  # forward-pass values by name, e.g. probs, loss
-    answers: dict[str, Any]  # gradient name -> reference value (float or array)
-    closed_form: dict[str, str] = field(default_factory=dict)  # gradient -> formula
-    solved: Solved | None = field(default=None, compare=False, repr=False)
-    index: int = 0  # this problem's place in its batch
-    worth_doing: bool = True  # the kind finds the inputs worth doing by hand
+    """One problem: its ID and inputs, and its place in the batch it was solved in."""
+
+    __slots__ = ("id", "inputs", "solved", "index", "worth_doing", "_answers", "_forward")
+
+    def __init__(self, problem_id: ProblemId | None, inputs: dict[str, Any], solved: Solved, index: int,
+                 worth_doing: bool = True) -> None:
+        self.id = problem_id  # None for inputs typed by a person
+        self.inputs = inputs  # name -> number, index or numpy array
+        self.solved = solved
+        self.index = index  # this problem's place in its batch
+        self.worth_doing = worth_doing  # the kind finds the inputs worth doing by hand
+        self._answers: dict[str, Any] | None = None
+        self._forward: dict[str, Any] | None = None
+
+    def __repr__(self) -> str:
+        return f"<Problem {self.label}>"
+
+    @property
+    def kind(self) -> str:
+        return self.solved.kind
+
+    @property
+    def difficulty(self) -> str:
+        return self.solved.difficulty
+
+    @property
+    def answers(self) -> dict[str, Any]:
+        """Gradient name -> reference value (float or array)."""
+        if self._answers is None:
+            self._answers = {name: value[self.index] for name, value in self.solved.answers.items()}
+        return self._answers
+
+    @property
+    def forward(self) -> dict[str, Any]:
+        """Forward-pass values by name, e.g. probs, loss."""
+        if self._forward is None:
+            self._forward = {name: column[self.index] for name, column in self.solved.columns.items()}
+        return self._forward
+
+    @property
+    def closed_form(self) -> dict[str, str]:
+        return self.solved.closed_form
 
     @property
     def question(self) -> str:
@@ -152,7 +196,7 @@ class Problem:
 
     @property
     def asked(self) -> tuple[str, ...]:
-        return tuple(self.answers)
+        return tuple(self.solved.answers)
 
     @property
     def label(self) -> str:
@@ -161,29 +205,23 @@ class Problem:
     @property
     def steps(self) -> tuple[Any, ...]:
         """Each asked gradient's chain-rule step: one term per path into it, and their sum."""
-        return tuple(step.of(self.index) for step in self.solved.steps) if self.solved else ()
+        return tuple(step.of(self.index) for step in self.solved.steps)
 
     @property
     def formulas(self) -> dict[str, str]:
         """Each asked gradient's step as written (``dW = X.T @ dY``): the same for the whole batch, so read
         from the batch's steps without slicing their numbers."""
-        return {step.quantity: step.formula for step in self.solved.steps} if self.solved else {}
+        return {step.quantity: step.formula for step in self.solved.steps}
 
     @property
     def sound(self) -> bool:
         """Every named slip, the zeros answer and the upstream dropped miss the tolerance by a margin."""
-        return self.worth_doing and bool(self._judged("sound")[self.index])
+        return self.worth_doing and bool(self.solved.judged("sound")[self.index])
 
     @property
     def shown_decimals(self) -> int:
         """Values shown with this many decimals lead to accepted answers."""
-        return int(self._judged("shown")[self.index])
-
-    def _judged(self, what: str):
-        cache = self.solved.cache
-        if what not in cache:
-            cache[what] = getattr(self.solved, what)()
-        return cache[what]
+        return int(self.solved.judged("shown")[self.index])
 
 
 def candidate_ids(kinds: list[str] | tuple[str, ...], count: int, seed: int, difficulty: str, *member: object):

@@ -91,12 +91,12 @@ def set_problems(kinds: Sequence[str], count: int, seed: int, difficulty: str, *
     while chunk := list(islice(places, BATCH)):
         found: list[Problem | None] = [None] * len(chunk)
         pending, tries = list(range(len(chunk))), 1
-        while pending:  # after the first round, a few candidates each at once: fewer, larger batches
+        while pending:  # after the first round, twice as many candidates each round: fewer, larger batches
             ids = [(i, next(chunk[i])) for i in pending for _ in range(tries)]
             for (i, _), problem in zip(ids, build_many(problem_id for _, problem_id in ids)):
                 if found[i] is None and problem.sound:
                     found[i] = problem
-            pending, tries = [i for i in pending if found[i] is None], 2
+            pending, tries = [i for i in pending if found[i] is None], 2 * tries  # rounds stay few
         yield from found
 
 

@@ -11,7 +11,6 @@ function the tests check, and inputs typed on the command line. Pure: numpy in, 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import replace
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -58,6 +57,27 @@ class Graph(NamedTuple):
     nodes: dict[str, Node]  # named nodes by name, inputs first
     t: Tensors  # the inputs, batched
     walk: engine.Plan  # the backward pass's order, made once
+
+
+class Batch(NamedTuple):
+    """Problems of one shape, solved together, as a kind judges them: values have the problem axis first."""
+
+    graph: Graph
+    answers: dict[str, np.ndarray]  # asked gradient -> its values
+    shown: dict[str, np.ndarray]  # what the forward table shows: values made from the inputs
+
+    @property
+    def count(self) -> int:
+        return len(self.graph.seed)
+
+    def value(self, name: str) -> np.ndarray:
+        """A named value: an input, the upstream gradient given, or a value the forward pass made."""
+        if name == self.graph.seed_name:
+            return self.graph.seed
+        given = self.graph.t.get(name)
+        if given is None:
+            return self.shown[name]
+        return given.value if isinstance(given, Node) else np.asarray(given)
 
 
 class Kind:
@@ -107,18 +127,21 @@ class Kind:
         """Whether `name` may be typed as an input (`explain KIND NAME=VALUES`)."""
         return name in {spec.name for spec in self.inputs}
 
-    def clear(self, problem: Problem) -> bool:
-        """Draws are redone until clear: every asked gradient shows a nonzero entry at 3 decimals.
+    def clear(self, batch: Batch) -> np.ndarray:
+        """Per problem of a batch: every asked gradient shows a nonzero entry at 3 decimals.
 
-        Part of what an ID means: changing it changes old IDs' problems. Soundness is judged apart.
-        A gradient that is 0 by design is exempt.
+        Draws are redone until clear. Part of what an ID means: changing it changes old IDs'
+        problems. Soundness is judged apart. A gradient that is 0 by design is exempt.
         """
-        return all(abs(value).max() >= CLEAR for name, value in problem.answers.items()
-                   if name not in self.zero_by_design)
+        clear = np.ones(batch.count, dtype=bool)
+        for name, value in batch.answers.items():
+            if name not in self.zero_by_design:
+                clear &= largest(np.abs(value)) >= CLEAR
+        return clear
 
-    def worth_doing(self, problem: Problem) -> bool:
-        """Inputs where the maths is worth doing by hand; sets and drills skip the rest."""
-        return True
+    def worth_doing(self, batch: Batch) -> np.ndarray:
+        """Per problem of a batch: the inputs make maths worth doing by hand; sets and drills skip the rest."""
+        return np.ones(batch.count, dtype=bool)
 
     def extras(self, problem: Problem, lr: float) -> list[Quantity]:
         """Further checks `explain` shows, such as a gradient step."""
@@ -137,18 +160,22 @@ class Kind:
         """
         draws = [Draw(problem_id) for problem_id in problem_ids]
         built: list[Problem | None] = [None] * len(problem_ids)
-        pending = range(len(problem_ids))
+        pending: Sequence[int] = range(len(problem_ids))
         for _ in range(MAX_REDRAWS):
-            inputs = {i: self.draw(draws[i], problem_ids[i].difficulty) for i in pending}
-            groups: dict[tuple, list[int]] = {}
+            groups: dict[tuple, list[tuple[int, dict[str, Any]]]] = {}
             for i in pending:  # problems of one shape and difficulty are solved in one pass
-                key = (problem_ids[i].difficulty, *(_batch_key(value) for value in inputs[i].values()))
-                groups.setdefault(key, []).append(i)
+                inputs = self.draw(draws[i], problem_ids[i].difficulty)
+                key = (problem_ids[i].difficulty, *map(_batch_key, inputs.values()))
+                groups.setdefault(key, []).append((i, inputs))
+            pending = []
             for (difficulty, *_), group in groups.items():
-                solved = self.solve_batch([inputs[i] for i in group], difficulty, [problem_ids[i] for i in group])
-                for i, problem in zip(group, solved):
+                places = [i for i, _ in group]
+                solved, clear = self._solve([inputs for _, inputs in group], difficulty,
+                                            [problem_ids[i] for i in places])
+                for i, problem, is_clear in zip(places, solved, clear.tolist()):
                     built[i] = problem
-            pending = [i for i in pending if not self.clear(built[i])]
+                    if not is_clear:
+                        pending.append(i)
             if not pending:
                 return built
         raise RuntimeError(f"no clear {self.name} problem in {MAX_REDRAWS} draws for {problem_ids[pending[0]]}")
@@ -182,25 +209,24 @@ class Kind:
 
     def solve_batch(self, inputs: list[dict[str, Any]], difficulty: str,
                     problem_ids: list[ProblemId | None]) -> list[Problem]:
+        return self._solve(inputs, difficulty, problem_ids)[0]
+
+    def _solve(self, inputs: list[dict[str, Any]], difficulty: str,
+               problem_ids: list[ProblemId | None]) -> tuple[list[Problem], np.ndarray]:
+        """Problems of one shape solved in one pass, and which of them are clear."""
         graph = self.graph(inputs)
         back = self.backward(graph)
         asked = self.asked_for(inputs[0], difficulty)  # a batch shares its shapes, text and difficulty
         answers = {name: back.grads[graph.nodes[name[1:]]] for name in asked}
         found = engine.steps(back, asked)
-        solved = Solved(tuple(found[name] for name in asked), lambda: self._sound(graph, answers, asked),
-                        lambda: self._shown_decimals(graph, answers), {}, self.question)
-        shown = self._forward_values(graph)
-        closed_form = self.closed_forms(graph, asked)  # a batch shares its text
-        problems = []
-        for i, (problem, problem_id) in enumerate(zip(inputs, problem_ids)):
-            built = Problem(
-                kind=self.name, difficulty=difficulty, id=problem_id, inputs=problem,
-                forward={name: _one(value, i) for name, value in shown.items()},
-                answers={name: value[i] for name, value in answers.items()},
-                closed_form=closed_form, solved=solved, index=i,
-            )
-            problems.append(built if self.worth_doing(built) else replace(built, worth_doing=False))
-        return problems
+        batch = Batch(graph, answers, self._forward_values(graph))
+        judge = {"sound": lambda: self._sound(graph, answers, asked), "shown": lambda: self._shown_decimals(graph, answers)}
+        solved = Solved(self.name, difficulty, answers, batch.shown, self.closed_forms(graph, asked),
+                        tuple(found[name] for name in asked), judge, self.question)
+        worth = self.worth_doing(batch).tolist()
+        problems = [Problem(problem_id, problem, solved, i, worth[i])
+                    for i, (problem, problem_id) in enumerate(zip(inputs, problem_ids))]
+        return problems, self.clear(batch)
 
     def _forward_values(self, graph: Graph) -> dict[str, np.ndarray]:
         """What the forward table shows: every named value made from the inputs (and an op's extras)."""
@@ -374,6 +400,10 @@ def _hint_text(value: Any, decimals: int, exact: bool = False) -> str:
 
 def _batch_key(value: Any) -> Any:
     """What problems solved in one pass share: each number's shape, and any text (a program) itself."""
+    if type(value) is np.ndarray:
+        return value.shape
+    if isinstance(value, (float, int)):
+        return ()
     return value if isinstance(value, str) else np.shape(value)
 
 
@@ -382,19 +412,25 @@ def _by_node(answers: dict[str, Any] | None) -> dict[str, np.ndarray]:
     return {name[1:]: np.asarray(value, dtype=float)[None] for name, value in (answers or {}).items()}
 
 
-def _one(value: np.ndarray, i: int) -> Any:
-    one = value[i]
-    return float(one) if np.ndim(one) == 0 else one
-
-
-def _per_problem_max(values: np.ndarray) -> np.ndarray:
+def largest(values: np.ndarray) -> np.ndarray:
+    """Per problem (the leading axis), the largest entry."""
     return values.reshape(values.shape[0], -1).max(axis=1) if values.ndim > 1 else values
+
+
+def smallest(values: np.ndarray) -> np.ndarray:
+    """Per problem (the leading axis), the smallest entry."""
+    return values.reshape(values.shape[0], -1).min(axis=1) if values.ndim > 1 else values
+
+
+def every(mask: np.ndarray) -> np.ndarray:
+    """Per problem (the leading axis), whether every entry holds."""
+    return mask.reshape(mask.shape[0], -1).all(axis=1) if mask.ndim > 1 else mask
 
 
 def _misses(wrong: np.ndarray, reference: np.ndarray) -> np.ndarray:
     """Per problem: some entry of `wrong` is beyond the default tolerance by the sound margin."""
     gap = np.abs(wrong - reference) - SOUND_MARGIN * (ATOL + RTOL * np.abs(reference))
-    return _per_problem_max(gap) > 0
+    return largest(gap) > 0
 
 
 def _first_change_misses(slipped, graph: Graph, answers, asked) -> np.ndarray:
@@ -404,7 +440,7 @@ def _first_change_misses(slipped, graph: Graph, answers, asked) -> np.ndarray:
     for name in asked:
         reference = answers[name]
         wrong = slipped[graph.nodes[name[1:]]]
-        changed = _per_problem_max(np.abs(wrong - reference)) > 1e-12
+        changed = largest(np.abs(wrong - reference)) > 1e-12
         deciding = undecided & changed
         if deciding.any():
             result = np.where(deciding, _misses(wrong, reference), result)
@@ -417,7 +453,7 @@ def _first_change_misses(slipped, graph: Graph, answers, asked) -> np.ndarray:
 def _close_enough(computed: np.ndarray, reference: np.ndarray) -> np.ndarray:
     """Per problem: an answer computed this way, then rounded to 3 decimals, is still accepted."""
     room = ATOL + RTOL * np.abs(reference) - ROUNDED_ANSWER
-    return _per_problem_max(np.abs(computed - reference) - room) <= 0
+    return largest(np.abs(computed - reference) - room) <= 0
 
 
 def _steps_close_enough(back: engine.Backward, graph: Graph, answers, rounded) -> np.ndarray:

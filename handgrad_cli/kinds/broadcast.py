@@ -22,9 +22,9 @@ import numpy as np
 
 from handgrad_cli import engine
 from handgrad_cli.engine import Node, Slip
-from handgrad_cli.kinds.base import Input, Kind, Tensors
+from handgrad_cli.kinds.base import Batch, Input, Kind, Tensors, every
 from handgrad_cli.numbers import format_input
-from handgrad_cli.problem import Draw, Problem
+from handgrad_cli.problem import Draw
 
 SHAPE_WORDS = "each in its variable's exact shape"
 
@@ -89,9 +89,9 @@ class BroadcastHpreact(Kind):
                                  "gradient is bngain * dhpreact", lambda val: np.ones(1)),
         ]
 
-    def worth_doing(self, problem: Problem) -> bool:
+    def worth_doing(self, batch: Batch) -> np.ndarray:
         """A gain of all ones would let a dropped gain pass as right."""
-        return not np.all(problem.inputs["bngain"] == 1)
+        return ~every(batch.value("bngain") == 1)
 
     def question(self, inputs: dict[str, Any]) -> str:
         rows, cols = np.shape(inputs["bnraw"])
@@ -201,8 +201,8 @@ class BroadcastNormLogits(Kind):
                 f"{stated('dnorm_logits', inputs['dnorm_logits'], f'[{rows}, {classes}]')} (not from softmax, "
                 f"so the path through the max shows). Compute dlogit_maxes and dlogits, {SHAPE_WORDS}.")
 
-    def clear(self, problem: Problem) -> bool:
+    def clear(self, batch: Batch) -> np.ndarray:
         """No ties: each row has one largest logit, so the max's gradient goes to one entry."""
-        logits = problem.inputs["logits"]
-        ties = (logits == logits.max(axis=1, keepdims=True)).sum(axis=1)
-        return bool(np.all(ties == 1)) and super().clear(problem)
+        logits = batch.value("logits")
+        ties = (logits == logits.max(axis=-1, keepdims=True)).sum(axis=-1)
+        return every(ties == 1) & super().clear(batch)

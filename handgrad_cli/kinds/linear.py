@@ -14,9 +14,9 @@ import numpy as np
 
 from handgrad_cli import engine
 from handgrad_cli.engine import Node, Slip
-from handgrad_cli.kinds.base import Input, Kind, Tensors
+from handgrad_cli.kinds.base import Batch, Input, Kind, Tensors, every, smallest
 from handgrad_cli.numbers import format_input
-from handgrad_cli.problem import Draw, Problem
+from handgrad_cli.problem import Draw
 
 # difficulty -> (batch sizes N, (n, m) pairs with n != m, spread, decimals)
 LEVELS = {
@@ -78,8 +78,10 @@ class Linear(Kind):
                 f"dY = dL/dY [{rows}, {m}] = {format_input(dY)}. Compute dX, dW and db, each in its "
                 "variable's shape.")
 
-    def worth_doing(self, problem: Problem) -> bool:
+    def worth_doing(self, batch: Batch) -> np.ndarray:
         """No row of X, W or dY is all zeros (a row of the answer would be 0), and dY is not all ones
         (a dropped upstream would pass as right)."""
-        rows_nonzero = all(np.abs(problem.inputs[name]).max(axis=1).min() > 0 for name in ("X", "W", "dY"))
-        return rows_nonzero and not np.all(problem.inputs["dY"] == 1)
+        worth = ~every(batch.value("dY") == 1)
+        for name in ("X", "W", "dY"):
+            worth &= smallest(np.abs(batch.value(name)).max(axis=-1)) > 0
+        return worth

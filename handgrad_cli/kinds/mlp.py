@@ -24,8 +24,8 @@ import numpy as np
 from handgrad_cli import engine
 from handgrad_cli.engine import Node, Slip
 from handgrad_cli.errors import UserError
-from handgrad_cli.kinds.base import Input, Kind, Tensors
-from handgrad_cli.problem import Draw, Problem
+from handgrad_cli.kinds.base import Batch, Input, Kind, Tensors, largest, smallest
+from handgrad_cli.problem import Draw
 
 EPS = 1e-5  # batchnorm's epsilon, as in the notebook
 
@@ -214,12 +214,11 @@ class MLP(Kind):
                 "softmax by logit_maxes, counts, counts_sum, counts_sum_inv, probs, logprobs; "
                 "loss = -logprobs[range(n), Yb].mean(). Compute the 26 gradients of exercise 1, dlogprobs to dC.")
 
-    def clear(self, problem: Problem) -> bool:
-        forward = problem.forward
-        top = np.sort(forward["logits"], axis=1)[:, -2:]
-        picked = forward["probs"][np.arange(len(problem.inputs["Yb"])), problem.inputs["Yb"]]
-        return (np.abs(forward["h"]).max() < SATURATED and forward["bnvar"].min() >= FLAT
-                and (top[:, 1] - top[:, 0]).min() >= TIE and picked.min() >= PICKED and super().clear(problem))
+    def clear(self, batch: Batch) -> np.ndarray:
+        top = np.sort(batch.value("logits"), axis=-1)[..., -2:]
+        picked = np.take_along_axis(batch.value("probs"), batch.value("Yb")[..., None], axis=-1)
+        return ((largest(np.abs(batch.value("h"))) < SATURATED) & (smallest(batch.value("bnvar")) >= FLAT)
+                & (smallest(top[..., 1] - top[..., 0]) >= TIE) & (smallest(picked) >= PICKED) & super().clear(batch))
 
     def read_inputs(self, typed: dict[str, str]) -> dict[str, Any]:
         values = super().read_inputs(typed)

@@ -17,7 +17,7 @@ import numpy as np
 from handgrad_cli import engine
 from handgrad_cli.engine import Link, Node, Slip
 from handgrad_cli.errors import UserError, shown
-from handgrad_cli.kinds.base import Graph, Input, Kind, Tensors
+from handgrad_cli.kinds.base import Batch, Graph, Input, Kind, Tensors, largest
 from handgrad_cli.numbers import format_input
 from handgrad_cli.problem import Draw, Problem, ProblemId, Quantity
 
@@ -309,29 +309,29 @@ class ScalarGraph(Kind):
         return (f"The forward pass {program.text.strip()} runs with {values}. Backpropagate from {out}: "
                 f"each dx asked is d{out}/dx (and d{out} = 1).")
 
-    def clear(self, problem: Problem) -> bool:
+    def clear(self, batch: Batch) -> np.ndarray:
         """Finite values, no relu input or denominator at 0 (a kink, a pole), and every answer nonzero."""
-        graph = self.graph([problem.inputs])
-        for made in graph.t.made:
-            if not np.all(np.isfinite(made.out.value)):
-                return False
-            if made.op == "relu" and abs(made.inputs[0].value[0]) < KINK:
-                return False
-            if made.op == "/" and len(made.inputs) == 2 and abs(made.inputs[1].value[0]) < KINK:
-                return False
-        return super().clear(problem)
+        clear = np.ones(batch.count, dtype=bool)
+        for made in batch.graph.t.made:
+            clear &= np.isfinite(made.out.value)
+            if made.op == "relu":
+                clear &= np.abs(made.inputs[0].value) >= KINK
+            if made.op == "/" and len(made.inputs) == 2:
+                clear &= np.abs(made.inputs[1].value) >= KINK
+        return clear & super().clear(batch)
 
-    def worth_doing(self, problem: Problem) -> bool:
+    def worth_doing(self, batch: Batch) -> np.ndarray:
         """tanh and exp where their derivatives are hand-sized, no tiny denominator, no huge value."""
-        graph = self.graph([problem.inputs])
-        for made in graph.t.made:
-            x = abs(made.inputs[0].value[0])
+        worth = np.ones(batch.count, dtype=bool)
+        for made in batch.graph.t.made:
+            x = np.abs(made.inputs[0].value)
             low, high = WORTH_DOING.get(made.op, (0.0, np.inf))
-            if not low <= x <= high or abs(made.out.value[0]) > LARGEST:
-                return False
-            if made.op == "/" and len(made.inputs) == 2 and abs(made.inputs[1].value[0]) < DENOMINATOR:
-                return False
-        return all(np.max(np.abs(value)) <= LARGEST for value in problem.answers.values())
+            worth &= (low <= x) & (x <= high) & (np.abs(made.out.value) <= LARGEST)
+            if made.op == "/" and len(made.inputs) == 2:
+                worth &= np.abs(made.inputs[1].value) >= DENOMINATOR
+        for value in batch.answers.values():
+            worth &= largest(np.abs(value)) <= LARGEST
+        return worth
 
     def extras(self, problem: Problem, lr: float) -> list[Quantity]:
         """The graph in topological order: each op's local derivatives, d(out)/d(input), at this problem."""

@@ -12,9 +12,9 @@ import numpy as np
 
 from handgrad_cli import engine
 from handgrad_cli.engine import Node, Slip
-from handgrad_cli.kinds.base import Input, Kind, Tensors
+from handgrad_cli.kinds.base import Batch, Input, Kind, Tensors
 from handgrad_cli.numbers import format_input
-from handgrad_cli.problem import Draw, Problem
+from handgrad_cli.problem import Draw
 
 # difficulty -> (inputs (low, high), spread of x and w, spread of b, decimals, dout choices or None)
 LEVELS = {
@@ -90,9 +90,10 @@ class TanhNeuron(Kind):
                 f"z = w.x + b, a = tanh(z), and the upstream gradient dout = dL/da = {format_input(dout)}. "
                 "Compute dz, dw, db and dx.")
 
-    def clear(self, problem: Problem) -> bool:
-        return abs(problem.forward["a"]) < SATURATED and super().clear(problem)
+    def clear(self, batch: Batch) -> np.ndarray:
+        return (np.abs(batch.value("a")) < SATURATED) & super().clear(batch)
 
-    def worth_doing(self, problem: Problem) -> bool:
+    def worth_doing(self, batch: Batch) -> np.ndarray:
         low, high = WORTH_DOING
-        return low <= abs(problem.forward["z"]) <= high and abs(problem.inputs["dout"]) not in (0.0, 1.0)
+        z, dout = np.abs(batch.value("z")), np.abs(batch.value("dout"))
+        return (low <= z) & (z <= high) & (dout != 0) & (dout != 1)

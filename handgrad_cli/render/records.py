@@ -41,8 +41,6 @@ def problem_record(problem: Problem) -> dict[str, Any]:
 def step_records(problem: Problem) -> list[dict[str, Any]]:
     """The problem's steps as records, from lists made once for its whole batch: a set of 100,000
     problems converts each batch's arrays to lists in one call each, not 30 small calls per problem."""
-    if problem.solved is None:
-        return [_step_record(step) for step in problem.steps]
     cache = problem.solved.cache
     if "step lists" not in cache:
         cache["step lists"] = [_batch_lists(step) for step in problem.solved.steps]
@@ -88,28 +86,6 @@ def _record_at(lists: dict[str, Any], i: int) -> dict[str, Any]:
             for term, local, upstream, value in lists["terms"]
         ],
         "result": _at(lists["result"], i),
-    }
-
-
-def _step_record(step: Step) -> dict[str, Any]:
-    """A chain-rule step: one term per path into the gradient (local derivative, upstream, product), their sum."""
-    return {
-        "quantity": step.quantity,
-        "formula": step.formula,
-        "forward": {"expr": step.forward, "value": plain(step.forward_value)},
-        "terms": [
-            {
-                "via": term.via,
-                "formula": term.formula,
-                "local": {"expr": term.local, "value": plain(term.local_value)},
-                "upstream": {"expr": term.upstream, "value": plain(term.upstream_value)},
-                "value": plain(term.value),
-                "rule": term.rule,
-                **({"summed": term.summed} if term.summed else {}),
-            }
-            for term in step.terms
-        ],
-        "result": plain(step.result),
     }
 
 
