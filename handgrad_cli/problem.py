@@ -8,6 +8,7 @@ Mersenne Twister, read through ``getrandbits`` only), never from a library's dis
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import itertools
 import _random  # the C generator itself: random.Random would seed it from the OS first, then from ours
@@ -80,10 +81,7 @@ class Draw:
 
     def decimals(self, count: int, low: float, high: float, places: int) -> list[float]:
         """`count` numbers as `decimal` draws them, one after another (inlined: it is the hot path)."""
-        scale = 10**places
-        start, stop = round(low * scale), round(high * scale)
-        n = stop - start + 1
-        bits = max(1, (n - 1).bit_length())
+        start, n, bits, scale = _span(low, high, places)
         getrandbits = self._random.getrandbits
         values = []
         while len(values) < count:
@@ -104,6 +102,15 @@ class Draw:
         while len(values) < count:
             values += [value for value in self.decimals(1, -spread, spread, places) if value != 0]
         return values
+
+
+@functools.cache
+def _span(low: float, high: float, places: int) -> tuple[int, int, int, int]:
+    """The whole numbers a decimal draw picks from: the first, how many, the bits to draw, the scale."""
+    scale = 10**places
+    start, stop = round(low * scale), round(high * scale)
+    n = stop - start + 1
+    return start, n, max(1, (n - 1).bit_length()), scale
 
 
 class Quantity(NamedTuple):

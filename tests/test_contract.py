@@ -18,7 +18,7 @@ from handgrad_cli.grading import Tolerance, grade, grade_all
 from handgrad_cli.kinds import KINDS, build, get_kind, set_problems
 from handgrad_cli.kinds.base import CLEAR, SOUND_MARGIN
 from handgrad_cli.numbers import format_grid
-from handgrad_cli.problem import DIFFICULTIES, MAX_SEED, ProblemId
+from handgrad_cli.problem import DIFFICULTIES, MAX_SEED, Draw, ProblemId
 from tests.helpers import node_differences
 
 KIND_NAMES = sorted(KINDS)
@@ -57,6 +57,31 @@ def test_the_answers_are_the_named_gradients_and_clear(problem_id):
             assert np.max(np.abs(value)) < 1e-9, name  # 0 in exact maths: only rounding is left
         else:
             assert np.max(np.abs(value)) >= CLEAR, name
+
+
+def first_redrawn(kind, difficulty):
+    """The first seed whose first draw is not clear, so its problem is made from a redraw (or None)."""
+    for seed in range(500):
+        problem_id = ProblemId(kind.name, difficulty, seed)
+        first = kind.draw(Draw(problem_id), difficulty)
+        if not kind.clear(kind.batch([first], difficulty))[0]:
+            return problem_id, first
+    return None
+
+
+def test_a_redrawn_problem_is_made_from_its_clear_draw():
+    """Alone or among others of its shape, the problem is the clear redraw, never the first draw."""
+    redrawn = [(KINDS[name], difficulty, found) for name in KIND_NAMES for difficulty in DIFFICULTIES
+               if (found := first_redrawn(KINDS[name], difficulty))]
+    assert len({kind.name for kind, _, _ in redrawn}) >= 6  # most kinds redraw now and then
+    for kind, difficulty, (problem_id, first) in redrawn:
+        neighbours = [ProblemId(kind.name, difficulty, seed) for seed in range(problem_id.seed + 1, problem_id.seed + 9)]
+        alone = kind.solve(kind.build(problem_id).inputs, difficulty)
+        for problem in (kind.build(problem_id), kind.build_many([problem_id, *neighbours])[0]):
+            assert kind.clear(kind.batch([problem.inputs], difficulty))[0], problem_id
+            assert any(not np.array_equal(problem.inputs[key], first[key]) for key in first), problem_id
+            for gradient, value in alone.answers.items():
+                np.testing.assert_array_equal(problem.answers[gradient], value)
 
 
 @given(ids)

@@ -7,6 +7,7 @@ so adding a kind never changes what an existing command prints.
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
 from difflib import get_close_matches
 from itertools import islice
@@ -64,14 +65,18 @@ def build_many(problem_ids: Iterable[ProblemId]) -> Iterator[Problem]:
     """The problems these IDs name, in order, solved a batch at a time (the same as `build` one by one)."""
     ids = iter(problem_ids)
     while chunk := list(islice(ids, BATCH)):
-        built: list[Problem | None] = [None] * len(chunk)
-        by_kind: dict[str, list[int]] = {}
-        for i, problem_id in enumerate(chunk):
-            by_kind.setdefault(problem_id.kind, []).append(i)
-        for name, places in by_kind.items():
-            for i, problem in zip(places, get_kind(name).build_many([chunk[i] for i in places])):
-                built[i] = problem
-        yield from built
+        yield from _built(chunk)
+
+
+def _built(problem_ids: list[ProblemId]) -> list[Problem]:
+    built: list[Problem | None] = [None] * len(problem_ids)
+    by_kind: dict[str, list[int]] = {}
+    for i, problem_id in enumerate(problem_ids):
+        by_kind.setdefault(problem_id.kind, []).append(i)
+    for name, places in by_kind.items():
+        for i, problem in zip(places, get_kind(name).build_many([problem_ids[i] for i in places])):
+            built[i] = problem
+    return built
 
 
 def build(problem_id: ProblemId | str) -> Problem:
@@ -81,23 +86,41 @@ def build(problem_id: ProblemId | str) -> Problem:
     return get_kind(problem_id.kind).build(problem_id)
 
 
+class _Place:
+    """A place in a set: its candidate IDs, the first sound problem among them once found."""
+
+    __slots__ = ("candidates", "found", "tries")
+
+    def __init__(self, candidates: Iterator[ProblemId]) -> None:
+        self.candidates, self.found, self.tries = candidates, None, 1
+
+
 def set_problems(kinds: Sequence[str], count: int, seed: int, difficulty: str, *member: object) -> Iterator[Problem]:
     """A problem set: kinds in turn, seeds derived from the set's seed, unsound problems skipped.
 
     Each place takes its first sound candidate, so a set's problems are ones where no named slip
-    passes; the IDs themselves keep their meaning. Built a batch at a time, memory stays flat.
+    passes; the IDs themselves keep their meaning. Rounds of BATCH new places are solved together
+    with the places still open, each trying twice as many candidates as in its last round: batches
+    stay large, and memory flat.
     """
     places = candidate_ids(kinds, count, seed, difficulty, *member)
-    while chunk := list(islice(places, BATCH)):
-        found: list[Problem | None] = [None] * len(chunk)
-        pending, tries = list(range(len(chunk))), 1
-        while pending:  # after the first round, twice as many candidates each round: fewer, larger batches
-            ids = [(i, next(chunk[i])) for i in pending for _ in range(tries)]
-            for (i, _), problem in zip(ids, build_many(problem_id for _, problem_id in ids)):
-                if found[i] is None and problem.sound:
-                    found[i] = problem
-            pending, tries = [i for i in pending if found[i] is None], 2 * tries  # rounds stay few
-        yield from found
+    in_order: deque[_Place] = deque()
+    open_places: list[_Place] = []
+    while True:
+        fresh = [_Place(candidates) for candidates in islice(places, BATCH)]
+        if not fresh and not open_places:
+            return
+        in_order.extend(fresh)
+        open_places += fresh
+        asked = [(place, next(place.candidates)) for place in open_places for _ in range(place.tries)]
+        for (place, _), problem in zip(asked, _built([problem_id for _, problem_id in asked])):
+            if place.found is None and problem.sound:
+                place.found = problem
+        open_places = [place for place in open_places if place.found is None]
+        for place in open_places:
+            place.tries *= 2
+        while in_order and in_order[0].found is not None:
+            yield in_order.popleft().found
 
 
 def set_ids(kinds: Sequence[str], count: int, seed: int, difficulty: str, *member: object) -> Iterator[ProblemId]:

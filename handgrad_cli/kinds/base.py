@@ -65,6 +65,9 @@ class Batch(NamedTuple):
     graph: Graph
     answers: dict[str, np.ndarray]  # asked gradient -> its values
     shown: dict[str, np.ndarray]  # what the forward table shows: values made from the inputs
+    inputs: list[dict[str, Any]]  # each problem's inputs, as drawn or typed
+    difficulty: str
+    back: engine.Backward
 
     @property
     def count(self) -> int:
@@ -156,28 +159,41 @@ class Kind:
         """The problems these IDs name, solved together: one numpy pass per shape.
 
         Each problem draws from its own stream, redrawing until clear, so every problem is the
-        same as when it is built alone.
+        same as when it is built alone. Only then are the problems made, each shape's in one
+        batch: a redrawn problem joins its shape's batch rather than making a small one.
         """
-        draws = [Draw(problem_id) for problem_id in problem_ids]
+        inputs, shapes, whole = self._clear_draws(problem_ids)
         built: list[Problem | None] = [None] * len(problem_ids)
+        for key, group in _grouped(range(len(problem_ids)), shapes).items():
+            kept, batch = whole.get(key, (None, None))
+            batch = batch if kept == group else self.batch([inputs[i] for i in group], key[0])
+            for i, problem in zip(group, self._problems(batch, [problem_ids[i] for i in group])):
+                built[i] = problem
+        return built
+
+    def _clear_draws(self, problem_ids: list[ProblemId]) -> tuple[list[dict[str, Any]], list[tuple], dict]:
+        """Each ID's inputs, redrawn until clear, and what problems solved in one pass share (their
+        shapes); with the first round's batches in which no problem had to be redrawn."""
+        draws = [Draw(problem_id) for problem_id in problem_ids]
+        inputs: list[dict[str, Any]] = [{}] * len(problem_ids)
+        shapes: list[tuple] = [()] * len(problem_ids)
+        whole: dict[tuple, tuple[list[int], Batch]] = {}
         pending: Sequence[int] = range(len(problem_ids))
-        for _ in range(MAX_REDRAWS):
-            groups: dict[tuple, list[tuple[int, dict[str, Any]]]] = {}
-            for i in pending:  # problems of one shape and difficulty are solved in one pass
-                inputs = self.draw(draws[i], problem_ids[i].difficulty)
-                key = (problem_ids[i].difficulty, *map(_batch_key, inputs.values()))
-                groups.setdefault(key, []).append((i, inputs))
-            pending = []
-            for (difficulty, *_), group in groups.items():
-                places = [i for i, _ in group]
-                solved, clear = self._solve([inputs for _, inputs in group], difficulty,
-                                            [problem_ids[i] for i in places])
-                for i, problem, is_clear in zip(places, solved, clear.tolist()):
-                    built[i] = problem
-                    if not is_clear:
-                        pending.append(i)
-            if not pending:
-                return built
+        for redraw in range(MAX_REDRAWS):
+            for i in pending:
+                difficulty = problem_ids[i].difficulty
+                inputs[i] = self.draw(draws[i], difficulty)
+                shapes[i] = (difficulty, *map(_batch_key, inputs[i].values()))
+            unclear: list[int] = []
+            for key, group in _grouped(pending, shapes).items():
+                batch = self.batch([inputs[i] for i in group], key[0])
+                redrawn = [i for i, clear in zip(group, self.clear(batch).tolist()) if not clear]
+                if not redraw and not redrawn:
+                    whole[key] = (group, batch)
+                unclear += redrawn
+            if not unclear:
+                return inputs, shapes, whole
+            pending = unclear
         raise RuntimeError(f"no clear {self.name} problem in {MAX_REDRAWS} draws for {problem_ids[pending[0]]}")
 
     def solve(self, inputs: dict[str, Any], difficulty: str = "custom", problem_id: ProblemId | None = None) -> Problem:
@@ -209,24 +225,26 @@ class Kind:
 
     def solve_batch(self, inputs: list[dict[str, Any]], difficulty: str,
                     problem_ids: list[ProblemId | None]) -> list[Problem]:
-        return self._solve(inputs, difficulty, problem_ids)[0]
+        return self._problems(self.batch(inputs, difficulty), problem_ids)
 
-    def _solve(self, inputs: list[dict[str, Any]], difficulty: str,
-               problem_ids: list[ProblemId | None]) -> tuple[list[Problem], np.ndarray]:
-        """Problems of one shape solved in one pass, and which of them are clear."""
+    def batch(self, inputs: list[dict[str, Any]], difficulty: str) -> Batch:
+        """Problems of one shape through the forward and backward pass together."""
         graph = self.graph(inputs)
         back = self.backward(graph)
         asked = self.asked_for(inputs[0], difficulty)  # a batch shares its shapes, text and difficulty
         answers = {name: back.grads[graph.nodes[name[1:]]] for name in asked}
-        found = engine.steps(back, asked)
-        batch = Batch(graph, answers, self._forward_values(graph))
+        return Batch(graph, answers, self._forward_values(graph), inputs, difficulty, back)
+
+    def _problems(self, batch: Batch, problem_ids: list[ProblemId | None]) -> list[Problem]:
+        """A batch's problems, sharing what the batch solved."""
+        graph, answers, asked = batch.graph, batch.answers, tuple(batch.answers)
+        found = engine.steps(batch.back, asked)
         judge = {"sound": lambda: self._sound(graph, answers, asked), "shown": lambda: self._shown_decimals(graph, answers)}
-        solved = Solved(self.name, difficulty, answers, batch.shown, self.closed_forms(graph, asked),
+        solved = Solved(self.name, batch.difficulty, answers, batch.shown, self.closed_forms(graph, asked),
                         tuple(found[name] for name in asked), judge, self.question)
         worth = self.worth_doing(batch).tolist()
-        problems = [Problem(problem_id, problem, solved, i, worth[i])
-                    for i, (problem, problem_id) in enumerate(zip(inputs, problem_ids))]
-        return problems, self.clear(batch)
+        return [Problem(problem_id, problem, solved, i, worth[i])
+                for i, (problem, problem_id) in enumerate(zip(batch.inputs, problem_ids))]
 
     def _forward_values(self, graph: Graph) -> dict[str, np.ndarray]:
         """What the forward table shows: every named value made from the inputs (and an op's extras)."""
@@ -396,6 +414,14 @@ def _hint_text(value: Any, decimals: int, exact: bool = False) -> str:
     if exact or isinstance(value, (int, np.integer)):
         return format_input(value)
     return format_value(value, decimals)
+
+
+def _grouped(places: Sequence[int], keys: list[tuple]) -> dict[tuple, list[int]]:
+    """Places by key, in order."""
+    groups: dict[tuple, list[int]] = {}
+    for i in places:
+        groups.setdefault(keys[i], []).append(i)
+    return groups
 
 
 def _batch_key(value: Any) -> Any:

@@ -17,27 +17,27 @@ from handgrad_cli.render.latex import write_latex
 from handgrad_cli.render.markdown import write_markdown
 from handgrad_cli.render.moodle_xml import write_moodle_xml
 from handgrad_cli.render.qti import write_qti
-from handgrad_cli.render.records import problem_record
+from handgrad_cli.render.records import problem_json
 from handgrad_cli.render.sheets import ProblemSet, ProblemSource, Sheet, answer_lines, human_title, write_printed
 
 __all__ = ["BINARY_FORMATS", "FORMATS", "PRINTED_FORMATS", "ProblemSet", "ProblemSource", "Sheet", "answer_lines"]
 
 
-def set_record(sheet: Sheet, problem: Problem) -> dict:
+def set_json(sheet: Sheet, problem: Problem) -> str:
     """A problem's JSON record, with the student it was issued to when the set has variants."""
-    record = problem_record(problem)
-    return record if sheet.student is None else {"student": sheet.student, **record}
+    record = problem_json(problem)
+    return record if sheet.student is None else '{"student": ' + json.dumps(sheet.student) + ", " + record[1:]
 
 
 def write_jsonl(problem_set: ProblemSet, out: TextIO) -> None:
     for sheet, _, problem in problem_set.items():
-        out.write(json.dumps(set_record(sheet, problem)) + "\n")
+        out.write(set_json(sheet, problem) + "\n")
 
 
 def write_json(problem_set: ProblemSet, out: TextIO) -> None:
     separator = "[\n"
     for sheet, _, problem in problem_set.items():
-        out.write(separator + json.dumps(set_record(sheet, problem)))
+        out.write(separator + set_json(sheet, problem))
         separator = ",\n"
     out.write("\n]\n" if separator != "[\n" else "[]\n")
 
