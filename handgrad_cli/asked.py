@@ -9,15 +9,14 @@ from __future__ import annotations
 
 import shlex
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from handgrad_cli.errors import UserError, shown, shown_path
 from handgrad_cli.problem import ProblemId
 
 
-@dataclass(frozen=True)
-class Asked:
+class Asked(NamedTuple):
     ids: Iterable[ProblemId]
     count: int
     about: str  # after "Drill: N problems", in brackets

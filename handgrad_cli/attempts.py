@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, fields
+from typing import NamedTuple
 
 ANSWER_HINT = 3  # the hint that shows the answer: a gradient is then revealed, not solved
 
@@ -15,8 +15,7 @@ STATUSES = (*ANSWERED, REVEALED, EXPLAINED, SKIPPED)
 SOLVED = (RIGHT, RIGHT_AFTER_A_MISS)
 
 
-@dataclass(frozen=True)
-class Try:
+class Try(NamedTuple):
     """One graded answer to a gradient."""
 
     number: int  # 1 for the first try
@@ -26,8 +25,7 @@ class Try:
     seconds: float  # from the prompt to this try
 
 
-@dataclass(frozen=True)
-class Attempt:
+class Attempt(NamedTuple):
     """One asked gradient: how it was settled, and every graded try on the way."""
 
     answered_at: str  # UTC, ISO 8601, e.g. "2026-11-25T17:00:05Z": when it was settled (or last tried)
@@ -57,8 +55,8 @@ class Attempt:
         return self.status == RIGHT
 
 
-ATTEMPT_FIELDS = tuple(field.name for field in fields(Attempt) if field.name != "tries")  # the history's columns
-TRY_FIELDS = tuple(field.name for field in fields(Try))
+ATTEMPT_FIELDS = tuple(name for name in Attempt._fields if name != "tries")  # the history's columns
+TRY_FIELDS = Try._fields
 
 Recorder = Callable[[Attempt], None]  # called with a gradient as it stands after each graded try and when settled
 
@@ -75,8 +73,7 @@ def settled_status(tries: Sequence[Try], ending: str) -> str:
     return WRONG
 
 
-@dataclass(frozen=True)
-class CardReview:
+class CardReview(NamedTuple):
     """One self-grade of a card, as the history keeps it."""
 
     reviewed_at: str  # UTC, ISO 8601
@@ -85,4 +82,4 @@ class CardReview:
     grade: str  # again, good or easy
 
 
-CARD_REVIEW_FIELDS = tuple(field.name for field in fields(CardReview))
+CARD_REVIEW_FIELDS = CardReview._fields

@@ -16,8 +16,8 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from typing import NamedTuple
 
 from rich.console import Console
 from rich.text import Text
@@ -40,8 +40,7 @@ QUIT = ("q", "quit", "exit")
 ReadLine = Callable[[str], str]  # like input(); the terminal's and a pipe's readers are in console.py
 
 
-@dataclass(frozen=True)
-class DrillSettings:
+class DrillSettings(NamedTuple):
     tolerance: Tolerance = Tolerance()
     tries: int = 2  # answers allowed before the reference is shown
     decimals: int = DEFAULT_DECIMALS
@@ -91,34 +90,29 @@ def run_drill(
     return summary
 
 
-@dataclass
 class _Gradient:
     """The state of one asked gradient while the learner works on it."""
 
-    name: str
-    shape: tuple[int, ...]
-    started: float
-    hints: int = 0
-    last: Grade | None = None  # the latest graded answer
-    tries: list[Try] = field(default_factory=list)  # every graded answer, as the history keeps it
-    recorded: bool = False  # its status is written already (by the try that settled it)
+    def __init__(self, name: str, shape: tuple[int, ...], started: float) -> None:
+        self.name, self.shape, self.started = name, shape, started
+        self.hints = 0
+        self.last: Grade | None = None  # the latest graded answer
+        self.tries: list[Try] = []  # every graded answer, as the history keeps it
+        self.recorded = False  # its status is written already (by the try that settled it)
 
     @property
     def revealed(self) -> bool:
         return self.hints >= HINTS
 
 
-@dataclass
 class _Drill:
-    read_line: ReadLine
-    console: Console
-    settings: DrillSettings
-    recorder: Recorder | None
-    session: str
-    clock: Callable[[], float]
-    now: Callable[[], datetime]
-    summary: DrillSummary
-    earlier: dict = field(default_factory=dict)  # this problem's answers so far, by gradient
+    """A session's loop: the reader and console it uses, its settings, and what it records."""
+
+    def __init__(self, read_line: ReadLine, console: Console, settings: DrillSettings, recorder: Recorder | None,
+                 session: str, clock: Callable[[], float], now: Callable[[], datetime], summary: DrillSummary) -> None:
+        self.read_line, self.console, self.settings, self.recorder = read_line, console, settings, recorder
+        self.session, self.clock, self.now, self.summary = session, clock, now, summary
+        self.earlier: dict = {}  # this problem's answers so far, by gradient
 
     def ask_problem(self, problem: Problem, number: int) -> None:
         self.console.print(problem_heading(problem, number, self.summary.problems))

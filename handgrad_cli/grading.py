@@ -12,8 +12,7 @@ forward", not a new mistake; a slip is named in the gradient where it was made.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -23,8 +22,7 @@ DEFAULT_ATOL = 1e-3
 DEFAULT_RTOL = 1e-3
 
 
-@dataclass(frozen=True)
-class Tolerance:
+class Tolerance(NamedTuple):
     atol: float = DEFAULT_ATOL
     rtol: float = DEFAULT_RTOL
 
@@ -42,8 +40,7 @@ class Tolerance:
         return np.abs(np.asarray(yours, dtype=float) - reference) <= self.margin(reference)
 
 
-@dataclass(frozen=True)
-class Entry:
+class Entry(NamedTuple):
     index: tuple[int, ...]  # () for a scalar gradient
     yours: float
     reference: float
@@ -54,8 +51,7 @@ class Entry:
         return self.yours - self.reference
 
 
-@dataclass(frozen=True)
-class Grade:
+class Grade(NamedTuple):
     """One asked gradient, graded. `yours` is None when no answer was given."""
 
     gradient: str

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from handgrad_cli.attempts import SOLVED
 
 
-@dataclass(frozen=True)
-class Outcome:
+class Outcome(NamedTuple):
     """How one asked gradient was settled."""
 
     problem_id: str
@@ -27,13 +26,15 @@ class Outcome:
         return self.solved or self.status == "wrong"
 
 
-@dataclass
 class DrillSummary:
-    problems: int  # how many problems the session holds
-    outcomes: list[Outcome] = field(default_factory=list)
-    problems_seen: int = 0
-    seconds: float = 0.0
-    ended: str = "finished"  # "finished", "quit", "end of input" or "interrupted"
+    """A session as it goes: each settled gradient's outcome, and how the session ended."""
+
+    def __init__(self, problems: int) -> None:
+        self.problems = problems  # how many problems the session holds
+        self.outcomes: list[Outcome] = []
+        self.problems_seen = 0
+        self.seconds = 0.0
+        self.ended = "finished"  # "finished", "quit", "end of input" or "interrupted"
 
     @property
     def score(self) -> int:

@@ -13,7 +13,6 @@ import hashlib
 import itertools
 import _random  # the C generator itself: random.Random would seed it from the OS first, then from ours
 import re
-from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 from handgrad_cli.errors import UserError, shown
@@ -25,17 +24,23 @@ MAX_SEED = 2**63 - 1
 _ID_PATTERN = re.compile(r"^(?P<kind>[a-z][a-z0-9-]*)-(?P<level>[emh])(?P<seed>\d{1,19})$", re.ASCII)
 
 
-@dataclass(frozen=True)
-class ProblemId:
+class _IdFields(NamedTuple):
     kind: str
     difficulty: str
     seed: int
 
-    def __post_init__(self) -> None:
-        if self.difficulty not in DIFFICULTIES:
-            raise UserError(f"unknown difficulty {self.difficulty!r}: use easy, medium or hard")
-        if not 0 <= self.seed <= MAX_SEED:
-            raise UserError(f"seed {self.seed} is out of range: use a whole number from 0 to {MAX_SEED}")
+
+class ProblemId(_IdFields):
+    """A problem's name: kind, difficulty and seed, checked when made."""
+
+    __slots__ = ()
+
+    def __new__(cls, kind: str, difficulty: str, seed: int) -> ProblemId:
+        if difficulty not in DIFFICULTIES:
+            raise UserError(f"unknown difficulty {difficulty!r}: use easy, medium or hard")
+        if not 0 <= seed <= MAX_SEED:
+            raise UserError(f"seed {seed} is out of range: use a whole number from 0 to {MAX_SEED}")
+        return super().__new__(cls, kind, difficulty, seed)
 
     def __str__(self) -> str:
         return f"{self.kind}-{self.difficulty[0]}{self.seed}"
