@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -40,19 +41,34 @@ app()
 '''
 
 
-def seconds(command: list[str]) -> float:
-    started = time.perf_counter()
+def child_cpu() -> float:
+    """CPU seconds of the children this process has waited for so far."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def run_to_end(command: list[str]) -> None:
     subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
-    return time.perf_counter() - started
 
 
-def interleaved_medians(commands: dict[str, list[str]], runs: int) -> dict[str, float]:
-    """Each command's median time, the runs taken in turn so a busy moment hits all alike."""
-    times: dict[str, list[float]] = {name: [] for name in commands}
+def interleaved(commands: dict[str, list[str]], runs: int, run=run_to_end) -> dict[str, tuple[float, float]]:
+    """Each command's median wall time and median CPU time (the steadier figure on a shared machine),
+    the runs taken in turn so a busy moment hits all alike."""
+    wall: dict[str, list[float]] = {name: [] for name in commands}
+    cpu: dict[str, list[float]] = {name: [] for name in commands}
     for _ in range(runs):
         for name, command in commands.items():
-            times[name].append(seconds(command))
-    return {name: statistics.median(values) for name, values in times.items()}
+            started, used = time.perf_counter(), child_cpu()
+            run(command)
+            wall[name].append(time.perf_counter() - started)
+            cpu[name].append(child_cpu() - used)
+    return {name: (statistics.median(wall[name]), statistics.median(cpu[name])) for name in commands}
+
+
+def compared(median: dict[str, tuple[float, float]], name: str, base: str) -> str:
+    (wall, cpu), (base_wall, base_cpu) = median[name], median[base]
+    return (f"{wall * 1000:.1f} ms, {wall / base_wall:.2f}x (CPU {cpu * 1000:.1f} ms against {base_cpu * 1000:.1f}, "
+            f"{cpu / base_cpu:.2f}x)")
 
 
 def startup(runs: int) -> None:
@@ -64,12 +80,11 @@ def startup(runs: int) -> None:
             "plain": [sys.executable, str(bare), "--help", "--plain"],
             "handgrad": [str(Path(sys.executable).with_name("handgrad")), "--help"],
         }
-        interleaved_medians(commands, 2)  # warm the file cache
-        median = interleaved_medians(commands, runs)
-    print(f"start-up, median of {runs} runs of --help: bare Typer app {median['rich'] * 1000:.1f} ms "
-          f"(with its default Rich help; {median['plain'] * 1000:.1f} ms with plain help like handgrad's); "
-          f"handgrad {median['handgrad'] * 1000:.1f} ms ({median['handgrad'] / median['plain']:.2f}x the plain "
-          "bare app)")
+        interleaved(commands, 2)  # warm the file cache
+        median = interleaved(commands, runs)
+    print(f"start-up, median of {runs} runs of --help: bare Typer app {median['rich'][0] * 1000:.1f} ms "
+          f"(with its default Rich help; {median['plain'][0] * 1000:.1f} ms with plain help like handgrad's); "
+          f"handgrad {compared(median, 'handgrad', 'plain')} the plain bare app")
 
 
 BARE_PROMPT_APP = '''
@@ -86,16 +101,14 @@ app()
 '''
 
 
-def seconds_to_prompt(command: list[str]) -> float:
-    """From start to the first `... > ` prompt, in a real terminal (a pty)."""
+def to_prompt(command: list[str]) -> None:
+    """Start the command in a real terminal (a pty), wait for its first `... > ` prompt, then end it."""
     import pexpect
 
-    started = time.perf_counter()
     child = pexpect.spawn(command[0], command[1:], encoding="utf-8", timeout=30, env={**os.environ, "NO_COLOR": "1"})
     child.expect_exact(" > ")
-    elapsed = time.perf_counter() - started
-    child.terminate(force=True)
-    return elapsed
+    child.terminate(force=True)  # waited for: its CPU time is counted
+    child.close()
 
 
 def first_prompt(runs: int) -> None:
@@ -109,13 +122,10 @@ def first_prompt(runs: int) -> None:
         bare.write_text(BARE_PROMPT_APP)
         commands = {"bare": [sys.executable, str(bare)],
                     "drill": [str(Path(sys.executable).with_name("handgrad")), "drill", "--seed", "1"]}
-        times = {name: [] for name in commands}
-        for _ in range(runs):  # interleaved, so a busy moment hits both alike
-            for name, command in commands.items():
-                times[name].append(seconds_to_prompt(command))
-    bare_time, drill_time = (statistics.median(times[name]) for name in ("bare", "drill"))
+        interleaved(commands, 2, to_prompt)  # warm the file cache; the history is made
+        median = interleaved(commands, runs, to_prompt)
     print(f"drill, median of {runs} runs to the first prompt in a pty: bare Typer app with numpy and Rich "
-          f"{bare_time * 1000:.1f} ms; handgrad drill {drill_time * 1000:.1f} ms ({drill_time / bare_time:.2f}x)")
+          f"{median['bare'][0] * 1000:.1f} ms; handgrad drill {compared(median, 'drill', 'bare')}")
 
 
 def generate_throughput(count: int, repeats: int = 5) -> None:

@@ -5,6 +5,7 @@ starts as fast as a bare Typer app. No `from __future__ import annotations` here
 would have to evaluate every string annotation at start-up, which costs more than all the rest.
 """
 
+import copy
 import os
 import sys
 from enum import Enum
@@ -533,3 +534,17 @@ def _run_cards(cards, record) -> None:
     tally = run_cards(cards, reader_for(sys.stdin, console), console.print, record, utc_now, CardView)
     console.print(cards_done(tally))
 
+
+def app_for(args: list[str]) -> typer.Typer:
+    """The app, holding only the command named first when one is.
+
+    Typer makes every registered command into a Click command, reading its signature, before it
+    knows which one runs: about half a millisecond each at start-up. Help, the version and a
+    mistyped command get the whole app, so they read as they always have.
+    """
+    named = [info for info in app.registered_commands if args and info.name == args[0]]
+    if not named:
+        return app
+    narrowed = copy.copy(app)
+    narrowed.registered_commands = named
+    return narrowed

@@ -9,13 +9,20 @@ Mersenne Twister, read through ``getrandbits`` only), never from a library's dis
 from __future__ import annotations
 
 import functools
-import hashlib
 import itertools
 import _random  # the C generator itself: random.Random would seed it from the OS first, then from ours
 import re
 from typing import Any, NamedTuple
 
 from handgrad_cli.errors import UserError, shown
+
+try:  # CPython's own SHA-256, as `random` takes its SHA-512: hashlib would load OpenSSL first (ms at start-up)
+    from _sha2 import sha256  # Python 3.12 and later
+except ImportError:
+    try:
+        from _sha256 import sha256  # Python 3.11
+    except ImportError:
+        from hashlib import sha256
 
 DIFFICULTIES = ("easy", "medium", "hard")
 DEFAULT_DIFFICULTY = "medium"
@@ -56,7 +63,7 @@ class ProblemId(_IdFields):
 
 def derive_seed(seed: int, *parts: object) -> int:
     """A seed for one member of a set (problem i, student s): stable, spread out, short."""
-    digest = hashlib.sha256(repr((seed, *parts)).encode()).digest()
+    digest = sha256(repr((seed, *parts)).encode()).digest()
     return int.from_bytes(digest[:8], "big") % 1_000_000_000
 
 
@@ -65,7 +72,7 @@ class Draw:
 
     def __init__(self, problem_id: ProblemId) -> None:
         material = f"handgrad|{problem_id.kind}|{problem_id.difficulty}|{problem_id.seed}".encode()
-        self._random = _random.Random(int.from_bytes(hashlib.sha256(material).digest(), "big"))
+        self._random = _random.Random(int.from_bytes(sha256(material).digest(), "big"))
 
     def below(self, n: int) -> int:
         """A whole number in [0, n), by rejection so every value is equally likely."""

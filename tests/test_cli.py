@@ -311,3 +311,26 @@ def test_explain_json_is_strict_at_extreme_logits():
     (term,) = record["steps"][0]["terms"]  # the fused op's closed form stays finite
     assert term["local"]["value"] == pytest.approx([1.0, -1.0, 0.0])
     assert record["answers"]["dlogits"] == pytest.approx([1.0, -1.0, 0.0])
+
+
+COMMANDS = [info.name for info in app.registered_commands]
+
+
+@pytest.mark.parametrize("args", [[name, "--help"] for name in COMMANDS] + [
+    ["generate", "-n", "2", "-f", "jsonl"], ["drill", "--bogus"], ["generate", "--count", "0"],
+    ["kinds", "--format", "json"], ["explain", "softmax-ce-m1"]])
+def test_the_app_narrowed_to_the_named_command_behaves_as_the_whole_app(args):
+    """At start-up the app holds only the command named; what it prints and its exit code are the same."""
+    from handgrad_cli.cli import app_for
+
+    narrowed = app_for(args)
+    assert narrowed.registered_commands != app.registered_commands  # only the named one is made
+    whole, alone = runner.invoke(app, args), runner.invoke(narrowed, args)
+    assert (alone.exit_code, alone.stdout, alone.stderr) == (whole.exit_code, whole.stdout, whole.stderr)
+
+
+@pytest.mark.parametrize("args", [[], ["--help"], ["--version"], ["drll"], ["-h", "drill"]])
+def test_help_the_version_and_a_mistyped_command_get_the_whole_app(args):
+    from handgrad_cli.cli import app_for
+
+    assert app_for(args) is app

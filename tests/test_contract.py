@@ -37,6 +37,10 @@ def named_values(problem):
     return kind, graph, [name for name in graph.nodes if not graph.nodes[name].fixed]
 
 
+def test_each_kind_is_registered_under_its_own_name():
+    assert [KINDS[name].name for name in KINDS] == list(KINDS)
+
+
 @given(ids)
 def test_every_node_matches_finite_differences(problem_id):
     problem = build(problem_id)

@@ -1,6 +1,8 @@
 """The package's layering: no module imports one that imports it back, lazily or not."""
 
 import ast
+import subprocess
+import sys
 from pathlib import Path
 
 import handgrad_cli
@@ -46,3 +48,13 @@ def test_the_renderers_and_the_core_know_nothing_of_the_command_line():
     for module, imports in graph.items():
         if module.startswith("handgrad_cli.render") or module in {"handgrad_cli.drill", "handgrad_cli.cards"}:
             assert not imports & edge, module
+
+
+def test_a_drill_of_the_lesson_loads_only_the_lesson_kinds(tmp_path):
+    """A kind's module is imported when it is first used: the lesson's drill loads none of the others."""
+    probe = ("import sys; from handgrad_cli.kinds import DEFAULT_KINDS, set_problems; "
+             "list(set_problems(DEFAULT_KINDS, 4, 0, 'medium')); "
+             "print(sorted(m for m in sys.modules if m.startswith('handgrad_cli.kinds.')))")
+    loaded = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout
+    assert ast.literal_eval(loaded) == ["handgrad_cli.kinds.base", "handgrad_cli.kinds.softmax_ce",
+                                        "handgrad_cli.kinds.tanh_neuron"]

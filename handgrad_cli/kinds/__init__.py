@@ -7,37 +7,51 @@ so adding a kind never changes what an existing command prints.
 
 from __future__ import annotations
 
+import importlib
 from collections import deque
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from difflib import get_close_matches
 from itertools import islice
 
 from handgrad_cli.errors import UserError, shown, visible
 from handgrad_cli.kinds.base import Kind
-from handgrad_cli.kinds.batchnorm import BatchNorm
-from handgrad_cli.kinds.broadcast import BroadcastHpreact, BroadcastNormLogits, BroadcastProbs
-from handgrad_cli.kinds.ce_steps import CESteps
-from handgrad_cli.kinds.embedding import Embedding
-from handgrad_cli.kinds.linear import Linear
-from handgrad_cli.kinds.mlp import MLP
-from handgrad_cli.kinds.scalar_graph import ScalarGraph
-from handgrad_cli.kinds.softmax_ce import SoftmaxCE
-from handgrad_cli.kinds.tanh_neuron import TanhNeuron
 from handgrad_cli.problem import DEFAULT_DIFFICULTY, Problem, ProblemId, candidate_ids
 
-KINDS: dict[str, Kind] = {kind.name: kind for kind in (
-    SoftmaxCE(),
-    TanhNeuron(),
-    ScalarGraph(),
-    Linear(),
-    BroadcastHpreact(),
-    BroadcastProbs(),
-    BroadcastNormLogits(),
-    Embedding(),
-    CESteps(),
-    BatchNorm(),
-    MLP(),
-)}
+
+class _Registry(Mapping[str, Kind]):
+    """Kinds by name. A kind's module is imported when the kind is first used, so a drill of the
+    lesson's two kinds starts without loading the others."""
+
+    def __init__(self, where: dict[str, str]) -> None:
+        self._where = where  # name -> "module:Class", in handgrad_cli.kinds
+        self._made: dict[str, Kind] = {}
+
+    def __getitem__(self, name: str) -> Kind:
+        if name not in self._made:
+            module, cls = self._where[name].split(":")
+            self._made[name] = getattr(importlib.import_module(f"{__name__}.{module}"), cls)()
+        return self._made[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._where)
+
+    def __len__(self) -> int:
+        return len(self._where)
+
+
+KINDS: Mapping[str, Kind] = _Registry({
+    "softmax-ce": "softmax_ce:SoftmaxCE",
+    "tanh-neuron": "tanh_neuron:TanhNeuron",
+    "scalar-graph": "scalar_graph:ScalarGraph",
+    "linear": "linear:Linear",
+    "broadcast-hpreact": "broadcast:BroadcastHpreact",
+    "broadcast-probs": "broadcast:BroadcastProbs",
+    "broadcast-norm-logits": "broadcast:BroadcastNormLogits",
+    "embedding": "embedding:Embedding",
+    "ce-steps": "ce_steps:CESteps",
+    "batchnorm": "batchnorm:BatchNorm",
+    "mlp": "mlp:MLP",
+})
 DEFAULT_KINDS = ("softmax-ce", "tanh-neuron")  # the lesson's two: generate, drill, review and stats by default
 ALL = "all"
 
