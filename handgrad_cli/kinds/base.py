@@ -239,7 +239,8 @@ class Kind:
         """A batch's problems, sharing what the batch solved."""
         graph, answers, asked = batch.graph, batch.answers, tuple(batch.answers)
         found = engine.steps(batch.back, asked)
-        judge = {"sound": lambda: self._sound(graph, answers, asked), "shown": lambda: self._shown_decimals(graph, answers)}
+        judge = {"sound": lambda: self._sound(graph, answers, asked),
+                 "shown": lambda: self._shown_decimals(graph, answers)}
         solved = Solved(self.name, batch.difficulty, answers, batch.shown, self.closed_forms(graph, asked),
                         tuple(found[name] for name in asked), judge, self.question)
         worth = self.worth_doing(batch).tolist()

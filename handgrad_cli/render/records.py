@@ -92,7 +92,8 @@ class _BatchLists:
 
     def __init__(self, count: int) -> None:
         self.count = count
-        self.made: dict[int, _Fill] = {}  # by the array's id: an array met twice is one place
+        self.made: dict[int, tuple[np.ndarray, _Fill]] = {}  # by the array's id (kept alive with it): an
+        # array met twice is one place
 
     def of(self, value: Any) -> Any:
         value = np.asarray(value)
@@ -100,8 +101,8 @@ class _BatchLists:
             return plain(value[0] if value.ndim else value)
         if id(value) not in self.made:
             rows, write = value.tolist(), _writer(value)
-            self.made[id(value)] = _Fill(lambda problem: write(rows[problem.index]))
-        return self.made[id(value)]
+            self.made[id(value)] = (value, _Fill(lambda problem: write(rows[problem.index])))
+        return self.made[id(value)][1]
 
 
 def _writer(batch: np.ndarray) -> Callable[[Any], str]:
