@@ -73,6 +73,7 @@ def chosen_kinds(names: Sequence[str] | None, all_kinds: bool = False) -> list[s
 
 
 BATCH = 1024  # problems solved together when a set is built: numpy's per-call cost is shared, memory stays flat
+WAITING = 2 * BATCH  # places found but not yet given out, waiting for an earlier one: memory stays flat
 
 
 def build_many(problem_ids: Iterable[ProblemId]) -> Iterator[Problem]:
@@ -115,13 +116,14 @@ def set_problems(kinds: Sequence[str], count: int, seed: int, difficulty: str, *
     Each place takes its first sound candidate, so a set's problems are ones where no named slip
     passes; the IDs themselves keep their meaning. Rounds of BATCH new places are solved together
     with the places still open, each trying twice as many candidates as in its last round: batches
-    stay large, and memory flat.
+    stay large. New places wait while WAITING found ones wait for an earlier place: memory stays flat.
     """
     places = candidate_ids(kinds, count, seed, difficulty, *member)
     in_order: deque[_Place] = deque()
     open_places: list[_Place] = []
     while True:
-        fresh = [_Place(candidates) for candidates in islice(places, BATCH)]
+        room = BATCH if len(in_order) < WAITING else 0  # behind a place still open, at most WAITING wait
+        fresh = [_Place(candidates) for candidates in islice(places, room)]
         if not fresh and not open_places:
             return
         in_order.extend(fresh)

@@ -87,8 +87,8 @@ class _Fill:
 
 
 class _BatchLists:
-    """A batch's arrays as places to fill: each array's rows listed once, each row written as JSON
-    text when its problem asks. A value the whole batch shares (add's local 1) is a constant."""
+    """A batch's arrays as places to fill: a problem's row of each is written as JSON text when the
+    problem is. A value the whole batch shares (add's local 1) is a constant."""
 
     def __init__(self, count: int) -> None:
         self.count = count
@@ -100,8 +100,8 @@ class _BatchLists:
         if not (value.ndim and value.shape[0] == self.count):
             return plain(value[0] if value.ndim else value)
         if id(value) not in self.made:
-            rows, write = value.tolist(), _writer(value)
-            self.made[id(value)] = (value, _Fill(lambda problem: write(rows[problem.index])))
+            write = _writer(value)  # no list of the whole batch is kept: memory stays flat
+            self.made[id(value)] = (value, _Fill(lambda problem: write(value[problem.index].tolist())))
         return self.made[id(value)][1]
 
 
