@@ -367,22 +367,22 @@ def drill_command(
     history = open_drill_history(no_history)  # a damaged file stops here, before anything is asked
     try:
         if review:
-            levels, problem_ids = review_problem_ids(history, names, count, seed)
-            asked = Asked(problem_ids, count, f"{', '.join(levels[:count])}; review, seed {seed}", [])
+            levels, problems = review_problems_due(history, names, count, seed)
+            asked = Asked(problems, count, f"{', '.join(levels[:count])}; review, seed {seed}", [])
         elif asked is None:
             asked = seeded_set(names, count, seed, difficulty.value)
         console = stdout_console()
         read_line = reader_for(sys.stdin, console)  # a closed stdin stops here, before anything is asked
         console.print(drill_intro(asked.count, asked.about, first_run))
         settings = DrillSettings(Tolerance(atol, rtol), tries, decimals)
-        summary = run_drill(asked.ids, read_line, console, settings=settings, total=asked.count,
+        summary = run_drill(asked.problems, read_line, console, settings=settings, total=asked.count,
                             recorder=None if history is None else history.record, session=session_id())
     finally:
         if history is not None:
             history.close()
     console.print(summary_view(summary))
     if review:
-        console.print(review_line(asked.ids.asked))  # wrapped between IDs, never inside one
+        console.print(review_line(asked.problems.asked))  # wrapped between IDs, never inside one
     else:
         console.print(replay_line(replay_command(asked.replay, settings)), soft_wrap=True)
     if summary.interrupted:
@@ -437,16 +437,16 @@ def open_drill_history(no_history: bool):
     return open_history(history_file())
 
 
-def review_problem_ids(history, kinds: list[str], count: int, seed: int):
+def review_problems_due(history, kinds: list[str], count: int, seed: int):
     """What `drill --review` asks: the levels the history's Leitner boxes say are due, named in turn,
     and their problems, made as the drill takes them (remembered in `.asked` for the closing line)."""
     if history is None:
         raise UserError("--review schedules from your history: drop --no-history")
-    from handgrad_cli.review import Taken, review_ids, review_levels
+    from handgrad_cli.review import Taken, review_levels, review_problems
 
     attempts, now = history.attempts(), utc_now()
     levels = [f"{level.kind} {level.difficulty}" for level in review_levels(attempts, kinds, now)]
-    return levels, Taken(review_ids(attempts, kinds, now, count, seed))
+    return levels, Taken(review_problems(attempts, kinds, now, count, seed))
 
 
 @app.command("stats")

@@ -27,10 +27,10 @@ from handgrad_cli.attempts import ANSWER_HINT, Attempt, Recorder, Try, settled_s
 from handgrad_cli.errors import UserError
 from handgrad_cli.grading import Grade, Tolerance, first_wrong_step, grade
 from handgrad_cli.history import utc_stamp
-from handgrad_cli.kinds import build, get_kind
+from handgrad_cli.kinds import get_kind
 from handgrad_cli.numbers import DEFAULT_DECIMALS, as_typed
 from handgrad_cli.outcomes import DrillSummary, Outcome
-from handgrad_cli.problem import Problem, ProblemId
+from handgrad_cli.problem import Problem
 from handgrad_cli.render.drill import COMMANDS, problem_heading, prompt_help, verdict, wrong_line
 from handgrad_cli.render.terminal import explanation
 
@@ -54,7 +54,7 @@ class Quit(Exception):
 
 
 def run_drill(
-    problem_ids: Iterable[ProblemId],
+    problems: Iterable[Problem],
     read_line: ReadLine,
     console: Console,
     *,
@@ -67,19 +67,19 @@ def run_drill(
 ) -> DrillSummary:
     """Ask each problem in turn; return the summary of what was settled, however the session ends.
 
-    `total` is how many problems `problem_ids` yields; give it for a generator, which is then
-    read lazily (the first prompt need not wait for a long set's IDs).
+    `total` is how many problems `problems` yields; give it for a generator, which is then read
+    lazily (the first prompt need not wait for a long set).
     """
     if total is None:
-        problem_ids = list(problem_ids)
-        total = len(problem_ids)
+        problems = list(problems)
+        total = len(problems)
     summary = DrillSummary(problems=total)
     drill = _Drill(read_line, console, settings, recorder, session, clock, now, summary)
     started = clock()
     try:
-        for number, problem_id in enumerate(problem_ids, 1):
+        for number, problem in enumerate(problems, 1):
             summary.problems_seen = number
-            drill.ask_problem(build(problem_id), number)
+            drill.ask_problem(problem, number)
     except Quit:
         summary.ended = "quit"
     except EOFError:

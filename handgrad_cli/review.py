@@ -32,7 +32,7 @@ from datetime import datetime, timedelta
 from itertools import cycle, groupby, islice
 
 from handgrad_cli.attempts import Attempt
-from handgrad_cli.problem import DIFFICULTIES, ProblemId
+from handgrad_cli.problem import DIFFICULTIES, Problem, ProblemId
 
 BOX_DAYS = (1, 2, 4, 8, 16)  # box n comes back after BOX_DAYS[n - 1] days
 TOP_BOX = len(BOX_DAYS)
@@ -165,27 +165,33 @@ def review_levels(attempts: Iterable[Attempt], kinds: Sequence[str], now: dateti
     return [level for level in due if level.results] or due or ordered[:1]
 
 
-def review_ids(attempts: Iterable[Attempt], kinds: Sequence[str], now: datetime, count: int,
-               seed: int) -> Iterator[ProblemId]:
+def review_problems(attempts: Iterable[Attempt], kinds: Sequence[str], now: datetime, count: int,
+                    seed: int) -> Iterator[Problem]:
     """`count` problems for `drill --review`, the review levels in turn, made one at a time as they are
     asked for: the first comes at once however large `count` is, and memory stays flat."""
-    from handgrad_cli.kinds import set_ids
+    from handgrad_cli.kinds import set_problems
 
     chosen = review_levels(attempts, kinds, now)
-    return (next(set_ids([level.kind], 1, seed, level.difficulty, "review", i))  # a sound problem, as sets ask
+    return (next(set_problems([level.kind], 1, seed, level.difficulty, "review", i))  # a sound one, as sets ask
             for i, level in enumerate(islice(cycle(chosen), count)))
 
 
-class Taken:
-    """The problem IDs of a review as the drill takes them, one at a time, remembering those taken."""
+def review_ids(attempts: Iterable[Attempt], kinds: Sequence[str], now: datetime, count: int,
+               seed: int) -> Iterator[ProblemId]:
+    """The IDs of `review_problems`."""
+    return (problem.id for problem in review_problems(attempts, kinds, now, count, seed))
 
-    def __init__(self, ids: Iterable[ProblemId]) -> None:
-        self._ids, self.asked = iter(ids), []  # asked: as many as the learner saw, not `count`
+
+class Taken:
+    """The problems of a review as the drill takes them, one at a time, remembering the IDs taken."""
+
+    def __init__(self, problems: Iterable[Problem]) -> None:
+        self._problems, self.asked = iter(problems), []  # asked: as many as the learner saw, not `count`
 
     def __iter__(self) -> Taken:
         return self
 
-    def __next__(self) -> ProblemId:
-        problem_id = next(self._ids)
-        self.asked.append(problem_id)
-        return problem_id
+    def __next__(self) -> Problem:
+        problem = next(self._problems)
+        self.asked.append(problem.id)
+        return problem

@@ -19,7 +19,7 @@ from handgrad_cli.console import piped_reader
 from handgrad_cli.drill import DrillSettings, replay_command, run_drill
 from handgrad_cli.grading import Tolerance
 from handgrad_cli.answers import shape_words
-from handgrad_cli.kinds import build, set_ids
+from handgrad_cli.kinds import build, set_ids, set_problems
 from handgrad_cli.numbers import as_typed
 from handgrad_cli.problem import ProblemId
 
@@ -83,7 +83,7 @@ def loop(ids, lines, interrupt=False, recorded=None, **settings):
     recorded = [] if recorded is None else recorded
     console = Console(file=out, width=120)
     summary = run_drill(
-        ids, script, console, settings=DrillSettings(**settings), recorder=recorded.append, session="s1",
+        [build(problem_id) for problem_id in ids], script, console, settings=DrillSettings(**settings), recorder=recorded.append, session="s1",
         clock=Ticks(), now=lambda: datetime(2026, 11, 25, 17, 0, 5, tzinfo=timezone.utc),
     )
     return summary, [attempt for attempt in recorded if attempt.status], script, out.getvalue()
@@ -120,7 +120,7 @@ def test_record_is_made_as_soon_as_a_gradient_is_graded():
         return right(NEURON)[len(seen) - 1] if len(seen) <= 4 else "quit"
 
     attempts = []
-    run_drill([NEURON, SOFTMAX], read_line, Console(file=io.StringIO()), recorder=attempts.append)
+    run_drill([build(NEURON), build(SOFTMAX)], read_line, Console(file=io.StringIO()), recorder=attempts.append)
     assert seen == [0, 1, 2, 3, 4]  # each prompt comes after the previous gradient was recorded
 
 
@@ -394,7 +394,7 @@ def test_each_try_is_written_before_its_verdict_is_shown():
         shown_when_written.append((attempt.status, out.getvalue().count("correct")))
 
     lines = iter([sign_flipped(SOFTMAX), *right(SOFTMAX)])
-    run_drill([SOFTMAX], lambda prompt: next(lines), Console(file=out, width=120), recorder=recorder)
+    run_drill([build(SOFTMAX)], lambda prompt: next(lines), Console(file=out, width=120), recorder=recorder)
     assert shown_when_written == [(None, 0), ("right after a miss", 1)]  # "incorrect" came after the first write
     assert "dlogits: correct." in out.getvalue()  # and "correct" after the second
 
@@ -419,7 +419,7 @@ def test_the_prompt_words_help_exit_and_skip():
     problem_id = next(iter(set_ids(["softmax-ce"], 1, 1, "medium")))
     answer_text = as_typed(build(problem_id).answers["dlogits"], 3)
     lines = iter(["help", "skip", "exit"])
-    summary = run_drill([problem_id], lambda prompt: next(lines), Console(file=out, width=100))
+    summary = run_drill([build(problem_id)], lambda prompt: next(lines), Console(file=out, width=100))
     text = out.getvalue()
     assert "skip        show the answer" in text
     assert f"skipped — the answer was dlogits = {answer_text}" in text
@@ -427,8 +427,8 @@ def test_the_prompt_words_help_exit_and_skip():
 
 
 def test_exit_ends_the_session():
-    problem_ids = list(set_ids(["softmax-ce"], 2, 1, "medium"))
-    summary = run_drill(problem_ids, lambda prompt: "exit", Console(file=io.StringIO()))
+    problems = list(set_problems(["softmax-ce"], 2, 1, "medium"))
+    summary = run_drill(problems, lambda prompt: "exit", Console(file=io.StringIO()))
     assert summary.ended == "quit" and summary.outcomes == []
 
 
@@ -437,6 +437,6 @@ def test_a_gradient_typed_back_after_its_reveal_reads_revealed():
     problem_id = next(iter(set_ids(["softmax-ce"], 1, 1, "medium")))
     answer_text = as_typed(build(problem_id).answers["dlogits"], 6)
     lines = iter(["?", "?", "?", answer_text])
-    run_drill([problem_id], lambda prompt: next(lines), Console(file=out, width=120))
+    run_drill([build(problem_id)], lambda prompt: next(lines), Console(file=out, width=120))
     table = out.getvalue().split("verdict")[1]
     assert "revealed" in table and "correct" not in table.split("\n\n")[0]
