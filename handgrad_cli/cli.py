@@ -257,6 +257,7 @@ def check_command(
     problem = build(problem_id)
     shapes = {name: value.shape for name, value in problem.answers.items()}
     grades = grade_all(problem, read_named_answers(answers or [], shapes, problem.formulas), Tolerance(atol, rtol))
+    wrong = not all(grade.correct for grade in grades)
     if as_json:
         from handgrad_cli.render.records import grades_record
 
@@ -268,11 +269,10 @@ def check_command(
         from handgrad_cli.render.terminal import check_summary, diagnosis_lines, grades_table
 
         notes = [note for item in answers or [] if (note := negative_power_note(item))]
-        wrong = not all(grade.correct for grade in grades)
         stdout_console().print(Group(grades_table(grades, decimals), *diagnosis_lines(grades),
                                      *(notes if wrong else []), check_summary(problem, grades)))
     warn_if_unsound(problem)
-    if not all(grade.correct for grade in grades):
+    if wrong:
         raise typer.Exit(int(ExitStatus.WRONG))
 
 

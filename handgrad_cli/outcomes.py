@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import NamedTuple
 
-from handgrad_cli.attempts import SOLVED
+from handgrad_cli.attempts import ANSWERED, SOLVED
 
 
 class Outcome(NamedTuple):
@@ -23,7 +23,7 @@ class Outcome(NamedTuple):
     @property
     def answered(self) -> bool:
         """Counted in the score: solved or got wrong (a skip, a reveal or an explain is counted apart)."""
-        return self.solved or self.status == "wrong"
+        return self.status in ANSWERED
 
 
 class DrillSummary:
