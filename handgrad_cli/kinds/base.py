@@ -18,7 +18,7 @@ import numpy as np
 from handgrad_cli import engine
 from handgrad_cli.engine import Node, Slip
 from handgrad_cli.errors import UserError
-from handgrad_cli.problem import Draw, Mistake, Problem, ProblemId, Quantity, Solved
+from handgrad_cli.problem import DIFFICULTIES, Draw, Mistake, Problem, ProblemId, Quantity, Solved
 
 CLEAR = 0.0005  # an entry rounds to a nonzero value at 3 decimals when at least this large
 MAX_REDRAWS = 1000
@@ -116,7 +116,7 @@ class Kind:
 
     def asked_for(self, inputs: dict[str, Any], difficulty: str) -> tuple[str, ...]:
         """The gradients one problem asks: by default they depend on its difficulty only."""
-        return self.asked_at(difficulty) if difficulty in ("easy", "medium", "hard") else self.gradients
+        return self.asked_at(difficulty) if difficulty in DIFFICULTIES else self.gradients
 
     def asked_of(self, problem_id: ProblemId) -> tuple[str, ...]:
         """What the problem an ID names asks: by default its difficulty tells, with nothing built."""
@@ -361,18 +361,16 @@ class Kind:
         asked = problem.asked
         start = asked.index(first)
         stop = min([asked.index(name) for name in self.groups if asked.index(name) > start] + [len(asked)])
-        read: dict[str, Any] = {}
-        for gradient in asked[start:stop]:
-            read.update(self._values_read(problem, gradient))
-        return read
+        return self._values_read(problem, *asked[start:stop])
 
     def hint_values(self, problem: Problem, gradient: str) -> dict[str, Any]:
         """The forward values the second hint shows; default: those the local derivatives read."""
         return {}
 
-    def _values_read(self, problem: Problem, gradient: str) -> dict[str, Any]:
+    def _values_read(self, problem: Problem, *gradients: str) -> dict[str, Any]:
+        """The forward values the local derivatives of these gradients read, in order (one pass for all)."""
         graph = self.graph([problem.inputs])
-        back = self.backward(graph)
+        back = self.backward(graph, words=False)
         read: dict[str, Any] = {}
 
         def recording(node: Node) -> np.ndarray:
@@ -380,8 +378,9 @@ class Kind:
                 read[node.label] = problem.inputs[node.name] if node.name in problem.inputs else node.value[0]
             return node.value
 
-        for link in back.links.get(graph.nodes[gradient[1:]], []):
-            link.local_value(recording)
+        for gradient in gradients:
+            for link in back.links.get(graph.nodes[gradient[1:]], []):
+                link.local_value(recording)
         return read
 
     # --- inputs a person types -----------------------------------------------------------------
