@@ -554,17 +554,23 @@ class Step(NamedTuple):
         """Problem i's step, from a batch's."""
         count = self.result.shape[0]
         terms = tuple(  # built directly: NamedTuple._replace costs several times more, once per term per problem
-            Term(term.via, term.formula, term.local, _one_of(term.local_value, i, count), term.upstream,
-                 _one_of(term.upstream_value, i, count), term.value[i], term.rule, term.summed)
+            Term(term.via, term.formula, term.local, one_of(term.local_value, i, count), term.upstream,
+                 one_of(term.upstream_value, i, count), term.value[i], term.rule, term.summed)
             for term in self.terms
         )
         return Step(self.quantity, self.forward, self.forward_value[i], terms, self.result[i])
 
 
-def _one_of(value: np.ndarray, i: int, count: int) -> np.ndarray:
+def is_batched(value: np.ndarray, count: int) -> bool:
+    """Whether a step's value has one entry per problem of a batch of `count`, or is shared by all
+    (the local 1 of add)."""
+    return bool(np.ndim(value)) and np.shape(value)[0] == count
+
+
+def one_of(value: np.ndarray, i: int, count: int) -> np.ndarray:
     """Problem i's part of a batched array; a local derivative shared by all (the 1 of add) as it is."""
     value = np.asarray(value)
-    if value.ndim and value.shape[0] == count:
+    if is_batched(value, count):
         return value[i]
     return value[0] if value.ndim else value
 

@@ -9,6 +9,7 @@ from typing import Any
 
 import numpy as np
 
+from handgrad_cli.engine import is_batched, one_of
 from handgrad_cli.grading import Grade
 from handgrad_cli.numbers import plain
 from handgrad_cli.problem import DIFFICULTIES, Problem, Solved
@@ -97,8 +98,8 @@ class _BatchLists:
 
     def of(self, value: Any) -> Any:
         value = np.asarray(value)
-        if not (value.ndim and value.shape[0] == self.count):
-            return plain(value[0] if value.ndim else value)
+        if not is_batched(value, self.count):
+            return plain(one_of(value, 0, self.count))  # the batch's one value
         if id(value) not in self.made:
             write = _writer(value)  # no list of the whole batch is kept: memory stays flat
             self.made[id(value)] = (value, _Fill(lambda problem: write(value[problem.index].tolist())))
