@@ -79,7 +79,8 @@ class CardReview(NamedTuple):
     reviewed_at: str  # UTC, ISO 8601
     card_id: str
     deck: str
-    grade: str  # again, good or easy
+    grade: str  # one of CARD_GRADES
 
 
+CARD_GRADES = ("again", "good", "easy")
 CARD_REVIEW_FIELDS = CardReview._fields

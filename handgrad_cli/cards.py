@@ -18,11 +18,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
-from handgrad_cli.attempts import CardReview
+from handgrad_cli.attempts import CARD_GRADES, CardReview
 from handgrad_cli.history import utc_stamp
 from handgrad_cli.review import interval, moved, parse_time
 
-GRADES = ("again", "good", "easy")
 _GRADE_WORDS = {"1": "again", "a": "again", "2": "good", "g": "good", "3": "easy", "e": "easy"}
 _STEPS = {"again": -1, "good": 1, "easy": 2}
 QUIT = ("q", "quit", "exit")
@@ -95,7 +94,7 @@ def cards_record(decks: dict[str, Sequence[Card]], reviews: Sequence[CardReview]
 
 def read_grade(text: str) -> str | None:
     word = text.strip().lower()
-    return word if word in GRADES else _GRADE_WORDS.get(word)
+    return word if word in CARD_GRADES else _GRADE_WORDS.get(word)
 
 
 ReadLine = Callable[[str], str]  # like input(): raises EOFError when input ends

@@ -27,7 +27,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import TypeVar
 
-from handgrad_cli.attempts import ATTEMPT_FIELDS, CARD_REVIEW_FIELDS, STATUSES, TRY_FIELDS, Attempt, CardReview, Try
+from handgrad_cli.attempts import (ATTEMPT_FIELDS, CARD_GRADES, CARD_REVIEW_FIELDS, STATUSES, TRY_FIELDS, Attempt,
+                                   CardReview, Try)
 from handgrad_cli.errors import UserError, shown_path
 
 BUSY_TIMEOUT_MS = 10_000
@@ -353,7 +354,7 @@ def _try(row: tuple) -> Try:
 
 def _card_review(row: tuple) -> CardReview:
     reviewed_at, card_id, deck, grade = row
-    if grade not in ("again", "good", "easy"):
+    if grade not in CARD_GRADES:
         raise ValueError(f"grade {_short(grade)}")
     return CardReview(_time(reviewed_at), _text(card_id), _text(deck), grade)
 
