@@ -126,7 +126,7 @@ RESPONSE_COLUMNS = ("student", "id", "gradient", "answer")
 CARRY_FORWARD_CREDIT = {"full": 1.0, "half": 0.5, "none": 0.0}  # a gradient's credit when its error is carried forward
 DEFAULT_CARRY_FORWARD = "half"
 SHARED = -1  # the student index of a problem issued to everyone
-LEVELS = {"easy": 0, "medium": 1, "hard": 2}
+LEVELS = {difficulty: level for level, difficulty in enumerate(DIFFICULTIES)}  # stored as a byte
 
 
 @dataclass
@@ -425,16 +425,19 @@ def graded_students(issued: IssuedSet, responses: Responses) -> list[str]:
 
 def grade_class(issued: IssuedSet, responses: Responses, tolerance: Tolerance = Tolerance(),
                 carry_credit: float = CARRY_FORWARD_CREDIT[DEFAULT_CARRY_FORWARD]) -> Iterator[list[ProblemScore]]:
-    """Each student's sheet graded, student by student (nothing kept after it is yielded);
-    a problem or gradient without an answer scores nothing, and one carried forward `carry_credit`."""
+    """Each student's sheet graded, student by student (nothing of a student kept after it is yielded);
+    a problem or gradient without an answer scores nothing, and one carried forward `carry_credit`.
+    The problems issued to everyone are built once, not once a student."""
+    shared = dict(zip(issued.shared_problems, build_many(map(issued.problem_id, issued.shared_problems))))
     for student in graded_students(issued, responses):
         sheet = issued.sheet(student)
-        problems = build_many(issued.problem_id(i) for i in sheet)
+        own = [i for i in sheet if i not in shared]
+        problems = shared | dict(zip(own, build_many(map(issued.problem_id, own))))
         yield [
-            ProblemScore(student, number, problem, tuple(
-                grade_all(problem, responses.answers.get((student, i), {}), tolerance)
+            ProblemScore(student, number, problems[i], tuple(
+                grade_all(problems[i], responses.answers.get((student, i), {}), tolerance)
             ), carry_credit)
-            for number, (i, problem) in enumerate(zip(sheet, problems), 1)
+            for number, i in enumerate(sheet, 1)
         ]
 
 
