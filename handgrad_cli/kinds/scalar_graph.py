@@ -299,7 +299,7 @@ class ScalarGraph(Kind):
 
     def closed_forms(self, graph: Graph, asked) -> dict[str, str]:
         """Each gradient as a sum over its paths to the output of the local derivatives met on the way."""
-        into = _consumers(graph.root)
+        into = graph.walk.consumers
         return {name: f"{name} = {_written(_paths(graph.nodes[name[1:]], graph.root, into))}" for name in asked}
 
     def question(self, inputs: dict[str, Any]) -> str:
@@ -391,15 +391,6 @@ _WRONG_LOCALS = {
 }
 
 
-def _consumers(root: Node) -> dict[int, list[tuple[Node, Link]]]:
-    """For each node (by id), the ops that read it and the link each reads it by."""
-    into: dict[int, list[tuple[Node, Link]]] = {}
-    for node in engine.topological(root):
-        for link in node.links:
-            into.setdefault(id(link.parent), []).append((node, link))
-    return into
-
-
 def _paths(node: Node, root: Node, into) -> list[tuple[bool, tuple[str, ...]]]:
     """Each path from `node` to the output: its sign and the local derivatives met on the way."""
     if node is root:
@@ -429,7 +420,7 @@ def _links_into_reused(nodes: dict[str, Node]) -> list[tuple[Link, int]]:
     """Every link into a named node that feeds more than one path (each can be the one forgotten),
     with how many paths that node feeds."""
     root = list(nodes.values())[-1]  # the output is made last
-    into = {key: [link for _, link in pairs] for key, pairs in _consumers(root).items()}
+    into = {key: [link for _, link in pairs] for key, pairs in engine.plan(root).consumers.items()}
     return [(link, len(into[id(node)])) for node in nodes.values() if not node.fixed
             for link in into.get(id(node), []) if len(into[id(node)]) > 1]
 
