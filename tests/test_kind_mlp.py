@@ -7,7 +7,8 @@ import pytest
 
 from handgrad_cli.grading import grade
 from handgrad_cli.kinds import get_kind, set_problems
-from handgrad_cli.kinds.mlp import EPS, MLP
+from handgrad_cli.kinds.batchnorm import EPS
+from handgrad_cli.kinds.mlp import MLP
 from handgrad_cli.kinds.softmax_ce import softmax
 from handgrad_cli.problem import DIFFICULTIES, ProblemId
 

@@ -28,7 +28,7 @@ from handgrad_cli.kinds.base import Input, Kind, Tensors
 from handgrad_cli.numbers import format_input
 from handgrad_cli.problem import Draw, Problem, Quantity
 
-EPS = 1e-5
+EPS = 1e-5  # batchnorm's epsilon, as in the notebook
 # difficulty -> (batch sizes, columns, variances allowed (None: any whole number), decimals of dhpreact)
 LEVELS = {
     "easy": ((3, 3), (2, 2), (1, 4, 9), 0),
@@ -37,6 +37,17 @@ LEVELS = {
 }
 SPREAD = 3  # each entry is its column's mean plus a whole number from -3 to 3
 EASY_ASKED = ("dbngain", "dbnbias", "dhprebn")
+
+
+def batchnorm_layer(hprebn: Node, bngain: Node, bnbias: Node) -> Node:
+    """makemore's batchnorm in the notebook's atomic steps, each named as there: hprebn to hpreact."""
+    bnmeani = hprebn.mean(0, keepdim=True).named("bnmeani")
+    bndiff = (hprebn - bnmeani).named("bndiff")
+    bndiff2 = (bndiff**2).named("bndiff2")
+    bnvar = engine.mean(bndiff2, 0, keepdim=True, ddof=1).named("bnvar")  # Bessel: 1/(n-1)
+    bnvar_inv = engine.power(bnvar, -0.5, plus=EPS).named("bnvar_inv")
+    bnraw = (bndiff * bnvar_inv).named("bnraw")
+    return (bngain * bnraw + bnbias).named("hpreact")
 
 
 class BatchNorm(Kind):
@@ -93,13 +104,7 @@ class BatchNorm(Kind):
                 "dhpreact": dhpreact}
 
     def forward(self, t: Tensors) -> Node:
-        bnmeani = t.hprebn.mean(0, keepdim=True).named("bnmeani")
-        bndiff = (t.hprebn - bnmeani).named("bndiff")
-        bndiff2 = (bndiff**2).named("bndiff2")
-        bnvar = engine.mean(bndiff2, 0, keepdim=True, ddof=1).named("bnvar")  # Bessel: 1/(n-1)
-        bnvar_inv = engine.power(bnvar, -0.5, plus=EPS).named("bnvar_inv")
-        bnraw = (bndiff * bnvar_inv).named("bnraw")
-        return (t.bngain * bnraw + t.bnbias).named("hpreact")
+        return batchnorm_layer(t.hprebn, t.bngain, t.bnbias)
 
     def asked_at(self, difficulty: str) -> tuple[str, ...]:
         return self.gradients if difficulty == "hard" else EASY_ASKED

@@ -38,6 +38,20 @@ LEVELS = {
 }
 
 
+def cross_entropy_steps(logits: Node, Yb: Any) -> Node:
+    """Softmax and the mean negative log-likelihood in the notebook's atomic steps, each named as
+    there: logits to loss."""
+    n = logits.shape[0]
+    logit_maxes = logits.max(1, keepdim=True).named("logit_maxes")
+    norm_logits = (logits - logit_maxes).named("norm_logits")
+    counts = norm_logits.exp().named("counts")
+    counts_sum = counts.sum(1, keepdim=True).named("counts_sum")
+    counts_sum_inv = (counts_sum**-1).named("counts_sum_inv")
+    probs = (counts * counts_sum_inv).named("probs")
+    logprobs = probs.log().named("logprobs")
+    return (-logprobs[range(n), Yb].mean(0)).named("loss")
+
+
 class CESteps(Kind):
     name = "ce-steps"
     title = "Cross-entropy, step by step"
@@ -87,16 +101,7 @@ class CESteps(Kind):
         return {"logits": np.array(logits), "Yb": np.array([draw.below(classes) for _ in range(rows)])}
 
     def forward(self, t: Tensors) -> Node:
-        n = t.logits.shape[0]
-        logit_maxes = t.logits.max(1, keepdim=True).named("logit_maxes")
-        norm_logits = (t.logits - logit_maxes).named("norm_logits")
-        counts = norm_logits.exp().named("counts")
-        counts_sum = counts.sum(1, keepdim=True).named("counts_sum")
-        counts_sum_inv = (counts_sum**-1).named("counts_sum_inv")
-        probs = (counts * counts_sum_inv).named("probs")
-        logprobs = probs.log().named("logprobs")
-        picked = logprobs[range(n), t.Yb]
-        return (-picked.mean(0)).named("loss")
+        return cross_entropy_steps(t.logits, t.Yb)
 
     def slips(self, t: Tensors, nodes: dict[str, Node]) -> list[Slip]:
         n = t.logits.shape[0]

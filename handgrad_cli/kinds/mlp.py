@@ -25,9 +25,9 @@ from handgrad_cli import engine
 from handgrad_cli.engine import Node, Slip
 from handgrad_cli.errors import UserError
 from handgrad_cli.kinds.base import Batch, Input, Kind, Tensors, largest, smallest
+from handgrad_cli.kinds.batchnorm import batchnorm_layer
+from handgrad_cli.kinds.ce_steps import cross_entropy_steps
 from handgrad_cli.problem import Draw
-
-EPS = 1e-5  # batchnorm's epsilon, as in the notebook
 
 
 class Size(NamedTuple):
@@ -153,23 +153,10 @@ class MLP(Kind):
         emb = engine.embed(t.C, t.Xb).named("emb")
         embcat = emb.view(n, -1).named("embcat")
         hprebn = (embcat @ t.W1 + t.b1).named("hprebn")
-        bnmeani = hprebn.mean(0, keepdim=True).named("bnmeani")
-        bndiff = (hprebn - bnmeani).named("bndiff")
-        bndiff2 = (bndiff**2).named("bndiff2")
-        bnvar = engine.mean(bndiff2, 0, keepdim=True, ddof=1).named("bnvar")
-        bnvar_inv = engine.power(bnvar, -0.5, plus=EPS).named("bnvar_inv")
-        bnraw = (bndiff * bnvar_inv).named("bnraw")
-        hpreact = (t.bngain * bnraw + t.bnbias).named("hpreact")
+        hpreact = batchnorm_layer(hprebn, t.bngain, t.bnbias)
         h = hpreact.tanh().named("h")
         logits = (h @ t.W2 + t.b2).named("logits")
-        logit_maxes = logits.max(1, keepdim=True).named("logit_maxes")
-        norm_logits = (logits - logit_maxes).named("norm_logits")
-        counts = norm_logits.exp().named("counts")
-        counts_sum = counts.sum(1, keepdim=True).named("counts_sum")
-        counts_sum_inv = (counts_sum**-1).named("counts_sum_inv")
-        probs = (counts * counts_sum_inv).named("probs")
-        logprobs = probs.log().named("logprobs")
-        return (-logprobs[range(n), t.Yb].mean(0)).named("loss")
+        return cross_entropy_steps(logits, t.Yb)
 
     def slips(self, t: Tensors, nodes: dict[str, Node]) -> list[Slip]:
         n = t.Xb.shape[1]
