@@ -26,6 +26,12 @@ LEVELS = {
 }
 
 
+def embedding_lookup(C: Node, Xb: engine.Index) -> Node:
+    """``emb = C[Xb]``, then ``embcat = emb.view(N, -1)``: each example's rows side by side."""
+    emb = engine.embed(C, Xb).named("emb")
+    return emb.view(emb.shape[0], -1).named("embcat")
+
+
 class Embedding(Kind):
     name = "embedding"
     title = "An embedding lookup"
@@ -53,12 +59,11 @@ class Embedding(Kind):
         return {"C": table, "Xb": np.array(indices).reshape(examples, block), "dembcat": np.array(upstream)}
 
     def forward(self, t: Tensors) -> Node:
-        emb = engine.embed(t.C, t.Xb).named("emb")
-        return emb.view(emb.shape[0], -1).named("embcat")
+        return embedding_lookup(t.C, t.Xb)
 
     def slips(self, t: Tensors, nodes: dict[str, Node]) -> list[Slip]:
         return [Slip("assigned-not-added", "C", "dC was assigned, not added up: a row of C used more than once "
-                     "gets the sum of demb over all its uses (+=), not only the last one", term=_assigned)]
+                     "gets the sum of demb over all its uses (+=), not only the last one", term=assigned)]
 
     def hint_values(self, problem: Problem, gradient: str) -> dict[str, Any]:
         return {"Xb": problem.inputs["Xb"]} if gradient == "dC" else {}
@@ -72,7 +77,7 @@ class Embedding(Kind):
                 f"[{examples}, {block}, {size}] and dC [{vocabulary}, {size}].")
 
 
-def _assigned(link, local: np.ndarray, up: np.ndarray, values) -> np.ndarray:
+def assigned(link, local: np.ndarray, up: np.ndarray, values) -> np.ndarray:
     """dC[Xb] = demb in order, place by place: where an index repeats, only its last use is kept."""
     rows = np.asarray(local, dtype=np.intp).reshape(local.shape[0], -1)
     flat = up.reshape(up.shape[0], rows.shape[1], -1)

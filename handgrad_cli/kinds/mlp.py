@@ -27,6 +27,7 @@ from handgrad_cli.errors import UserError
 from handgrad_cli.kinds.base import Batch, Input, Kind, Tensors, largest, smallest
 from handgrad_cli.kinds.batchnorm import batchnorm_layer
 from handgrad_cli.kinds.ce_steps import cross_entropy_steps
+from handgrad_cli.kinds.embedding import assigned, embedding_lookup
 from handgrad_cli.problem import Draw
 
 
@@ -149,9 +150,7 @@ class MLP(Kind):
         }
 
     def forward(self, t: Tensors) -> Node:
-        n = t.Xb.shape[1]  # the batch (axis 0 is the problem)
-        emb = engine.embed(t.C, t.Xb).named("emb")
-        embcat = emb.view(n, -1).named("embcat")
+        embcat = embedding_lookup(t.C, t.Xb)
         hprebn = (embcat @ t.W1 + t.b1).named("hprebn")
         hpreact = batchnorm_layer(hprebn, t.bngain, t.bnbias)
         h = hpreact.tanh().named("h")
@@ -187,7 +186,7 @@ class MLP(Kind):
                                 "only the path through bndiff was taken: hprebn also feeds bnmeani, "
                                 "whose gradient is shared back as dbnmeani / n"),
             Slip("scatter-assigned", "C", "dC[Xb] = demb assigns, so a row used twice keeps only one "
-                 "gradient: it is a scatter-add (np.add.at), repeated indices accumulate", term=_assigned),
+                 "gradient: it is a scatter-add (np.add.at), repeated indices accumulate", term=assigned),
         ]
 
     def question(self, inputs: dict[str, Any]) -> str:
@@ -219,13 +218,3 @@ class MLP(Kind):
         if np.shape(values["Xb"])[0] < 3:
             raise UserError("Xb needs 3 rows at least: with 2 examples batchnorm's output cannot move")
         return values
-
-
-def _assigned(link, rows: np.ndarray, demb: np.ndarray, val) -> np.ndarray:
-    """``dC[Xb] = demb``: an assignment, where a repeated row keeps only the last gradient written."""
-    grad = np.zeros(link.parent.value.shape)
-    problems = np.arange(grad.shape[0])
-    for position in np.ndindex(rows.shape[1:]):  # in order: the last write wins
-        at = (slice(None), *position)
-        grad[problems, rows[at].astype(np.intp)] = demb[at]
-    return grad
