@@ -26,7 +26,7 @@ import numpy as np
 from handgrad_cli import engine
 from handgrad_cli.engine import Node, Slip
 from handgrad_cli.kinds.base import Input, Kind, Tensors
-from handgrad_cli.kinds.softmax_ce import softmax
+from handgrad_cli.kinds.softmax_ce import onehot, softmax
 from handgrad_cli.numbers import format_input
 from handgrad_cli.problem import Draw, Problem, Quantity
 
@@ -157,8 +157,7 @@ class CESteps(Kind):
 def one_line_dlogits(logits: Any, target: Any) -> np.ndarray:
     """softmax-ce's closed form on the same logits: (softmax(logits) - onehot(Yb)) / n."""
     logits = np.asarray(logits, dtype=float)
-    onehot = np.eye(logits.shape[-1])[np.asarray(target)]
-    return (softmax(logits) - onehot) / logits.shape[0]
+    return (softmax(logits) - onehot(np.asarray(target), logits.shape[-1])) / logits.shape[0]
 
 
 def _row_with_one_max(draw: Draw, classes: int, spread: float, places: int) -> list[float]:

@@ -54,7 +54,7 @@ class SoftmaxCE(Kind):
         classes = probs.shape[-1]
         n = 1 if probs.ndim == 2 else probs.shape[1]
         targets = np.asarray(t.target)
-        y = _onehot(targets, classes)
+        y = onehot(targets, classes)
 
         def whole(slug: str, words: str, wrong) -> Slip:
             return Slip(slug, "logits", words, whole=lambda g, val: wrong)
@@ -75,7 +75,7 @@ class SoftmaxCE(Kind):
         for shift in (range(1, classes) if n == 1 else sorted({1, classes - 1})):
             wrong = (targets + shift) % classes
             where = "another class than the target" if n == 1 else "the class next to the target in each row"
-            found.append(whole("wrong-class", f"the one-hot is at {where}", (probs - _onehot(wrong, classes)) / n))
+            found.append(whole("wrong-class", f"the one-hot is at {where}", (probs - onehot(wrong, classes)) / n))
         return found
 
     def hint_values(self, problem: Problem, gradient: str) -> dict[str, Any]:
@@ -103,18 +103,19 @@ class SoftmaxCE(Kind):
         ]
 
 
-def _onehot(target: np.ndarray, classes: int) -> np.ndarray:
+def onehot(target: np.ndarray, classes: int) -> np.ndarray:
     return np.eye(classes)[target]
+
+
+def _cross_entropy(logits: Any, target: Any) -> Node:
+    """The engine's cross-entropy on one problem's logits (a row or rows)."""
+    return engine.cross_entropy(engine.leaf(np.asarray(logits, dtype=float)[None], "logits"), np.asarray(target)[None])
 
 
 def loss(logits: Any, target: Any) -> float:
     """The mean cross-entropy of one problem's logits (a row or rows)."""
-    node = engine.cross_entropy(engine.leaf(np.asarray(logits, dtype=float)[None], "logits"),
-                                np.asarray(target)[None])
-    return float(node.value[0])
+    return float(_cross_entropy(logits, target).value[0])
 
 
 def softmax(logits: Any) -> np.ndarray:
-    node = engine.cross_entropy(engine.leaf(np.asarray(logits, dtype=float)[None], "logits"),
-                                np.zeros(np.shape(logits)[:-1], dtype=int)[None])
-    return node.aux["probs"][0]
+    return _cross_entropy(logits, np.zeros(np.shape(logits)[:-1], dtype=int)).aux["probs"][0]
