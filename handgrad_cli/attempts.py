@@ -11,6 +11,7 @@ ANSWER_HINT = 3  # the hint that shows the answer: a gradient is then revealed, 
 RIGHT, RIGHT_AFTER_A_MISS, WRONG = "right", "right after a miss", "wrong"
 REVEALED, EXPLAINED, SKIPPED = "revealed", "explained", "skipped"
 ANSWERED = (RIGHT, RIGHT_AFTER_A_MISS, WRONG)
+NOT_ANSWERED = (SKIPPED, REVEALED, EXPLAINED)  # counted apart, never as wrong answers (in this order when listed)
 STATUSES = (*ANSWERED, REVEALED, EXPLAINED, SKIPPED)
 SOLVED = (RIGHT, RIGHT_AFTER_A_MISS)
 

@@ -18,7 +18,7 @@ from datetime import date, datetime, timedelta, tzinfo
 from itertools import groupby
 from typing import Any
 
-from handgrad_cli.attempts import EXPLAINED, REVEALED, SKIPPED, Attempt
+from handgrad_cli.attempts import NOT_ANSWERED, Attempt
 from handgrad_cli.history import utc_stamp
 from handgrad_cli.problem import DIFFICULTIES
 from handgrad_cli.review import Level, levels, parse_time, queue
@@ -26,9 +26,6 @@ from handgrad_cli.review import Level, levels, parse_time, queue
 RECENT = 10  # the trend compares the last RECENT attempts of a level with the ones before them
 LAST_SESSIONS = 12
 TOP_MISTAKES = 3
-
-
-NOT_ANSWERED = (SKIPPED, REVEALED, EXPLAINED)
 
 
 def answered(attempts: Iterable[Attempt]) -> list[Attempt]:

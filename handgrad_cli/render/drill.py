@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Collection
 
-from handgrad_cli.attempts import EXPLAINED, REVEALED, RIGHT, SKIPPED
 from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 
+from handgrad_cli.attempts import NOT_ANSWERED, RIGHT
 from handgrad_cli.grading import Grade
 from handgrad_cli.numbers import DEFAULT_DECIMALS
 from handgrad_cli.outcomes import DrillSummary
@@ -17,7 +17,6 @@ from handgrad_cli.problem import Problem
 from handgrad_cli.render.terminal import (carried_words, diagnosis_lines, grades_table, problem_panel, steps_view,
                                           value_table)
 
-NOT_ANSWERED = (SKIPPED, REVEALED, EXPLAINED)  # counted apart from the score, never as wrong answers
 COMMANDS = "? or hint, explain, skip, help, quit"  # what a learner can type at a drill prompt besides an answer
 
 
