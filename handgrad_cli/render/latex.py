@@ -129,16 +129,23 @@ def formula(text: str) -> str:
 
 def _formula_end(tokens: list[str], start: int) -> int:
     """Where the formula starting at tokens[start] (``NAME = ...``) ends: over operators and open brackets."""
-    end, depth = start + 3, 0
-    for token in tokens[start:end]:
-        depth += token.count("[") + token.count("(") - token.count("]") - token.count(")")
-    while end < len(tokens) and (depth > 0 or tokens[end] in ("=", "+", "-", "*", "/")):
-        depth += tokens[end].count("[") + tokens[end].count("(") - tokens[end].count("]") - tokens[end].count(")")
-        if tokens[end] in ("=", "+", "-", "*", "/") and end + 1 < len(tokens):
+    end = start + 3
+    depth = sum(map(_opened, tokens[start:end]))
+    while end < len(tokens) and (depth > 0 or tokens[end] in _OPERATORS):
+        depth += _opened(tokens[end])
+        if tokens[end] in _OPERATORS and end + 1 < len(tokens):
             end += 1
-            depth += tokens[end].count("[") + tokens[end].count("(") - tokens[end].count("]") - tokens[end].count(")")
+            depth += _opened(tokens[end])
         end += 1
     return end
+
+
+_OPERATORS = ("=", "+", "-", "*", "/")
+
+
+def _opened(token: str) -> int:
+    """How many brackets a token leaves open (negative: closes)."""
+    return token.count("[") + token.count("(") - token.count("]") - token.count(")")
 
 
 def question_parts(question: str) -> list[tuple[bool, str]]:
