@@ -82,3 +82,26 @@ def test_batches_span_chunks_and_redraws():
     assert [p.id for p in build_many(ids)] == ids
     assert [p.inputs["x"].tolist() for p in build_many(ids) if p.kind == "tanh-neuron"] == [
         build(i).inputs["x"].tolist() for i in ids if i.kind == "tanh-neuron"]
+
+
+def test_the_first_problem_of_a_long_set_is_made_before_the_rest(monkeypatch):
+    """A drill's first prompt waits for its first problem only: the first round makes one candidate."""
+    import handgrad_cli.kinds as kinds
+
+    made = []
+    making = kinds._built
+    monkeypatch.setattr(kinds, "_built", lambda ids: made.append(len(ids)) or making(ids))
+    first = next(kinds.set_problems(["softmax-ce", "tanh-neuron"], 100_000, 0, "medium"))
+    assert str(first.id) == "softmax-ce-m404994428"
+    assert made == [1]
+
+
+@pytest.mark.parametrize("batch, waiting", [(1, 1), (3, 2), (5, 64)])
+def test_how_a_set_is_solved_in_rounds_does_not_change_it(monkeypatch, batch, waiting):
+    """Rounds' sizes and the cap on waiting places are speed only: the same IDs in the same order."""
+    import handgrad_cli.kinds as kinds
+
+    usual = list(set_ids(["tanh-neuron", "softmax-ce"], 60, 3, "easy"))  # easy tanh redraws often
+    monkeypatch.setattr(kinds, "BATCH", batch)
+    monkeypatch.setattr(kinds, "WAITING", waiting)
+    assert list(set_ids(["tanh-neuron", "softmax-ce"], 60, 3, "easy")) == usual
