@@ -215,7 +215,7 @@ class CardView:
 
     @staticmethod
     def front(card: Card, number: int, total: int) -> Panel:
-        return Panel(Text(card.front, style="bold"), title=f"{card.deck} {number}/{total}", title_align="left")
+        return Panel(Text(card.front, style="bold"), title=Text(f"{card.deck} {number}/{total}"), title_align="left")
 
     @staticmethod
     def back(card: Card) -> Indented:

@@ -42,9 +42,9 @@ def problem_panel(problem: Problem) -> Panel:
     inputs.add_column(style="cyan")
     inputs.add_column()
     for name, value in problem.inputs.items():
-        inputs.add_row(name, format_input(value))
+        inputs.add_row(Text(name), Text(format_input(value)))  # Text: nothing to parse as markup
     body = Group(Text(problem.question), Text(), inputs, Text(), Text(f"Asked: {asked_line(problem)}", style="bold"))
-    return Panel(body, title=f"[bold]{title(problem)}[/]", title_align="left")
+    return Panel(body, title=Text(title(problem), style="bold"), title_align="left")  # Text: no markup to parse
 
 
 def times_sign() -> str:
