@@ -11,9 +11,9 @@ import pytest
 from rich.console import Console
 
 from handgrad_cli.kinds import KINDS, get_kind, set_problems
-from handgrad_cli.numbers import format_grid
+from handgrad_cli.numbers import format_grid, format_input
 from handgrad_cli.problem import DIFFICULTIES
-from handgrad_cli.render.terminal import explanation
+from handgrad_cli.render.terminal import explanation, problem_panel
 
 
 def rendered(renderable, width: int) -> list[str]:
@@ -34,6 +34,27 @@ def test_a_derivation_keeps_each_row_of_numbers_whole(kind, width):
             for term in step.terms:
                 for row in format_grid(term.value, 3).splitlines():
                     assert any(row.strip() in line for line in lines), (step.quantity, row)
+
+
+@pytest.mark.parametrize("width", [30, 44, 80])
+@pytest.mark.parametrize("kind", sorted(KINDS))
+def test_a_problem_shows_every_input_name_whole_with_its_value_wrapped_under_itself(kind, width):
+    problem = next(set_problems([kind], 1, 3, "hard"))
+    lines = rendered(problem_panel(problem), width)
+    assert all(len(line) == width for line in lines)
+    lines = [line.strip("│ ") for line in lines]
+    for name, value in problem.inputs.items():
+        at = next(i for i, line in enumerate(lines) if line == name or line.startswith(name + "  "))
+        words = [word for line in lines[at:] for word in line.split()][1:]  # from the value on
+        assert " ".join(words).startswith(" ".join(format_input(value).split())), name  # wrapped, nothing lost
+
+
+def test_an_input_value_wraps_under_itself_not_under_its_name():
+    problem = next(set_problems(["batchnorm"], 1, 3, "hard"))
+    lines = [line[2:-2] for line in rendered(problem_panel(problem), 44)]
+    first = next(i for i, line in enumerate(lines) if line.startswith("hprebn  "))
+    value_column = lines[first].index("[")
+    assert lines[first + 1][:value_column].strip() == "" and lines[first + 1][value_column] != " "
 
 
 def test_a_terminal_that_cannot_show_the_times_sign_gets_a_star():

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Collection
+from typing import TYPE_CHECKING
 
 from rich.console import Group
-from rich.table import Table
 from rich.text import Text
 
 from handgrad_cli.attempts import NOT_ANSWERED, RIGHT
@@ -14,8 +14,11 @@ from handgrad_cli.grading import Grade
 from handgrad_cli.numbers import DEFAULT_DECIMALS
 from handgrad_cli.outcomes import DrillSummary
 from handgrad_cli.problem import Problem
-from handgrad_cli.render.terminal import (carried_words, diagnosis_lines, grades_table, problem_panel, steps_view,
-                                          value_table)
+from handgrad_cli.render.terminal import (carried_words, diagnosis_lines, grades_table, new_table, problem_panel,
+                                          steps_view, value_table)
+
+if TYPE_CHECKING:
+    from rich.table import Table
 
 COMMANDS = "? or hint, explain, skip, help, quit"  # what a learner can type at a drill prompt besides an answer
 
@@ -134,7 +137,7 @@ def replay_line(command: str) -> Text:
 
 
 def _by_kind(summary: DrillSummary) -> Table:
-    table = Table(box=None, show_header=False, pad_edge=False)
+    table = new_table(box=None, show_header=False, pad_edge=False)
     table.add_column(style="cyan")
     table.add_column(justify="right")
     for kind, (solved, answered) in summary.by_kind().items():

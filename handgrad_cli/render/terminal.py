@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Collection
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+from rich.cells import cell_len
 from rich.console import Group
 from rich.markup import escape
 from rich.padding import Padding
 from rich.panel import Panel
-from rich.table import Table
+from rich.segment import Segment
+from rich.style import Style
 from rich.text import Text
 
 from handgrad_cli.answers import shape_words
@@ -25,6 +27,9 @@ from handgrad_cli.numbers import (
 )
 from handgrad_cli.problem import Problem, Quantity
 
+if TYPE_CHECKING:
+    from rich.table import Table
+
 
 def asked_line(problem: Problem) -> str:
     return ", ".join(f"{name} ({shape_words(value.shape)})" for name, value in problem.answers.items())
@@ -38,13 +43,41 @@ def title(problem: Problem) -> str:
 
 def problem_panel(problem: Problem) -> Panel:
     """The problem as a learner first sees it: its ID, the inputs, what is asked."""
-    inputs = Table(box=None, show_header=False, pad_edge=False)
-    inputs.add_column(style="cyan")
-    inputs.add_column()
-    for name, value in problem.inputs.items():
-        inputs.add_row(Text(name), Text(format_input(value)))  # Text: nothing to parse as markup
+    inputs = _Inputs([(name, format_input(value)) for name, value in problem.inputs.items()])
     body = Group(Text(problem.question), Text(), inputs, Text(), Text(f"Asked: {asked_line(problem)}", style="bold"))
     return Panel(body, title=Text(title(problem), style="bold"), title_align="left")  # Text: no markup to parse
+
+
+class _Inputs:
+    """Each input's name, then its value wrapped under itself: two columns, as a borderless table draws
+    them (drawn here so that the drill's first prompt does not wait for rich.table to load). A name is
+    never cut: one too long for half the width has a line of its own, its value below."""
+
+    NAME = Style(color="cyan")
+
+    def __init__(self, rows: list[tuple[str, str]]) -> None:
+        self.rows = rows
+
+    def __rich_console__(self, console, options):
+        indent = min(max(cell_len(name) for name, _ in self.rows) + 2, max(options.max_width // 2, 1))
+        values = options.update(width=max(options.max_width - indent, 1))
+        for name, value in self.rows:
+            lead = name + " " * (indent - cell_len(name))
+            if cell_len(name) + 2 > indent:
+                yield from (Segment(name, self.NAME), Segment.line())
+                lead = ""
+            for line in console.render_lines(Text(value), values, pad=False):
+                yield Segment(lead, self.NAME) if lead else Segment(" " * indent)
+                yield from line
+                yield Segment.line()
+                lead = ""
+
+
+def new_table(**options) -> Table:
+    """A rich Table, its module loaded on first use: the drill's first prompt shows no table."""
+    from rich.table import Table
+
+    return Table(**options)
 
 
 def times_sign() -> str:
@@ -116,7 +149,7 @@ WIDE = 28  # a value wider than this goes on the lines below its expression, so 
 def value_table(rows, bold: bool = False, title: str | None = None) -> Table:
     """Rows of (role, expression, value, decimals): a short value right-aligned beside its expression,
     a wide one or a matrix on the lines below it, as aligned rows."""
-    table = Table(box=None, show_header=False, pad_edge=False, padding=(0, 1, 0, 0), title=title,
+    table = new_table(box=None, show_header=False, pad_edge=False, padding=(0, 1, 0, 0), title=title,
                   title_justify="left", title_style="bold")
     roles = any(role for role, *_ in rows)
     if roles:
@@ -178,7 +211,7 @@ def grades_table(grades: list[Grade], decimals: int = DEFAULT_DECIMALS, revealed
 
     A gradient in `revealed` was shown to the learner first: typed back right, it reads "revealed", not "correct".
     """
-    table = Table(header_style="bold")
+    table = new_table(header_style="bold")
     for column, justify in (("entry", "left"), ("yours", "right"), ("reference", "right"),
                             ("difference", "right"), ("verdict", "left")):
         table.add_column(column, justify=justify)
