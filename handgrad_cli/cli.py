@@ -6,6 +6,7 @@ would have to evaluate every string annotation at start-up, which costs more tha
 """
 
 import copy
+import inspect
 import os
 import sys
 from enum import Enum
@@ -38,6 +39,7 @@ from handgrad_cli.console import (
 from handgrad_cli.errors import UserError, shown_path
 from handgrad_cli.status import ExitStatus
 
+HELP_FLAGS = ("-h", "--help")
 app = typer.Typer(
     cls=OneLineUsageErrors,
     name="handgrad",
@@ -46,7 +48,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     add_completion=False,
     rich_markup_mode=None,
-    context_settings={"help_option_names": ["-h", "--help"]},  # inherited by every command
+    context_settings={"help_option_names": list(HELP_FLAGS)},  # inherited by every command
 )
 
 
@@ -536,15 +538,37 @@ def _run_cards(cards, record) -> None:
 
 
 def app_for(args: list[str]) -> typer.Typer:
-    """The app, holding only the command named first when one is.
+    """The app, holding only the command named when one is; else (help, the version, a mistyped
+    command) every command as the top-level help lists it: its name and help, not its parameters.
 
     Typer makes every registered command into a Click command, reading its signature, before it
-    knows which one runs: about half a millisecond each at start-up. Help, the version and a
-    mistyped command get the whole app, so they read as they always have.
+    knows which one runs: about half a millisecond each at start-up. Either way what is printed
+    is the whole app's; a test holds them to it.
     """
-    named = [info for info in app.registered_commands if args and info.name == args[0]]
-    if not named:
-        return app
+    named = [info for info in app.registered_commands if info.name == _command_named(args)]
     narrowed = copy.copy(app)
-    narrowed.registered_commands = named
+    narrowed.registered_commands = named or [_listed(info) for info in app.registered_commands]
     return narrowed
+
+
+def _command_named(args: list[str]) -> str | None:
+    """The first word that is not an option (the root's options take no values); none after a help flag."""
+    for arg in args:
+        if arg in HELP_FLAGS:
+            return None
+        if not arg.startswith("-"):
+            return arg
+    return None
+
+
+def _listed(info):
+    """A command as a listing shows it: its name, help and flags without its parameters (never run:
+    a command given by name is the real one)."""
+    listed = copy.copy(info)
+    listed.help = inspect.getdoc(info.callback) if info.help is None else info.help
+    listed.callback = _not_run
+    return listed
+
+
+def _not_run() -> None:
+    raise AssertionError("a listed command is never run: app_for gives the real one when it is named")

@@ -329,8 +329,21 @@ def test_the_app_narrowed_to_the_named_command_behaves_as_the_whole_app(args):
     assert (alone.exit_code, alone.stdout, alone.stderr) == (whole.exit_code, whole.stdout, whole.stderr)
 
 
-@pytest.mark.parametrize("args", [[], ["--help"], ["--version"], ["drll"], ["-h", "drill"]])
-def test_help_the_version_and_a_mistyped_command_get_the_whole_app(args):
+@pytest.mark.parametrize("args", [[], ["--help"], ["-h"], ["--version"], ["drll"], ["-h", "drill"], ["--bogus"],
+                                  ["--version", "drill"], ["--", "kinds"], ["--bogus", "kinds"]])
+def test_help_the_version_and_a_mistyped_command_read_as_the_whole_app(args):
     from handgrad_cli.cli import app_for
 
-    assert app_for(args) is app
+    lean = app_for(args)
+    whole, alone = runner.invoke(app, args), runner.invoke(lean, args)
+    assert (alone.exit_code, alone.stdout, alone.stderr) == (whole.exit_code, whole.stdout, whole.stderr)
+
+
+def test_the_top_level_help_lists_every_command_without_making_its_parameters():
+    import inspect
+
+    from handgrad_cli.cli import app_for
+
+    listing = app_for(["--help"]).registered_commands
+    assert [info.name for info in listing] == COMMANDS
+    assert not any(inspect.signature(info.callback).parameters for info in listing)
