@@ -7,6 +7,10 @@
   against `json.dumps` of its own output, parsed (the floor);
 - memory: peak resident memory of `handgrad generate --format jsonl` from 1,000 to 100,000 problems.
 
+Where valgrind is installed, the two start-up figures are also given in instructions executed,
+which do not move with the machine's load: this shared host's wall and CPU times swing by a third
+from run to run, so a few per cent are read from the instructions.
+
 Run it with `make bench`. Pass `--quick` for smaller counts.
 """
 
@@ -14,7 +18,10 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import resource
+import shutil
+import signal
 import statistics
 import subprocess
 import sys
@@ -82,9 +89,13 @@ def startup(runs: int) -> None:
         }
         interleaved(commands, 2)  # warm the file cache
         median = interleaved(commands, runs)
-    print(f"start-up, median of {runs} runs of --help: bare Typer app {median['rich'][0] * 1000:.1f} ms "
-          f"(with its default Rich help; {median['plain'][0] * 1000:.1f} ms with plain help like handgrad's); "
-          f"handgrad {compared(median, 'handgrad', 'plain')} the plain bare app")
+        print(f"start-up, median of {runs} runs of --help: bare Typer app {median['rich'][0] * 1000:.1f} ms "
+              f"(with its default Rich help; {median['plain'][0] * 1000:.1f} ms with plain help like handgrad's); "
+              f"handgrad {compared(median, 'handgrad', 'plain')} the plain bare app")
+        if shutil.which("valgrind"):
+            counts = instructions({"bare app, plain help": commands["plain"], "handgrad": commands["handgrad"]},
+                                  to_prompt=False)
+            print(f"  in instructions executed: {counts}")
 
 
 BARE_PROMPT_APP = '''
@@ -99,6 +110,34 @@ def drill() -> None:
 
 app()
 '''
+
+
+def counted(command: list[str], to_prompt: bool) -> int:
+    """Instructions `command` executes (valgrind), to its first prompt or to its end.
+
+    The same for every run: one BLAS thread (numpy's others spin for a varying while), a fixed hash
+    seed and no address randomization where `setarch` can turn it off.
+    """
+    import pexpect
+
+    valgrind = ["valgrind", "--tool=cachegrind", "--cache-sim=no", "--cachegrind-out-file=/dev/null"]
+    fixed = ["setarch", "-R"] if shutil.which("setarch") else []
+    env = {**os.environ, "NO_COLOR": "1", "OPENBLAS_NUM_THREADS": "1", "PYTHONHASHSEED": "0"}
+    argv = [*fixed, *valgrind, *command]
+    child = pexpect.spawn(argv[0], argv[1:], env=env, encoding="utf-8", timeout=300)
+    if to_prompt:
+        child.expect_exact(" > ")
+        child.kill(signal.SIGTERM)  # waiting at the prompt, it executes nothing more
+    child.expect(pexpect.EOF)
+    child.close()
+    return int(re.search(r"I\s+refs:\s+([\d,]+)", child.before).group(1).replace(",", ""))
+
+
+def instructions(commands: dict[str, list[str]], to_prompt: bool) -> str:
+    """Each command's count, and the ratio of the last to the first."""
+    count = [counted(command, to_prompt) for command in commands.values()]
+    listed = "; ".join(f"{name} {n / 1e6:.1f} M" for name, n in zip(commands, count))
+    return f"{listed}: {count[-1] / count[0]:.3f}x"
 
 
 def to_prompt(command: list[str]) -> None:
@@ -124,8 +163,11 @@ def first_prompt(runs: int) -> None:
                     "drill": [str(Path(sys.executable).with_name("handgrad")), "drill", "--seed", "1"]}
         interleaved(commands, 2, to_prompt)  # warm the file cache; the history is made
         median = interleaved(commands, runs, to_prompt)
-    print(f"drill, median of {runs} runs to the first prompt in a pty: bare Typer app with numpy and Rich "
-          f"{median['bare'][0] * 1000:.1f} ms; handgrad drill {compared(median, 'drill', 'bare')}")
+        print(f"drill, median of {runs} runs to the first prompt in a pty: bare Typer app with numpy and Rich "
+              f"{median['bare'][0] * 1000:.1f} ms; handgrad drill {compared(median, 'drill', 'bare')}")
+        if shutil.which("valgrind"):
+            counts = instructions({"bare app": commands["bare"], "handgrad drill": commands["drill"]}, to_prompt=True)
+            print(f"  in instructions executed: {counts}")
 
 
 def generate_throughput(count: int, repeats: int = 5) -> None:
