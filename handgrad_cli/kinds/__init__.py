@@ -116,17 +116,16 @@ def set_problems(kinds: Sequence[str], count: int, seed: int, difficulty: str, *
     Each place takes its first sound candidate, so a set's problems are ones where no named slip
     passes; the IDs themselves keep their meaning. Rounds of BATCH new places are solved together
     with the places still open, each trying twice as many candidates as in its last round: batches
-    stay large. The first rounds are smaller (1, 2, 4 ... new places), so the first problem is not
-    kept waiting for the rest. New places wait while WAITING found ones wait for an earlier place:
-    memory stays flat.
+    stay large. The first round takes the first place alone, so the first problem is not kept waiting
+    for the rest. New places wait while WAITING found ones wait for an earlier place: memory stays flat.
     """
     places = candidate_ids(kinds, count, seed, difficulty, *member)
     in_order: deque[_Place] = deque()
     open_places: list[_Place] = []
-    new_places = 1  # then 2, 4 ... BATCH: the first problem comes at once (a drill's first prompt waits for it)
+    new_places = 1  # the first alone: a drill's first prompt waits for one problem, not for a batch of them
     while True:
         room = new_places if len(in_order) < WAITING else 0  # behind a place still open, at most WAITING wait
-        new_places = min(2 * new_places, BATCH)
+        new_places = BATCH
         fresh = [_Place(candidates) for candidates in islice(places, room)]
         if not fresh and not open_places:
             return
