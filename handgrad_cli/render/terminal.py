@@ -59,18 +59,20 @@ class _Inputs:
         self.rows = rows
 
     def __rich_console__(self, console, options):
-        indent = min(max(cell_len(name) for name, _ in self.rows) + 2, max(options.max_width // 2, 1))
+        longest = max((cell_len(name) for name, _ in self.rows), default=0)
+        indent = min(longest + 2, max(options.max_width // 2, 1))
         values = options.update(width=max(options.max_width - indent, 1))
         for name, value in self.rows:
-            lead = name + " " * (indent - cell_len(name))
-            if cell_len(name) + 2 > indent:
+            beside = cell_len(name) + 2 <= indent  # else the name has a line of its own, its value below
+            if not beside:
                 yield from (Segment(name, self.NAME), Segment.line())
-                lead = ""
-            for line in console.render_lines(Text(value), values, pad=False):
-                yield Segment(lead, self.NAME) if lead else Segment(" " * indent)
+            for number, line in enumerate(console.render_lines(Text(value), values, pad=False)):
+                if number == 0 and beside:
+                    yield Segment(name + " " * (indent - cell_len(name)), self.NAME)
+                else:
+                    yield Segment(" " * indent)
                 yield from line
                 yield Segment.line()
-                lead = ""
 
 
 def new_table(**options) -> Table:
