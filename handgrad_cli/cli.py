@@ -426,9 +426,9 @@ def history_file():
 
 
 def utc_now():
-    from datetime import datetime, timezone
+    from handgrad_cli.clock import now
 
-    return datetime.now(timezone.utc)
+    return now()
 
 
 def open_drill_history(no_history: bool):

@@ -16,13 +16,14 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable, Iterable
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import NamedTuple
 
 from rich.console import Console
 from rich.text import Text
 
 from handgrad_cli.answers import describe_shape, negative_power_note, read_values, shape_words
+from handgrad_cli import clock
 from handgrad_cli.attempts import ANSWER_HINT, Attempt, Recorder, Try, settled_status
 from handgrad_cli.errors import UserError
 from handgrad_cli.grading import Grade, Tolerance, first_wrong_step, grade
@@ -62,7 +63,7 @@ def run_drill(
     recorder: Recorder | None = None,
     session: str = "",
     clock: Callable[[], float] = time.monotonic,
-    now: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
+    now: Callable[[], datetime] = clock.now,
     total: int | None = None,
 ) -> DrillSummary:
     """Ask each problem in turn; return the summary of what was settled, however the session ends.
@@ -295,7 +296,7 @@ def _unreadable(message: str, state: _Gradient) -> str:
 
 def session_id(moment: datetime | None = None) -> str:
     """A short id that groups one session's attempts, e.g. 20261125T170005-3fa2."""
-    moment = moment or datetime.now(timezone.utc)
+    moment = moment or clock.now()
     return f"{moment:%Y%m%dT%H%M%S}-{os.urandom(2).hex()}"
 
 
