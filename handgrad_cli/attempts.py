@@ -40,6 +40,7 @@ class Attempt(NamedTuple):
     hints_used: int
     seconds: float  # from the prompt to the settling
     tries: tuple[Try, ...] = ()
+    mode: str = "drill"  # how it was asked: "drill" (the drill, review, the path) or "debug" (spot the bug)
 
     @property
     def correct(self) -> bool:
@@ -72,6 +73,19 @@ def settled_status(tries: Sequence[Try], ending: str) -> str:
     if ending in (REVEALED, EXPLAINED, SKIPPED):
         return ending
     return WRONG
+
+
+class PathStep(NamedTuple):
+    """One step of the path finished: an explain screen read, a drill or cards done, a test-out taken."""
+
+    done_at: str  # UTC, ISO 8601
+    session: str
+    stage: str  # the stage's name, e.g. "softmax-ce"
+    step: str  # the step's name within its stage, e.g. "drill 1" or "test-out"
+    passed: bool  # a test-out right on the first try (other steps: done)
+
+
+PATH_STEP_FIELDS = PathStep._fields
 
 
 class CardReview(NamedTuple):

@@ -27,8 +27,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import TypeVar
 
-from handgrad_cli.attempts import (ATTEMPT_FIELDS, CARD_GRADES, CARD_REVIEW_FIELDS, STATUSES, TRY_FIELDS, Attempt,
-                                   CardReview, Try)
+from handgrad_cli.attempts import (ATTEMPT_FIELDS, CARD_GRADES, CARD_REVIEW_FIELDS, PATH_STEP_FIELDS, STATUSES,
+                                   TRY_FIELDS, Attempt, CardReview, PathStep, Try)
 from handgrad_cli.errors import UserError, shown_path
 
 BUSY_TIMEOUT_MS = 10_000
@@ -103,6 +103,18 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         )""",
         "CREATE INDEX tries_by_attempt ON tries (attempt, number)",
         f"PRAGMA application_id = {APPLICATION_ID}",
+    ),
+    # 3 -> 4: how each gradient was asked (a drill or a debug problem), and the steps of the path done
+    (
+        "ALTER TABLE attempts ADD COLUMN mode TEXT NOT NULL DEFAULT 'drill'",
+        """CREATE TABLE path_steps (
+            id INTEGER PRIMARY KEY,
+            done_at TEXT NOT NULL,
+            session TEXT NOT NULL,
+            stage TEXT NOT NULL,
+            step TEXT NOT NULL,
+            passed INTEGER NOT NULL
+        )""",
     ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -226,6 +238,10 @@ class History:
         with self._transaction():
             self._db.execute(f"INSERT INTO card_reviews ({', '.join(CARD_REVIEW_FIELDS)}) VALUES (?, ?, ?, ?)", values)
 
+    def record_step(self, step: PathStep) -> None:
+        with self._transaction():
+            self._db.execute(f"INSERT INTO path_steps ({', '.join(PATH_STEP_FIELDS)}) VALUES (?, ?, ?, ?, ?)", step)
+
     @contextmanager
     def _transaction(self) -> Iterator[None]:
         with _translated(self.path):
@@ -259,6 +275,11 @@ class History:
         """Every flashcard self-grade, oldest first; a row handgrad cannot read is skipped, with one warning line."""
         rows = self._select(f"SELECT id, {', '.join(CARD_REVIEW_FIELDS)} FROM card_reviews ORDER BY reviewed_at, id")
         return self._readable("card_reviews", rows, lambda row: _card_review(row[1:]))
+
+    def path_steps(self) -> list[PathStep]:
+        """Every step of the path done, oldest first; a row handgrad cannot read is skipped, with one warning line."""
+        rows = self._select(f"SELECT id, {', '.join(PATH_STEP_FIELDS)} FROM path_steps ORDER BY done_at, id")
+        return self._readable("path_steps", rows, lambda row: _path_step(row[1:]))
 
     def _readable(self, table: str, rows: list[tuple], read: Callable[[tuple], T]) -> list[T]:
         kept, skipped = [], []
@@ -341,6 +362,7 @@ def _attempt(row: tuple, tries: tuple[Try, ...]) -> Attempt:
         hints_used=_count(values["hints_used"]),
         seconds=_number(values["seconds"]),
         tries=tries,
+        mode=_text(values["mode"]),
     )
 
 
@@ -350,6 +372,13 @@ def _try(row: tuple) -> Try:
         raise ValueError(f"outcome {_short(values['correct'])}")
     return Try(_count(values["number"]), bool(values["correct"]), _text(values["mistake"], optional=True),
                _count(values["hints_used"]), _number(values["seconds"]))
+
+
+def _path_step(row: tuple) -> PathStep:
+    done_at, session, stage, step, passed = row
+    if passed not in (0, 1):
+        raise ValueError(f"passed {_short(passed)}")
+    return PathStep(_time(done_at), _text(session), _text(stage), _text(step), bool(passed))
 
 
 def _card_review(row: tuple) -> CardReview:
@@ -547,6 +576,11 @@ def read_history(path: Path, warn: Callable[[str], None] = _warn) -> tuple[list[
 def read_attempts(path: Path, unsettled: bool = False, warn: Callable[[str], None] = _warn) -> list[Attempt]:
     """Every settled gradient with its tries (and those left mid-way, if `unsettled`); no card grades."""
     return _read(path, lambda history: history.attempts(unsettled), [], warn)
+
+
+def read_path_steps(path: Path, warn: Callable[[str], None] = _warn) -> list[PathStep]:
+    """Every step of the path done (the attempts are not read)."""
+    return _read(path, History.path_steps, [], warn)
 
 
 def read_card_reviews(path: Path, warn: Callable[[str], None] = _warn) -> list[CardReview]:
