@@ -25,11 +25,12 @@ $(TEST_STAMP): pyproject.toml | $(BIN)/python
 
 install: $(RUN_STAMP)
 
+# A learner with no history, or one on the path, starts `handgrad learn`; anyone else a drill.
 # Ctrl-C ends a drill with its summary and exit 130, the way out rather than a failure: the shell waits
 # through the Ctrl-C (`trap :`, which the drill does not inherit) and hands make a 0, so make ends
 # quietly instead of adding its own "Error 130" line.
 run: $(RUN_STAMP)
-	@trap : INT; $(BIN)/handgrad drill || { status=$$?; [ $$status -eq 130 ] || exit $$status; }
+	@trap : INT; $(BIN)/handgrad start || { status=$$?; [ $$status -eq 130 ] || exit $$status; }
 
 # The derandomized `ci` profile of hypothesis: the same examples every run, about two minutes here.
 test: $(TEST_STAMP)

@@ -405,6 +405,70 @@ def refuse_with_fixed_problems(ids, from_set: Optional[Path], **drawn) -> bool:
     return True
 
 
+@app.command("learn")
+@user_errors
+def learn_command(
+    status: Annotated[
+        bool, typer.Option("--status", help="Show the map of the path (done, due, open, locked stages) and stop.")
+    ] = False,
+    seed: Annotated[Optional[int], typer.Option(min=0, help="Seed of the problems asked (default: a fresh one).")] = None,
+    atol: AtolOption = 1e-3,
+    rtol: RtolOption = 1e-3,
+    tries: Annotated[int, typer.Option(min=1, help="Answers allowed per gradient before it is shown.")] = 2,
+    decimals: DecimalsOption = 3,
+) -> None:
+    """Follow the path: the lesson's arc, from its worked example to the whole MLP, stage by stage.
+
+    Each stage mixes explain screens, short drills and cards; the next opens when it is mastered (right
+    on two separate days since the last miss, or its test-out problem right on the first try). What is
+    due for review comes first. Quit at any prompt: the next `handgrad learn` goes on from there.
+    """
+    from handgrad_cli.history import read_history, read_path_steps
+    from handgrad_cli.path import stage_states
+
+    if status:
+        from handgrad_cli.render.learn import path_map
+
+        attempts, reviews = read_history(history_file())
+        stdout_console().print(path_map(stage_states(attempts, reviews, read_path_steps(history_file()), utc_now())))
+        return
+    from handgrad_cli.drill import DrillSettings, session_id
+    from handgrad_cli.grading import Tolerance
+    from handgrad_cli.learn import LearnSession
+    from handgrad_cli.render.drill import drill_intro
+
+    first_run = not history_file().exists()
+    history = open_drill_history(False)
+    try:
+        console = stdout_console()
+        settings = DrillSettings(Tolerance(atol, rtol), tries, decimals)
+        session = LearnSession(history, reader_for(sys.stdin, console), console, settings, session_id(),
+                               fresh_seed() if seed is None else seed, utc_now)
+        console.print(drill_intro(0, "", first_run, heading="handgrad learn: the path, stage by stage "
+                                                            "(the map: handgrad learn --status)."))
+        session.run()
+    finally:
+        history.close()
+    if session.interrupted:
+        raise fail("interrupted", ExitStatus.INTERRUPTED)
+
+
+@app.command("start", hidden=True)
+@user_errors
+def start_command() -> None:
+    """What `make run` starts: the path for a learner with no history or one on it, else a drill."""
+    from handgrad_cli.history import read_history, read_path_steps
+    from handgrad_cli.path import on_the_path, stage_states
+
+    if history_file().exists():
+        attempts, reviews = read_history(history_file())
+        steps = read_path_steps(history_file())
+        if not on_the_path(steps, stage_states(attempts, reviews, steps, utc_now())):
+            drill_command([], None, None, None, 1e-3, 1e-3, 2, 3, False, False, None)
+            return
+    learn_command(False, None, 1e-3, 1e-3, 2, 3)
+
+
 # Progress: the practice history, stats, and flashcards
 
 

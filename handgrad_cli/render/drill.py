@@ -23,10 +23,11 @@ if TYPE_CHECKING:
 COMMANDS = "? or hint, explain, skip, help, quit"  # what a learner can type at a drill prompt besides an answer
 
 
-def drill_intro(problems: int, about: str, first_run: bool = False) -> Text:
-    """The drill's first lines: what it asks (`about`: its kinds, difficulty and seed, or its source), how to
-    answer. A learner's first drill says the three things needed to start in three short lines."""
-    head = (f"Drill: {_problems(problems)} ({about}).\n", "bold")
+def drill_intro(problems: int, about: str, first_run: bool = False, heading: str | None = None) -> Text:
+    """The drill's first lines: what it asks (`about`: its kinds, difficulty and seed, or its source; or a
+    `heading` of its own), how to answer. A learner's first drill says the three things needed to start
+    in three short lines."""
+    head = ((heading or f"Drill: {_problems(problems)} ({about}).") + "\n", "bold")
     if first_run:
         return Text.assemble(head, *((line + "\n", "cyan") for line in FIRST_RUN[:-1]), (FIRST_RUN[-1], "cyan"))
     return Text.assemble(
