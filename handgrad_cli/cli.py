@@ -341,6 +341,9 @@ def drill_command(
     review: Annotated[
         bool, typer.Option("--review", help="Ask what your history says is due (Leitner boxes, misses first).")
     ] = False,
+    mistakes: Annotated[
+        bool, typer.Option("--mistakes", help="Aim at your most frequent mistakes of the last 4 weeks, each after its card.")
+    ] = False,
     from_set: Annotated[
         Optional[Path], typer.Option("--from", metavar="SET.jsonl", help="Practise a set: what `generate -f jsonl` wrote.")
     ] = None,
@@ -361,7 +364,10 @@ def drill_command(
     from handgrad_cli.render.drill import drill_intro, replay_line, review_line, summary_view
 
     kinds, ids = split_subjects(subjects or [])
-    fixed = refuse_with_fixed_problems(ids, from_set, count=count, seed=seed, difficulty=difficulty, review=review)
+    fixed = refuse_with_fixed_problems(ids, from_set, count=count, seed=seed, difficulty=difficulty, review=review,
+                                       mistakes=mistakes)
+    if review and mistakes:
+        raise UserError("give --review or --mistakes, not both (a review asks some problems aimed at your mistakes)")
     asked = given_ids(ids) if ids else set_file(from_set) if fixed else None  # read before the history is touched
     names, count = chosen_kinds(kinds), count or 5
     seed = fresh_seed() if seed is None else seed
@@ -369,12 +375,14 @@ def drill_command(
     difficulty = difficulty or (Difficulty.easy if first_run else Difficulty.medium)
     history = open_drill_history(no_history)  # a damaged file stops here, before anything is asked
     try:
+        console = stdout_console()
         if review:
-            levels, problems = review_problems_due(history, names, count, seed)
+            levels, problems = review_problems_due(history, kinds and names, count, seed, console)
             asked = Asked(problems, count, f"{', '.join(levels[:count])}; review, seed {seed}", [])
+        elif mistakes:
+            asked = mistakes_due(history, kinds, count, seed, console)
         elif asked is None:
             asked = seeded_set(names, count, seed, difficulty.value)
-        console = stdout_console()
         read_line = reader_for(sys.stdin, console)  # a closed stdin stops here, before anything is asked
         console.print(drill_intro(asked.count, asked.about, first_run))
         settings = DrillSettings(Tolerance(atol, rtol), tries, decimals)
@@ -384,7 +392,7 @@ def drill_command(
         if history is not None:
             history.close()
     console.print(summary_view(summary))
-    if review:
+    if review or mistakes:
         console.print(review_line(asked.problems.asked))  # wrapped between IDs, never inside one
     else:
         console.print(replay_line(replay_command(asked.replay, settings)), soft_wrap=True)
@@ -504,16 +512,46 @@ def open_drill_history(no_history: bool):
     return open_history(history_file())
 
 
-def review_problems_due(history, kinds: list[str], count: int, seed: int):
+def review_problems_due(history, kinds: list[str], count: int, seed: int, console):
     """What `drill --review` asks: the levels the history's Leitner boxes say are due, named in turn,
-    and their problems, made as the drill takes them (remembered in `.asked` for the closing line)."""
+    and their problems, made as the drill takes them (remembered in `.asked` for the closing line);
+    every few a problem aimed at a frequent mistake, after its card."""
     if history is None:
         raise UserError("--review schedules from your history: drop --no-history")
+    from handgrad_cli.mistakes import aims, with_aimed
+    from handgrad_cli.render.learn import aim_view
     from handgrad_cli.review import Taken, review_levels, review_problems
 
     attempts, now = history.attempts(), utc_now()
+    kinds = kinds or remembered_kinds(attempts)  # none named: every kind practised
     levels = [f"{level.kind} {level.difficulty}" for level in review_levels(attempts, kinds, now)]
-    return levels, Taken(review_problems(attempts, kinds, now, count, seed))
+    problems = review_problems(attempts, kinds, now, count, seed)
+    return levels, Taken(with_aimed(problems, aims(attempts, now, kinds), seed, lambda aim: console.print(aim_view(aim))))
+
+
+def mistakes_due(history, kinds: list[str], count: int, seed: int, console):
+    """What `drill --mistakes` asks: problems where the learner's frequent mistakes of late are discriminating,
+    the mistakes in turn, each after the card that teaches its rule."""
+    if history is None:
+        raise UserError("--mistakes chooses from your history: drop --no-history")
+    from handgrad_cli.asked import Asked
+    from handgrad_cli.mistakes import aimed_problems, aims
+    from handgrad_cli.render.learn import aim_view
+    from handgrad_cli.review import Taken
+
+    chosen = aims(history.attempts(), utc_now(), kinds or None)
+    if not chosen:
+        typer.echo("No named mistakes in your history of the last 4 weeks: nothing to aim at. "
+                   "`handgrad drill --review` asks what is due.", err=True)
+        raise typer.Exit(int(ExitStatus.OK))
+
+    def shown_first():
+        for aim, problem in aimed_problems(chosen, count, seed):
+            console.print(aim_view(aim))
+            yield problem
+
+    about = "; ".join(f"{aim.slug} in {aim.kind}" for aim in chosen)
+    return Asked(Taken(shown_first()), count, f"your mistakes: {about}; seed {seed}", [])
 
 
 @app.command("stats")
@@ -525,18 +563,31 @@ def stats_command(
     from handgrad_cli.cards import cards_record
     from handgrad_cli.decks import DECKS
     from handgrad_cli.history import read_history
-    from handgrad_cli.kinds import DEFAULT_KINDS
     from handgrad_cli.stats import summary
+
+    from handgrad_cli.mistakes import aims_record
 
     attempts, reviews = read_history(history_file())
     now = utc_now()
-    data = summary(attempts, now, list(DEFAULT_KINDS)) | {"cards": cards_record(DECKS, reviews, now)}
+    data = summary(attempts, now, remembered_kinds(attempts)) | {"cards": cards_record(DECKS, reviews, now)}
+    data["top_mistakes"] = aims_record(attempts, now)
     if output_format is StatsFormat.json:
         print_json(data)
         return
+    from handgrad_cli.render.learn import aims_table
     from handgrad_cli.render.progress import stats_view
 
-    stdout_console().print(stats_view(data))
+    console = stdout_console()
+    console.print(stats_view(data))
+    if data["top_mistakes"]:
+        console.print(aims_table(data["top_mistakes"]))
+
+
+def remembered_kinds(attempts) -> list[str]:
+    """The kinds review and stats schedule: the lesson's two and every other kind practised."""
+    from handgrad_cli.kinds import DEFAULT_KINDS, KINDS
+
+    return list(dict.fromkeys([*DEFAULT_KINDS, *(attempt.kind for attempt in attempts if attempt.kind in KINDS)]))
 
 
 @app.command("history")

@@ -44,3 +44,35 @@ def _footer(states: Sequence[StageState]) -> str:
     if current(states) is None:
         return "The whole path is done: `handgrad drill --review` keeps it fresh."
     return "`handgrad learn` goes on from the open stage (a due stage is reviewed first)."
+
+
+def aim_view(aim) -> Group:
+    """Before a problem aimed at a mistake: the mistake in words, how often, and the card that teaches its rule."""
+    from rich.panel import Panel
+
+    from handgrad_cli.mistakes import card_of, words_of
+
+    times = "once" if aim.recent == 1 else f"{aim.recent} times"
+    head = Text.assemble(("Your mistake: ", "bold magenta"), words_of(aim),
+                         (f" ({times} in {aim.kind} in the last 4 weeks). This problem shows it.", "dim"))
+    card = card_of(aim)
+    if card is None:
+        return Group(Text(), head)
+    body = Text.assemble((card.front + "\n", "bold"), (card.back, "cyan"))
+    return Group(Text(), head, Panel(body, title=Text(f"card {card.id}"), title_align="left"))
+
+
+def aims_table(rows) -> Group:
+    """`stats`' top mistakes of the last 4 weeks, in words, with the weeks before for the trend."""
+    table = Table(box=None, header_style="bold", pad_edge=False)
+    table.add_column("mistake", ratio=1, overflow="fold")
+    table.add_column("where")
+    table.add_column("4 weeks", justify="right")
+    table.add_column("before", justify="right")
+    table.add_column("trend")
+    for row in rows:
+        style = {"more often": "bold red", "less often": "green"}.get(row["trend"], "")
+        table.add_row(row["words"], f"{row['kind']}\n{row['gradient']}", str(row["last_4_weeks"]),
+                      str(row["4_weeks_before"]), Text(row["trend"], style=style))
+    return Group(Text(), Text("Your top mistakes of the last 4 weeks (practise them: handgrad drill --mistakes)",
+                              style="bold"), table)
