@@ -400,6 +400,58 @@ def drill_command(
         raise fail("interrupted", ExitStatus.INTERRUPTED)
 
 
+@app.command("debug")
+@user_errors
+def debug_command(
+    subjects: Annotated[
+        Optional[list[str]],
+        typer.Argument(metavar="[KIND|ID]...",
+                       help="Kinds to mix, in turn (default: the lesson's two; `all`: every kind), or problem IDs."),
+    ] = None,
+    count: Annotated[Optional[int], typer.Option("--count", "-n", min=1, help="How many problems (default 3).")] = None,
+    seed: Annotated[Optional[int], typer.Option(min=0, help="Seed of the set (default: a fresh one, shown).")] = None,
+    difficulty: DifficultyOption = Difficulty.medium,
+    atol: AtolOption = 1e-3,
+    rtol: RtolOption = 1e-3,
+    tries: Annotated[int, typer.Option(min=1, help="Answers allowed for the fix before it is shown.")] = 2,
+    decimals: DecimalsOption = 3,
+    no_history: NoHistoryOption = False,
+) -> None:
+    """Spot the bug: a backward pass with one gradient computed with a named slip; say which, name it, fix it.
+
+    Takes the drill's kinds, IDs and options; reads one line a prompt when stdin is not a terminal.
+    Each part is graded and kept in your history (mode debug); a miss brings the kind back in review.
+    """
+    from handgrad_cli.asked import given_ids, seeded_set, split_subjects
+    from handgrad_cli.debug import DebugSession
+    from handgrad_cli.drill import DrillSettings, session_id
+    from handgrad_cli.grading import Tolerance
+    from handgrad_cli.kinds import chosen_kinds
+    from handgrad_cli.render.debug import debug_intro, debug_score
+    from handgrad_cli.render.drill import review_line
+
+    kinds, ids = split_subjects(subjects or [])
+    refuse_with_fixed_problems(ids, None, count=count, seed=seed)
+    seed = fresh_seed() if seed is None else seed
+    asked = given_ids(ids) if ids else seeded_set(chosen_kinds(kinds), count or 3, seed, difficulty.value)
+    history = open_drill_history(no_history)
+    try:
+        console = stdout_console()
+        read_line = reader_for(sys.stdin, console)
+        console.print(debug_intro(asked.count, asked.about))
+        settings = DrillSettings(Tolerance(atol, rtol), tries, decimals)
+        session = DebugSession(read_line, console, settings, None if history is None else history.record,
+                               session_id(), total=asked.count)
+        summary = session.run(asked.problems)
+    finally:
+        if history is not None:
+            history.close()
+    console.print()
+    console.print(debug_score(summary))
+    if summary.interrupted:
+        raise fail("interrupted", ExitStatus.INTERRUPTED)
+
+
 def refuse_with_fixed_problems(ids, from_set: Optional[Path], **drawn) -> bool:
     """Whether the problems are fixed (IDs or a set file); flags that choose problems are refused with them."""
     if from_set is not None and ids:

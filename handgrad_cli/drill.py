@@ -110,9 +110,11 @@ class _Drill:
     """A session's loop: the reader and console it uses, its settings, and what it records."""
 
     def __init__(self, read_line: ReadLine, console: Console, settings: DrillSettings, recorder: Recorder | None,
-                 session: str, clock: Callable[[], float], now: Callable[[], datetime], summary: DrillSummary) -> None:
+                 session: str, clock: Callable[[], float], now: Callable[[], datetime], summary: DrillSummary,
+                 mode: str = "drill") -> None:
         self.read_line, self.console, self.settings, self.recorder = read_line, console, settings, recorder
         self.session, self.clock, self.now, self.summary = session, clock, now, summary
+        self.mode = mode  # as the history keeps it: "drill", or "debug" when `handgrad debug` asks the fix
         self.earlier: dict = {}  # this problem's answers so far, by gradient
 
     def ask_problem(self, problem: Problem, number: int) -> None:
@@ -265,6 +267,7 @@ class _Drill:
                 hints_used=state.hints,
                 seconds=seconds,
                 tries=tuple(state.tries),
+                mode=self.mode,
             )
         )
 
