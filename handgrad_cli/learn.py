@@ -63,7 +63,10 @@ class LearnSession:
     # --- review ------------------------------------------------------------------------------
 
     def review(self) -> None:
-        """A few problems of the done stages' levels that are due (a miss brings its level back at once)."""
+        """A few problems of the done stages' levels that are due (a miss brings its level back at once), and
+        one aimed at the learner's most frequent mistake of late, after its card."""
+        from handgrad_cli.mistakes import aimed_problem, aims
+        from handgrad_cli.render.learn import aim_view
         from handgrad_cli.review import review_problems
 
         due = [level for state in self.states() for level in state.due]
@@ -71,8 +74,11 @@ class LearnSession:
             return
         kinds = list(dict.fromkeys(level.split()[0] for level in due))
         self.say(f"Review first: {', '.join(due)} {'is' if len(due) == 1 else 'are'} due.", "bold")
-        problems = list(review_problems(self.history.attempts(), kinds, self.now(), REVIEW_SHARE, self.seed))
-        self.drill(problems)
+        attempts = self.history.attempts()
+        self.drill(list(review_problems(attempts, kinds, self.now(), REVIEW_SHARE, self.seed)))
+        for aim in aims(attempts, self.now(), top=1):
+            self.console.print(aim_view(aim))
+            self.drill([aimed_problem(aim, self.seed, 0)])
 
     # --- a stage -----------------------------------------------------------------------------
 

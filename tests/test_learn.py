@@ -8,6 +8,7 @@ from typer.testing import CliRunner
 from handgrad_cli.cli import app
 from handgrad_cli.clock import now
 from handgrad_cli.history import read_history, read_path_steps
+from handgrad_cli.kinds import set_problems
 from handgrad_cli.learn import step_problems, exam_problem
 from handgrad_cli.numbers import as_typed
 from handgrad_cli.path import STAGES, Cards, Drill, Explain, stage_states
@@ -73,13 +74,17 @@ def test_the_path_opens_stage_by_stage_over_two_days_and_review_brings_a_miss_ba
     assert second.stdout.rstrip().endswith("Stopped: `handgrad learn` goes on from here.")
     assert states_of(status(2, monkeypatch)) == ["done"] * 5 + ["open"] + ["locked"] * 4
 
-    monkeypatch.setenv("HANDGRAD_NOW", DAY[3])  # a miss at the first stage's level, in a plain drill
-    missed = runner.invoke(app, ["drill", "softmax-ce", "-d", "easy", "-n", "1", "--seed", "3"], input="0,0,1\n0,0,1\n")
+    monkeypatch.setenv("HANDGRAD_NOW", DAY[3])  # a miss at the first stage's level, in a plain drill: y - p
+    (problem,) = set_problems(["softmax-ce"], 1, 3, "easy")
+    flipped = as_typed(-problem.answers["dlogits"], 3)
+    missed = runner.invoke(app, ["drill", "softmax-ce", "-d", "easy", "-n", "1", "--seed", "3"],
+                           input=f"{flipped}\n{flipped}\n")
     assert "incorrect" in missed.stdout
     shown = status(3, monkeypatch)
     assert states_of(shown)[0] == "due" and "review softmax-ce easy" in shown
-    third = learn(3, ["quit"], monkeypatch)
+    third = learn(3, ["skip"] * 40, monkeypatch)
     assert "Review first: softmax-ce easy" in third.stdout
+    assert "Your mistake: the sign is flipped" in third.stdout  # then one problem aimed at it, after its card
 
 
 def test_the_map_fits_80_columns_at_every_state(monkeypatch):
