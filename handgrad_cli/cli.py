@@ -524,9 +524,10 @@ def start_command() -> None:
         attempts, reviews = read_history(history_file())
         steps = read_path_steps(history_file())
         if not on_the_path(steps, stage_states(attempts, reviews, steps, utc_now())):
-            drill_command([], None, None, None, 1e-3, 1e-3, 2, 3, False, False, None)
+            drill_command(subjects=None, count=None, seed=None, difficulty=None, atol=1e-3, rtol=1e-3, tries=2,
+                          decimals=3, no_history=False, review=False, mistakes=False, from_set=None)
             return
-    learn_command(False, None, 1e-3, 1e-3, 2, 3)
+    learn_command(status=False, seed=None, atol=1e-3, rtol=1e-3, tries=2, decimals=3)
 
 
 # Progress: the practice history, stats, and flashcards

@@ -34,10 +34,40 @@ SHORT_ANSWERS = [
 ]
 
 
-def handgrad(args: list[str], home: Path, answers: list[str] | None = None) -> str:
+PATH_SEED = 5
+NOW = "2027-01-05T10:00:00Z"  # the path's and the debug's pictures are taken at this time: the same bytes each run
+
+
+def path_answers() -> list[str]:
+    """A learner through the path's first stage, right first time (its test-out too), then quitting."""
+    from handgrad_cli.learn import exam_problem, step_problems
+    from handgrad_cli.numbers import as_typed
+    from handgrad_cli.path import STAGES
+
+    stage = STAGES[0]
+    problems = [*step_problems(stage, stage.steps[1], PATH_SEED), exam_problem(stage, PATH_SEED, 0)]
+    return ["", *(as_typed(problem.answers["dlogits"], 3) for problem in problems), "quit"]
+
+
+def debug_answers(args: list[str]) -> list[str]:
+    """The bug found, named wrongly, then fixed."""
+    from handgrad_cli.debug import plant
+    from handgrad_cli.kinds import set_problems
+    from handgrad_cli.numbers import as_typed
+
+    (problem,) = set_problems(["tanh-neuron"], 1, int(args[args.index("--seed") + 1]), "easy")
+    planted = plant(problem)
+    wrong_name = (planted.answer + 1) % len(planted.menu) + 1
+    return [planted.gradient, str(wrong_name), as_typed(problem.answers[planted.gradient], 3)]
+
+
+DEBUG = ["debug", "tanh-neuron", "-n", "1", "--seed", "4", "-d", "easy"]
+
+
+def handgrad(args: list[str], home: Path, answers: list[str] | None = None, **extra: str) -> str:
     """The command's output as a terminal 80 columns wide would show it, colours included."""
     env = {key: value for key, value in os.environ.items() if key != "NO_COLOR"}
-    env.update(HANDGRAD_HOME=str(home), COLUMNS=str(WIDTH), FORCE_COLOR="1", TERM="xterm-256color")
+    env.update(HANDGRAD_HOME=str(home), COLUMNS=str(WIDTH), FORCE_COLOR="1", TERM="xterm-256color", **extra)
     typed = "".join(line + "\n" for line in answers) if answers is not None else None
     done = subprocess.run([sys.executable, "-m", "handgrad_cli", *args], input=typed, capture_output=True,
                           text=True, env=env, cwd=ROOT)
@@ -70,6 +100,10 @@ def main() -> None:
         ]
         handgrad(SHORT_DRILL, home / "stats", SHORT_ANSWERS)
         saved.append(save("stats", ["stats"], handgrad(["stats"], home / "stats")))
+        handgrad(["learn", "--seed", str(PATH_SEED)], home / "path", path_answers(), HANDGRAD_NOW=NOW)
+        saved.append(save("learn-status", ["learn", "--status"],
+                          handgrad(["learn", "--status"], home / "path", HANDGRAD_NOW=NOW)))
+        saved.append(save("debug", DEBUG, handgrad(DEBUG, home / "debug", debug_answers(DEBUG), HANDGRAD_NOW=NOW)))
     for path in saved:
         print(path.relative_to(ROOT))
 

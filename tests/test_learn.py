@@ -122,3 +122,19 @@ def test_quitting_at_an_explain_screen_resumes_there(monkeypatch):
 def test_status_on_a_fresh_home_creates_nothing(monkeypatch):
     text = status(1, monkeypatch)
     assert states_of(text) == ["open"] + ["locked"] * 9 and not history_path().exists()
+
+
+def test_make_runs_start_takes_a_new_learner_and_one_on_the_path_to_learn_and_others_to_a_drill(monkeypatch):
+    monkeypatch.setenv("HANDGRAD_NOW", DAY[1])
+    new = runner.invoke(app, ["start"], input="quit\n")
+    assert new.exit_code == 0 and "Stage 1: The worked example" in new.stdout
+    assert "start" not in runner.invoke(app, ["--help"]).stdout.split()  # hidden: make's, not a learner's
+    learn(1, stage_lines(1), monkeypatch)  # on the path: stage 1 done, stage 2 open
+    assert "Stage 2: Softmax cross-entropy on a batch" in runner.invoke(app, ["start"], input="quit\n").stdout
+
+
+def test_make_run_for_a_learner_who_drills_without_the_path_is_a_drill(monkeypatch):
+    monkeypatch.setenv("HANDGRAD_NOW", DAY[1])
+    runner.invoke(app, ["drill", "-n", "1", "--seed", "1"], input="skip\n")
+    result = runner.invoke(app, ["start"], input="quit\n")
+    assert result.exit_code == 0 and result.stdout.startswith("Drill: 5 problems (softmax-ce, tanh-neuron; medium")

@@ -37,7 +37,7 @@ def _next(state: StageState) -> str:
     left = [name for name in steps if name not in state.steps_done]
     if not left:
         return "practice, then the test-out" if state.stage.levels else "its cards again when due"
-    return f"{len(steps) - len(left)} of {len(steps)} steps done; next: {left[0].split(' ', 1)[1]}"
+    return f"step {steps.index(left[0]) + 1} of {len(steps)}: {left[0].split(' ', 1)[1]}"
 
 
 def _footer(states: Sequence[StageState]) -> str:
