@@ -317,14 +317,18 @@ def grade_command(
     Console(stderr=True, highlight=False).print(summary(tally, answers))
 
 
+SubjectsArgument = Annotated[
+    Optional[list[str]],
+    typer.Argument(metavar="[KIND|ID]...",
+                   help="Kinds to mix, in turn (default: the lesson's two; `all`: every kind), or problem IDs."),
+]
+TriesOption = Annotated[int, typer.Option(min=1, help="Answers allowed per gradient before it is shown.")]
+
+
 @app.command("drill")
 @user_errors
 def drill_command(
-    subjects: Annotated[
-        Optional[list[str]],
-        typer.Argument(metavar="[KIND|ID]...",
-                       help="Kinds to mix, in turn (default: the lesson's two; `all`: every kind), or problem IDs."),
-    ] = None,
+    subjects: SubjectsArgument = None,
     count: Annotated[Optional[int], typer.Option("--count", "-n", min=1, help="How many problems (default 5).")] = None,
     seed: Annotated[
         Optional[int], typer.Option(min=0, help="Seed of the set, as for `generate` (default: a fresh one, shown).")
@@ -335,7 +339,7 @@ def drill_command(
     ] = None,
     atol: AtolOption = 1e-3,
     rtol: RtolOption = 1e-3,
-    tries: Annotated[int, typer.Option(min=1, help="Answers allowed per gradient before it is shown.")] = 2,
+    tries: TriesOption = 2,
     decimals: DecimalsOption = 3,
     no_history: NoHistoryOption = False,
     review: Annotated[
@@ -403,17 +407,13 @@ def drill_command(
 @app.command("debug")
 @user_errors
 def debug_command(
-    subjects: Annotated[
-        Optional[list[str]],
-        typer.Argument(metavar="[KIND|ID]...",
-                       help="Kinds to mix, in turn (default: the lesson's two; `all`: every kind), or problem IDs."),
-    ] = None,
+    subjects: SubjectsArgument = None,
     count: Annotated[Optional[int], typer.Option("--count", "-n", min=1, help="How many problems (default 3).")] = None,
     seed: Annotated[Optional[int], typer.Option(min=0, help="Seed of the set (default: a fresh one, shown).")] = None,
     difficulty: DifficultyOption = Difficulty.medium,
     atol: AtolOption = 1e-3,
     rtol: RtolOption = 1e-3,
-    tries: Annotated[int, typer.Option(min=1, help="Answers allowed for the fix before it is shown.")] = 2,
+    tries: TriesOption = 2,
     decimals: DecimalsOption = 3,
     no_history: NoHistoryOption = False,
 ) -> None:
@@ -474,7 +474,7 @@ def learn_command(
     seed: Annotated[Optional[int], typer.Option(min=0, help="Seed of the problems asked (default: a fresh one).")] = None,
     atol: AtolOption = 1e-3,
     rtol: RtolOption = 1e-3,
-    tries: Annotated[int, typer.Option(min=1, help="Answers allowed per gradient before it is shown.")] = 2,
+    tries: TriesOption = 2,
     decimals: DecimalsOption = 3,
 ) -> None:
     """Follow the path: the lesson's arc, from its worked example to the whole MLP, stage by stage.

@@ -20,7 +20,7 @@ from rich.text import Text
 from handgrad_cli.attempts import RIGHT, PathStep
 from handgrad_cli.drill import DrillSettings, ReadLine, run_drill
 from handgrad_cli.history import History, utc_stamp
-from handgrad_cli.path import MASTERED, STAGES, TEST_OUT, Cards, Drill, Explain, Stage, StageState, current, stage_states
+from handgrad_cli.path import DONE, DUE, MASTERED, STAGES, TEST_OUT, Cards, Drill, Explain, Stage, StageState, current, stage_states
 
 QUIT = ("q", "quit", "exit")
 REVIEW_SHARE = 2  # problems of a done stage's due levels a session starts with
@@ -168,7 +168,7 @@ class LearnSession:
     def mastered(self, stage: Stage) -> bool:
         """Mastered now (the review's rule): recorded, so the stage stays done."""
         state = next(state for state in self.states() if state.stage == stage)
-        if state.state in ("done", "due"):
+        if state.state in (DONE, DUE):
             if MASTERED not in state.steps_done:
                 self.record(stage, MASTERED)
             return True
