@@ -23,6 +23,7 @@ from handgrad_cli import clock
 from handgrad_cli.attempts import RIGHT, WRONG, Recorder, Try
 from handgrad_cli.drill import QUIT, DrillSettings, Quit, ReadLine, _Drill, _Gradient
 from handgrad_cli.engine import Slip
+from handgrad_cli.errors import UserError
 from handgrad_cli.mistakes import first_changed, slipped, slips_of, wide
 from handgrad_cli.outcomes import DrillSummary, Outcome
 from handgrad_cli.problem import Problem
@@ -43,14 +44,23 @@ def plant(problem: Problem) -> Planted:
     """A slip of the kind's own list (or, for a kind with none here, one every kind has) that makes its
     gradient wide of the right answer; chosen by the problem's seed, so an ID always plants the same."""
     seed = problem.id.seed if problem.id else 0
+    shown = []  # slips that change some gradient, wide or not: the last resort of a problem of small numbers
     for slips in (slips_of(problem, own=True), slips_of(problem)):
         for slip in _rotated(slips, seed):
             values = slipped(problem, slip)
             gradient = first_changed(problem, values)
             if gradient and wide(values[gradient], problem.answers[gradient]):
-                menu, answer = _menu(problem, slip, seed)
-                return Planted(slip, gradient, values, menu, answer)
-    raise ValueError(f"no slip shows in {problem.label}")  # sound problems always show a flipped sign
+                return _planted(problem, slip, gradient, values, seed)
+            if gradient:
+                shown.append((slip, gradient, values))
+    if not shown:
+        raise UserError(f"no slip changes {problem.label}'s gradients: debug another problem")
+    return _planted(problem, *shown[0], seed)
+
+
+def _planted(problem: Problem, slip: Slip, gradient: str, values: dict[str, np.ndarray], seed: int) -> Planted:
+    menu, answer = _menu(problem, slip, seed)
+    return Planted(slip, gradient, values, menu, answer)
 
 
 def _rotated(items: list, seed: int) -> list:

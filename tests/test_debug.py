@@ -87,3 +87,11 @@ def test_a_problem_by_its_id_and_the_drills_refusals():
     assert not history_path().exists()
     refused = runner.invoke(app, ["debug", problem_id, "--seed", "3"])
     assert refused.exit_code == 2 and "drop --seed" in refused.stderr
+
+
+def test_a_problem_of_small_numbers_still_gets_a_slip_that_shows():
+    kind = KINDS["tanh-neuron"]
+    problem = kind.solve(kind.read_inputs({"x": "0.01,0.02", "w": "0.01,-0.01", "b": "0.01", "dout": "0.01"}))
+    planted = plant(problem)  # no slip is wide of answers this small: the first that changes one is planted
+    assert not np.allclose(planted.values[planted.gradient], problem.answers[planted.gradient], atol=0, rtol=1e-9)
+    assert planted.menu[planted.answer] == planted.slip.words
