@@ -7,6 +7,7 @@ BIN := $(VENV)/bin
 PIP_INSTALL := PYTHONWARNINGS=ignore::UserWarning $(BIN)/python -m pip install --quiet --disable-pip-version-check --no-compile
 RUN_STAMP := $(VENV)/.installed-run
 TEST_STAMP := $(VENV)/.installed-test
+NOTEBOOK_STAMP := $(VENV)/.installed-notebook
 
 .PHONY: run test test-deep bench trust screenshots install clean
 
@@ -36,8 +37,13 @@ run: $(RUN_STAMP)
 test: $(TEST_STAMP)
 	HYPOTHESIS_PROFILE=ci $(BIN)/python -m pytest
 
+# A Jupyter kernel for the deep run, which executes a generated notebook in it.
+$(NOTEBOOK_STAMP): pyproject.toml $(TEST_STAMP)
+	$(PIP_INSTALL) -e '.[test,notebook]'
+	touch $@
+
 # Fresh and many more examples each run: slower, for before a release or after touching a kind or the engine.
-test-deep: $(TEST_STAMP)
+test-deep: $(NOTEBOOK_STAMP)
 	HYPOTHESIS_PROFILE=deep $(BIN)/python -m pytest
 
 bench: $(RUN_STAMP)

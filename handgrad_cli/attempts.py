@@ -40,7 +40,8 @@ class Attempt(NamedTuple):
     hints_used: int
     seconds: float  # from the prompt to the settling
     tries: tuple[Try, ...] = ()
-    mode: str = "drill"  # how it was asked: "drill" (the drill, review, the path) or "debug" (spot the bug)
+    mode: str = "drill"  # how it was asked: "drill" (the drill, review, the path), "debug" (spot the bug) or
+                        # "code" (the gradient written as lines of code)
 
     @property
     def correct(self) -> bool:
@@ -57,6 +58,7 @@ class Attempt(NamedTuple):
         return self.status == RIGHT
 
 
+MODES = ("drill", "debug", "code")  # how gradients are asked, as the history keeps it
 ATTEMPT_FIELDS = tuple(name for name in Attempt._fields if name != "tries")  # the history's columns
 TRY_FIELDS = Try._fields
 

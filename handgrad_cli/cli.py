@@ -62,6 +62,7 @@ class SetFormat(str, Enum):
     gift = "gift"
     moodle_xml = "moodle-xml"
     qti = "qti"
+    ipynb = "ipynb"
 
 
 class CarryForward(str, Enum):
@@ -180,11 +181,13 @@ def generate_command(
     seed: Annotated[int, typer.Option(min=0, help="Seed of the set: the same seed gives the same bytes.")] = 0,
     difficulty: DifficultyOption = Difficulty.medium,
     output_format: Annotated[
-        SetFormat, typer.Option("--format", "-f", help="text, json, jsonl, markdown, latex, gift, moodle-xml or qti (a zip).")
+        SetFormat, typer.Option("--format", "-f", help="text, json, jsonl, markdown, latex, gift, moodle-xml, qti (a zip) "
+                                                      "or ipynb (a Jupyter notebook).")
     ] = SetFormat.text,
     answers: Annotated[
         Optional[AnswersMode],
-        typer.Option(help="text, markdown, latex: none (students' sheet), inline, end (default) or only (the key)."),
+        typer.Option(help="text, markdown, latex: none (students' sheet), inline, end (default) or only (the key); "
+                          "ipynb: none (default) or inline."),
     ] = None,
     students: Annotated[
         Optional[Path], typer.Option(help="A file of student names, one a line: each gets a set of their own.")
@@ -201,7 +204,13 @@ def generate_command(
     if output_format.value in BINARY_FORMATS and sys.stdout.isatty():
         raise UserError(f"a {output_format.value} package is a zip file, not text for a terminal: "
                         f"redirect it to a file: handgrad generate -f {output_format.value} > quiz.zip")
-    if answers is not None and output_format.value not in PRINTED_FORMATS:
+    if output_format is SetFormat.ipynb:
+        from handgrad_cli.render.ipynb import NOTEBOOK_ANSWERS
+
+        if answers is not None and answers.value not in NOTEBOOK_ANSWERS:
+            raise UserError("a notebook takes --answers none (the default: empty cells) or inline (the reference lines)")
+        answers = answers or AnswersMode.none
+    elif answers is not None and output_format.value not in PRINTED_FORMATS:
         raise UserError(f"--answers shapes text, markdown and latex; {output_format.value} always carries its answers")
     if students is not None and variants is not None:
         raise UserError("give --students or --variants, not both")
@@ -247,6 +256,10 @@ def check_command(
     decimals: DecimalsOption = 3,
     output_format: TextFormatOption = None,
     json_output: JsonFlag = False,
+    code: Annotated[
+        Optional[str], typer.Option("--code", metavar="NAME", help="Grade NAME as computed by code: the arguments "
+                                                                   "are its lines (see `handgrad code`).")
+    ] = None,
 ) -> None:
     """Grade answers to a problem: exit 0 if all correct, 1 if any is wrong or missing, 2 if unreadable.
 
@@ -258,6 +271,9 @@ def check_command(
     from handgrad_cli.kinds import build
 
     problem = build(problem_id)
+    if code is not None:
+        _check_code(problem, code, answers or [], atol, rtol, as_json)
+        return
     shapes = {name: value.shape for name, value in problem.answers.items()}
     grades = grade_all(problem, read_named_answers(answers or [], shapes, problem.formulas), Tolerance(atol, rtol))
     wrong = not all(grade.correct for grade in grades)
@@ -276,6 +292,31 @@ def check_command(
                                      *(notes if wrong else []), check_summary(problem, grades)))
     warn_if_unsound(problem)
     if wrong:
+        raise typer.Exit(int(ExitStatus.WRONG))
+
+
+def _check_code(problem, name: str, lines: list[str], atol: float, rtol: float, as_json: bool) -> None:
+    """`check ID --code NAME LINES...`: the lines run over the problem's tensors; NAME graded, with the cmp line."""
+    from handgrad_cli.code.session import CODE_TOLERANCE, check_code, cmp_line
+
+    if (atol, rtol) == (1e-3, 1e-3):  # the defaults, for typed numbers: code is graded as `handgrad code` grades it
+        atol, rtol = CODE_TOLERANCE
+    result = check_code(problem, name, "\n".join(lines), atol, rtol)
+    if as_json:
+        from handgrad_cli.render.records import grades_record
+
+        print_json(grades_record(problem, [result.grade]) | {"cmp": {"exact": result.exact, "approximate":
+                                                                    result.approximate, "maxdiff": result.maxdiff}})
+    else:
+        from rich.console import Group
+        from rich.text import Text
+
+        from handgrad_cli.render.terminal import diagnosis_lines, grades_table
+
+        notes = [Text(note, style="yellow") for note in result.notes] if not result.grade.correct else []
+        stdout_console().print(Group(Text(cmp_line(name, result)), grades_table([result.grade], 3),
+                                     *diagnosis_lines([result.grade]), *notes))
+    if not result.grade.correct:
         raise typer.Exit(int(ExitStatus.WRONG))
 
 
@@ -323,20 +364,27 @@ SubjectsArgument = Annotated[
                    help="Kinds to mix, in turn (default: the lesson's two; `all`: every kind), or problem IDs."),
 ]
 TriesOption = Annotated[int, typer.Option(min=1, help="Answers allowed per gradient before it is shown.")]
+# The options a drill and a code session share.
+CountOption = Annotated[Optional[int], typer.Option("--count", "-n", min=1, help="How many problems (default 5).")]
+SetSeedOption = Annotated[
+    Optional[int], typer.Option(min=0, help="Seed of the set, as for `generate` (default: a fresh one, shown).")
+]
+FirstDifficultyOption = Annotated[
+    Optional[Difficulty],
+    typer.Option("--difficulty", "-d", help="easy, medium (default; easy on a first drill, with no history) or hard."),
+]
+FromSetOption = Annotated[
+    Optional[Path], typer.Option("--from", metavar="SET.jsonl", help="Practise a set: what `generate -f jsonl` wrote.")
+]
 
 
 @app.command("drill")
 @user_errors
 def drill_command(
     subjects: SubjectsArgument = None,
-    count: Annotated[Optional[int], typer.Option("--count", "-n", min=1, help="How many problems (default 5).")] = None,
-    seed: Annotated[
-        Optional[int], typer.Option(min=0, help="Seed of the set, as for `generate` (default: a fresh one, shown).")
-    ] = None,
-    difficulty: Annotated[
-        Optional[Difficulty],
-        typer.Option("--difficulty", "-d", help="easy, medium (default; easy on a first drill, with no history) or hard."),
-    ] = None,
+    count: CountOption = None,
+    seed: SetSeedOption = None,
+    difficulty: FirstDifficultyOption = None,
     atol: AtolOption = 1e-3,
     rtol: RtolOption = 1e-3,
     tries: TriesOption = 2,
@@ -348,9 +396,7 @@ def drill_command(
     mistakes: Annotated[
         bool, typer.Option("--mistakes", help="Aim at your most frequent mistakes of the last 4 weeks, each after its card.")
     ] = False,
-    from_set: Annotated[
-        Optional[Path], typer.Option("--from", metavar="SET.jsonl", help="Practise a set: what `generate -f jsonl` wrote.")
-    ] = None,
+    from_set: FromSetOption = None,
 ) -> None:
     """Practise in the terminal: each gradient prompted, graded, hinted and explained.
 
@@ -361,9 +407,66 @@ def drill_command(
     Each graded answer is recorded in your history as it is graded (see `handgrad stats`);
     --review picks the kinds and difficulties from it (--difficulty is then not used).
     """
+    from handgrad_cli.drill import DrillSettings
+    from handgrad_cli.grading import Tolerance
+
+    practise(subjects, count, seed, difficulty, DrillSettings(Tolerance(atol, rtol), tries, decimals), no_history,
+             review, from_set, mistakes=mistakes)
+
+
+@app.command("code")
+@user_errors
+def code_command(
+    subjects: Annotated[
+        Optional[list[str]],
+        typer.Argument(metavar="[KIND|ID]...", help="Kinds to mix, in turn (default: mlp, the notebook's exercise 1), "
+                                                    "or problem IDs."),
+    ] = None,
+    count: CountOption = None,
+    seed: SetSeedOption = None,
+    difficulty: FirstDifficultyOption = None,
+    atol: AtolOption = 1e-6,
+    rtol: RtolOption = 1e-6,
+    tries: TriesOption = 2,
+    decimals: DecimalsOption = 3,
+    no_history: NoHistoryOption = False,
+    review: Annotated[
+        bool, typer.Option("--review", help="Ask what your code history says is due (its own Leitner boxes).")
+    ] = False,
+    from_set: FromSetOption = None,
+    fused: Annotated[
+        bool, typer.Option("--fused", help="ce-steps: dlogits in one go (exercise 2); batchnorm: dhprebn in one "
+                                           "expression (exercise 3), checked on several batches at once.")
+    ] = False,
+) -> None:
+    """Write the backward pass as code: each gradient's lines in PyTorch or numpy notation, run safely, graded.
+
+    The lines read the problem's tensors by the notebook's names (logits, probs, ..., n, Xb, Yb) and your
+    earlier results; an empty line submits them. Each is graded as a typed answer and shown as the
+    notebook's cmp shows it (exact, approximate, maxdiff). At a prompt: ? or hint, explain, skip, help,
+    quit. When stdin is not a terminal, lines are read from it. Exit 0; 130 on Ctrl-C.
+    """
+    import functools
+
+    from handgrad_cli.code.session import CODE_TOLERANCE, FUSED_NAMES, CodeDrill
+    from handgrad_cli.drill import DrillSettings
+    from handgrad_cli.grading import Tolerance
+
+    if fused and (not subjects or any(subject.rsplit("-", 1)[0] not in FUSED_NAMES and subject not in FUSED_NAMES
+                                      for subject in subjects)):
+        raise UserError("--fused takes ce-steps (exercise 2) or batchnorm (exercise 3): "
+                        "handgrad code ce-steps --fused")
+    practise(subjects, count, seed, difficulty, DrillSettings(Tolerance(atol, rtol), tries, decimals), no_history,
+             review, from_set, command="code", default_kinds=["mlp"], make=functools.partial(CodeDrill, fused=fused),
+             default_settings=DrillSettings(CODE_TOLERANCE), flags=["--fused"] if fused else [])
+
+
+def practise(subjects, count, seed, difficulty, settings, no_history: bool, review: bool, from_set, *,
+             mistakes: bool = False, command: str = "drill", default_kinds=None, make=None, default_settings=None,
+             flags=()) -> None:
+    """A drill or a code session: the problems chosen, asked, recorded, then the summary and replay line."""
     from handgrad_cli.asked import Asked, given_ids, seeded_set, set_file, split_subjects
     from handgrad_cli.drill import DrillSettings, replay_command, run_drill, session_id
-    from handgrad_cli.grading import Tolerance
     from handgrad_cli.kinds import chosen_kinds
     from handgrad_cli.render.drill import drill_intro, replay_line, review_line, summary_view
 
@@ -373,33 +476,34 @@ def drill_command(
     if review and mistakes:
         raise UserError("give --review or --mistakes, not both (a review asks some problems aimed at your mistakes)")
     asked = given_ids(ids) if ids else set_file(from_set) if fixed else None  # read before the history is touched
-    names, count = chosen_kinds(kinds), count or 5
+    names, count = chosen_kinds(kinds or default_kinds), count or 5
     seed = fresh_seed() if seed is None else seed
     first_run = not no_history and not history_file().exists()  # asked before opening creates it
     difficulty = difficulty or (Difficulty.easy if first_run else Difficulty.medium)
     history = open_drill_history(no_history)  # a damaged file stops here, before anything is asked
+    mode = "code" if command == "code" else "drill"
     try:
         console = stdout_console()
         if review:
-            levels, problems = review_problems_due(history, kinds and names, count, seed, console)
+            levels, problems = review_problems_due(history, kinds and names, count, seed, console, mode)
             asked = Asked(problems, count, f"{', '.join(levels[:count])}; review, seed {seed}", [])
         elif mistakes:
             asked = mistakes_due(history, kinds, count, seed, console)
         elif asked is None:
             asked = seeded_set(names, count, seed, difficulty.value)
         read_line = reader_for(sys.stdin, console)  # a closed stdin stops here, before anything is asked
-        console.print(drill_intro(asked.count, asked.about, first_run))
-        settings = DrillSettings(Tolerance(atol, rtol), tries, decimals)
+        console.print(drill_intro(asked.count, asked.about, first_run, command=command))
         summary = run_drill(asked.problems, read_line, console, settings=settings, total=asked.count,
-                            recorder=None if history is None else history.record, session=session_id())
+                            recorder=None if history is None else history.record, session=session_id(), make=make)
     finally:
         if history is not None:
             history.close()
-    console.print(summary_view(summary))
+    console.print(summary_view(summary, "Code session" if command == "code" else "Drill"))
     if review or mistakes:
         console.print(review_line(asked.problems.asked))  # wrapped between IDs, never inside one
     else:
-        console.print(replay_line(replay_command(asked.replay, settings)), soft_wrap=True)
+        replay = replay_command([*asked.replay, *flags], settings, command, default_settings or DrillSettings())
+        console.print(replay_line(replay), soft_wrap=True)
     if summary.interrupted:
         raise fail("interrupted", ExitStatus.INTERRUPTED)
 
@@ -565,17 +669,19 @@ def open_drill_history(no_history: bool):
     return open_history(history_file())
 
 
-def review_problems_due(history, kinds: list[str], count: int, seed: int, console):
+def review_problems_due(history, kinds: list[str], count: int, seed: int, console, mode: str = "drill"):
     """What `drill --review` asks: the levels the history's Leitner boxes say are due, named in turn,
     and their problems, made as the drill takes them (remembered in `.asked` for the closing line);
-    every few a problem aimed at a frequent mistake, after its card."""
+    every few a problem aimed at a frequent mistake, after its card. Code has boxes of its own
+    (`code --review`), kept apart from the drill's."""
     if history is None:
         raise UserError("--review schedules from your history: drop --no-history")
     from handgrad_cli.mistakes import aims, with_aimed
     from handgrad_cli.render.learn import aim_view
     from handgrad_cli.review import Taken, review_levels, review_problems
+    from handgrad_cli.stats import scheduling
 
-    attempts, now = history.attempts(), utc_now()
+    attempts, now = scheduling(history.attempts(), mode), utc_now()
     kinds = kinds or remembered_kinds(attempts)  # none named: every kind practised
     levels = [f"{level.kind} {level.difficulty}" for level in review_levels(attempts, kinds, now)]
     problems = review_problems(attempts, kinds, now, count, seed)

@@ -65,6 +65,7 @@ def run_drill(
     clock: Callable[[], float] = time.monotonic,
     now: Callable[[], datetime] = clock.now,
     total: int | None = None,
+    make: Callable[..., _Drill] | None = None,
 ) -> DrillSummary:
     """Ask each problem in turn; return the summary of what was settled, however the session ends.
 
@@ -75,7 +76,7 @@ def run_drill(
         problems = list(problems)
         total = len(problems)
     summary = DrillSummary(problems=total)
-    drill = _Drill(read_line, console, settings, recorder, session, clock, now, summary)
+    drill = (make or _Drill)(read_line, console, settings, recorder, session, clock, now, summary)
     started = clock()
     try:
         for number, problem in enumerate(problems, 1):
@@ -114,15 +115,16 @@ class _Drill:
                  mode: str = "drill") -> None:
         self.read_line, self.console, self.settings, self.recorder = read_line, console, settings, recorder
         self.session, self.clock, self.now, self.summary = session, clock, now, summary
-        self.mode = mode  # as the history keeps it: "drill", or "debug" when `handgrad debug` asks the fix
+        self.mode = mode  # as the history keeps it: "drill", "debug" when `handgrad debug` asks the fix, or "code"
         self.earlier: dict = {}  # this problem's answers so far, by gradient
 
     def ask_problem(self, problem: Problem, number: int) -> None:
-        self.console.print(problem_heading(problem, number, self.summary.problems))
-        grades: dict[str, Grade | None] = dict.fromkeys(problem.asked)
+        asked = self.asked(problem)
+        self.console.print(problem_heading(problem, number, self.summary.problems, asked))
+        grades: dict[str, Grade | None] = dict.fromkeys(asked)
         self.earlier = {}  # the learner's own answers so far: later gradients are judged from them
         revealed = []
-        for i, name in enumerate(problem.asked):
+        for i, name in enumerate(asked):
             self.show_group(problem, name)
             status, grades[name] = self.ask_gradient(problem, name)
             if grades[name] is not None and grades[name].given:
@@ -130,10 +132,13 @@ class _Drill:
             if status == "revealed":
                 revealed.append(name)
             if status == "explained":
-                for rest in problem.asked[i + 1:]:  # the derivation showed these answers too
+                for rest in asked[i + 1:]:  # the derivation showed these answers too
                     self.settle(problem, _Gradient(rest, (), self.clock()), "explained")
                 break
         self.show_verdict(problem, grades, explained=status == "explained", revealed=revealed)
+
+    def asked(self, problem: Problem) -> tuple[str, ...]:
+        return problem.asked
 
     def show_group(self, problem: Problem, name: str) -> None:
         """A long problem asks its gradients in groups: a heading and the values it reads before each."""
@@ -303,10 +308,10 @@ def session_id(moment: datetime | None = None) -> str:
     return f"{moment:%Y%m%dT%H%M%S}-{os.urandom(2).hex()}"
 
 
-def replay_command(arguments: list[str], settings: DrillSettings) -> str:
+def replay_command(arguments: list[str], settings: DrillSettings, command: str = "drill",
+                   default: DrillSettings = DrillSettings()) -> str:
     """The command that asks the same problems again; settings at their defaults are left out."""
-    words = ["handgrad", "drill", *arguments]
-    default = DrillSettings()
+    words = ["handgrad", command, *arguments]
     changed = {
         "--atol": (settings.tolerance.atol, default.tolerance.atol),
         "--rtol": (settings.tolerance.rtol, default.tolerance.rtol),

@@ -18,7 +18,7 @@ from datetime import date, datetime, timedelta, tzinfo
 from itertools import groupby
 from typing import Any
 
-from handgrad_cli.attempts import NOT_ANSWERED, Attempt
+from handgrad_cli.attempts import MODES, NOT_ANSWERED, Attempt
 from handgrad_cli.history import utc_stamp
 from handgrad_cli.problem import DIFFICULTIES
 from handgrad_cli.review import Level, levels, parse_time, queue
@@ -158,8 +158,31 @@ def summary(attempts: Sequence[Attempt], now: datetime, kinds: Sequence[str], tz
         "levels": [_level_record(row) for row in level_stats(attempts)],
         "mistakes": [{"mistake": slug, "count": count} for slug, count in common_mistakes(attempts)],
         "sessions": [vars(row) for row in session_stats(attempts, tz=tz)],
-        "review": [_schedule_record(level, now) for level in queue(levels(attempts, kinds), now)],
+        "review": [_schedule_record(level, now) for level in queue(levels(scheduling(attempts, "drill"), kinds), now)],
+        "modes": [_mode_record(mode, by_mode(attempts, mode), now) for mode in MODES
+                  if mode == "drill" or by_mode(attempts, mode)],
     }
+
+
+def by_mode(attempts: Iterable[Attempt], mode: str) -> list[Attempt]:
+    """The gradients asked one way: a drill's, debug's, code's."""
+    return [attempt for attempt in attempts if attempt.mode == mode]
+
+
+def scheduling(attempts: Iterable[Attempt], mode: str) -> list[Attempt]:
+    """The gradients that schedule a mode's review: code has boxes of its own (`code --review`); a drill's
+    review counts every other answer (a drill's, the path's, debug's)."""
+    return [attempt for attempt in attempts if (attempt.mode == "code") == (mode == "code")]
+
+
+def _mode_record(mode: str, attempts: list[Attempt], now: datetime) -> dict[str, Any]:
+    counted = answered(attempts)
+    record = {"mode": mode, "attempts": len(attempts), "answered": len(counted),
+              "accuracy": accuracy(counted), "first_try_accuracy": first_try_accuracy(counted)}
+    if mode == "code":  # its own boxes; the others' schedule is `review` above
+        kinds = sorted({attempt.kind for attempt in attempts})
+        record["review"] = [_schedule_record(level, now) for level in queue(levels(attempts, kinds), now)]
+    return record
 
 
 def _level_record(row: LevelStats) -> dict[str, Any]:

@@ -33,6 +33,13 @@ SHORT_ANSWERS = [
     "0.515", "0.5, 0.5", "0.515, 0.515", "0.515", "0, 1.03",  # tanh-neuron: dw right on the second try
 ]
 
+CODE_SESSION = ["code", "embedding", "-n", "1", "--seed", "7", "-d", "easy"]
+CODE_LINES = [
+    "demb = dembcat.view(emb.shape)", "",
+    "dC = torch.zeros_like(C)", "dC[Xb] += demb", "",  # repeated indices do not accumulate: named, and why
+    "dC = torch.zeros_like(C)", "np.add.at(dC, Xb, demb)", "",
+]
+
 
 PATH_SEED = 5
 NOW = "2027-01-05T10:00:00Z"  # the path's and the debug's pictures are taken at this time: the same bytes each run
@@ -98,6 +105,8 @@ def main() -> None:
             save("explain", explain := ["explain", "softmax-ce", "logits=2,1,0", "target=0"],
                  handgrad(explain, home)),
         ]
+        (home / "code").mkdir()
+        saved.append(save("code", CODE_SESSION, handgrad(CODE_SESSION, home / "code", CODE_LINES)))
         handgrad(SHORT_DRILL, home / "stats", SHORT_ANSWERS)
         saved.append(save("stats", ["stats"], handgrad(["stats"], home / "stats")))
         handgrad(["learn", "--seed", str(PATH_SEED)], home / "path", path_answers(), HANDGRAD_NOW=NOW)

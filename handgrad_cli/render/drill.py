@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from typing import TYPE_CHECKING
 
 from rich.console import Group
@@ -23,10 +23,14 @@ if TYPE_CHECKING:
 COMMANDS = "? or hint, explain, skip, help, quit"  # what a learner can type at a drill prompt besides an answer
 
 
-def drill_intro(problems: int, about: str, first_run: bool = False, heading: str | None = None) -> Text:
+def drill_intro(problems: int, about: str, first_run: bool = False, heading: str | None = None,
+                command: str = "drill") -> Text:
     """The drill's first lines: what it asks (`about`: its kinds, difficulty and seed, or its source; or a
     `heading` of its own), how to answer. A learner's first drill says the three things needed to start
-    in three short lines."""
+    in three short lines. A code session says how lines are typed instead."""
+    if command == "code":
+        return Text.assemble((f"Code: {_problems(problems)} ({about}).\n", "bold"), CODE_INTRO,
+                             (f"At any prompt: {COMMANDS}.", "dim"))
     head = ((heading or f"Drill: {_problems(problems)} ({about}).") + "\n", "bold")
     if first_run:
         return Text.assemble(head, *((line + "\n", "cyan") for line in FIRST_RUN[:-1]), (FIRST_RUN[-1], "cyan"))
@@ -37,6 +41,8 @@ def drill_intro(problems: int, about: str, first_run: bool = False, heading: str
     )
 
 
+CODE_INTRO = ("Write each gradient as lines of PyTorch or numpy code, as in the notebook; an empty line submits "
+              "them.\n")
 FIRST_RUN = (
     "To answer, type the gradient's values separated by commas: 0.5, -0.25",
     "Type ? for a hint (help lists everything you can type).",
@@ -60,8 +66,8 @@ def _problems(count: int) -> str:
     return f"{count} problem" if count == 1 else f"{count} problems"
 
 
-def problem_heading(problem: Problem, number: int, total: int) -> Group:
-    return Group(Text(), Text(f"Problem {number}/{total}", style="bold"), problem_panel(problem))
+def problem_heading(problem: Problem, number: int, total: int, asked: Sequence[str] | None = None) -> Group:
+    return Group(Text(), Text(f"Problem {number}/{total}", style="bold"), problem_panel(problem, asked))
 
 
 def group_heading(heading: str, values: dict, problem: Problem, decimals: int = DEFAULT_DECIMALS) -> Group:
@@ -113,13 +119,13 @@ def score_line(summary: DrillSummary) -> Text:
     return Text(line, style="bold green")
 
 
-def summary_view(summary: DrillSummary) -> Group:
+def summary_view(summary: DrillSummary, session: str = "Drill") -> Group:
     """The score over the answered gradients, by kind, what was not answered, and the time taken."""
     if summary.ended == "finished":
         where = f": {_problems(summary.problems)}"
     else:
         where = f" ({summary.ended}) at problem {summary.problems_seen} of {summary.problems}"
-    head = Text(f"Drill over{where}, {duration(summary.seconds)}.", style="bold")
+    head = Text(f"{session} over{where}, {duration(summary.seconds)}.", style="bold")
     parts = [Text(), head, score_line(summary)]
     if summary.answered:
         parts.append(_by_kind(summary))

@@ -132,8 +132,22 @@ def stats_view(data: dict[str, Any]) -> RenderableType:
                                    sessions_chart(data["sessions"])]
     if data["mistakes"]:
         parts += [Text(), Text.assemble(("Most common mistakes: ", "bold"), mistakes_text(data["mistakes"]))]
-    parts += [Text(), review_table(data["review"]), Text(), cards_line(data["cards"])]
+    parts += [Text(), review_table(data["review"]), *code_lines(data.get("modes", ())), Text(), cards_line(data["cards"])]
     return Group(*parts)
+
+
+def code_lines(modes: Sequence[dict[str, Any]]) -> list[RenderableType]:
+    """Gradients written as code (`handgrad code`): their accuracy, and the levels of code's review due now."""
+    lines: list[RenderableType] = []
+    for mode in modes:
+        if mode["mode"] != "code":
+            continue
+        due = [f"{level['kind']} {level['difficulty']}" for level in mode["review"] if level["due_now"]]
+        lines += [Text(), Text.assemble(("Written as code: ", "bold"), f"{plural(mode['answered'], 'gradient')} "
+                                        f"answered, {percent(mode['accuracy'])} right, "
+                                        f"{percent(mode['first_try_accuracy'])} on the first try; "
+                                        f"due for `handgrad code --review`: {', '.join(due) or 'none'}")]
+    return lines
 
 
 def cards_line(decks: Sequence[dict[str, Any]]) -> Text:

@@ -92,5 +92,12 @@ FORMATS: dict[str, Callable[[ProblemSet, TextIO], None]] = {
     "gift": write_gift,
     "moodle-xml": write_moodle_xml,
     "qti": write_qti,
+    "ipynb": lambda problem_set, out: _notebook(problem_set, out),
 }
-BINARY_FORMATS = ("qti",)  # a zip file: refused on a terminal
+BINARY_FORMATS = ("qti",)
+
+
+def _notebook(problem_set: ProblemSet, out: TextIO) -> None:
+    from handgrad_cli.render.ipynb import write_ipynb  # the code interpreter loads only for a notebook
+
+    write_ipynb(problem_set, out)  # a zip file: refused on a terminal

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -31,8 +31,8 @@ if TYPE_CHECKING:
     from rich.table import Table
 
 
-def asked_line(problem: Problem) -> str:
-    return ", ".join(f"{name} ({shape_words(value.shape)})" for name, value in problem.answers.items())
+def asked_line(problem: Problem, asked: Sequence[str] | None = None) -> str:
+    return ", ".join(f"{name} ({shape_words(problem.answers[name].shape)})" for name in asked or problem.asked)
 
 
 def title(problem: Problem) -> str:
@@ -41,10 +41,10 @@ def title(problem: Problem) -> str:
     return f"{problem.id} ({problem.kind}, {problem.difficulty})"
 
 
-def problem_panel(problem: Problem) -> Panel:
-    """The problem as a learner first sees it: its ID, the inputs, what is asked."""
+def problem_panel(problem: Problem, asked: Sequence[str] | None = None) -> Panel:
+    """The problem as a learner first sees it: its ID, the inputs, what is asked (by default all it asks)."""
     inputs = _Inputs([(name, format_input(value)) for name, value in problem.inputs.items()])
-    body = Group(Text(problem.question), Text(), inputs, Text(), Text(f"Asked: {asked_line(problem)}", style="bold"))
+    body = Group(Text(problem.question), Text(), inputs, Text(), Text(f"Asked: {asked_line(problem, asked)}", style="bold"))
     return Panel(body, title=Text(title(problem), style="bold"), title_align="left")  # Text: no markup to parse
 
 
