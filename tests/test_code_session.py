@@ -311,3 +311,10 @@ def test_the_api_grades_a_notebooks_values_and_names_the_slip(capsys):
     assert results["dlogprobs"].grade.mistake.slug == "mean-forgotten"
     assert out.splitlines()[0].startswith("dlogprobs       | exact: False | approximate: False | maxdiff: ")
     assert "incorrect: the 1/n of the mean was forgotten" in out and "dprobs          | not computed yet" in out
+
+
+def test_a_wrong_shape_left_as_the_last_try_is_replaced_by_the_answer():
+    wrong = "dX = dY @ W.T\n\ndW = (X.T @ dY).T\n\ndW = (X.T @ dY).T\n\ndb = dY.sum(0) + 0 * dW.sum(0)\n\n"
+    result = runner.invoke(app, ["code", "linear", "-n", "1", "--seed", "2", "-d", "hard", "--no-history"], input=wrong)
+    assert "yours is its transpose" in result.output
+    assert "db: correct." in result.output  # dW's wrong shape was not carried on: the answer was bound

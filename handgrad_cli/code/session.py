@@ -295,7 +295,7 @@ class CodeDrill(_Drill):
             self.say(f"{error}. Type the lines again.", "yellow")
             return None
         state.last = result.grade
-        self.tried = after
+        self.tried = after if result.maxdiff is not None else {}  # a value of the wrong shape is not carried on
         ending = self.record_try(problem, state)  # written before its verdict is shown
         self.console.print(Text(cmp_line(state.name, result), style="dim"))
         if result.others and all(result.others) and state.last.correct:
@@ -310,10 +310,10 @@ class CodeDrill(_Drill):
         return ending
 
     def settle(self, problem: Problem, state: _Gradient, ending: str) -> None:
-        """Settled: the lines of its last graded try stay bound; else (skipped, revealed, explained) the answer."""
+        """Settled: the names its last graded try bound stay bound; else (skipped, revealed, explained, or a
+        value of the wrong shape) the answer is bound to its name, so the next lines go on."""
         super().settle(problem, state, ending)
-        if self.tried and state.last is not None and state.last.yours is not None and not np.isnan(
-                np.sum(state.last.yours)):
+        if self.tried:
             self.scope = self.tried
         else:
             self.scope = {**self.scope, state.name: copy.deepcopy(np.asarray(problem.answers[state.name]))}
