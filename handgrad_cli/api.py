@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from handgrad_cli.code.session import CODE_TOLERANCE, Result, cmp_line, judge
-from handgrad_cli.grading import Tolerance
+from handgrad_cli.grading import Grade, Tolerance
 from handgrad_cli.kinds import build
 from handgrad_cli.problem import Problem
 
@@ -42,7 +42,7 @@ def check(problem_id: str, values: Mapping[str, Any], *, atol: float = CODE_TOLE
     each judged from the ones before it; print a cmp line and a verdict for each unless `quiet`."""
     asked = build(problem_id)
     results: dict[str, Result] = {}
-    earlier: dict[str, np.ndarray] = {}
+    earlier: dict[str, Grade] = {}
     for name in asked.asked:
         if name not in values:
             if not quiet:
@@ -50,7 +50,7 @@ def check(problem_id: str, values: Mapping[str, Any], *, atol: float = CODE_TOLE
             continue
         yours = _numbers(values[name])
         results[name] = judge(asked, name, yours, Tolerance(atol, rtol), dict(earlier))
-        earlier[name] = yours
+        earlier[name] = results[name].grade
         if not quiet:
             print(cmp_line(name, results[name]) + " | " + verdict(results[name]))
     return results

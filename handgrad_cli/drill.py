@@ -116,19 +116,19 @@ class _Drill:
         self.read_line, self.console, self.settings, self.recorder = read_line, console, settings, recorder
         self.session, self.clock, self.now, self.summary = session, clock, now, summary
         self.mode = mode  # as the history keeps it: "drill", "debug" when `handgrad debug` asks the fix, or "code"
-        self.earlier: dict = {}  # this problem's answers so far, by gradient
+        self.earlier: dict[str, Grade] = {}  # this problem's graded answers so far, by gradient
 
     def ask_problem(self, problem: Problem, number: int) -> None:
         asked = self.asked(problem)
         self.console.print(problem_heading(problem, number, self.summary.problems, asked))
         grades: dict[str, Grade | None] = dict.fromkeys(asked)
-        self.earlier = {}  # the learner's own answers so far: later gradients are judged from them
+        self.earlier = {}  # the learner's own graded answers so far: later gradients are judged from them
         revealed = []
         for i, name in enumerate(asked):
             self.show_group(problem, name)
             status, grades[name] = self.ask_gradient(problem, name)
             if grades[name] is not None and grades[name].given:
-                self.earlier[name] = grades[name].yours
+                self.earlier[name] = grades[name]
             if status == "revealed":
                 revealed.append(name)
             if status == "explained":

@@ -20,6 +20,9 @@ from handgrad_cli.problem import Mistake, Problem
 
 DEFAULT_ATOL = 1e-3
 DEFAULT_RTOL = 1e-3
+# An answer computed from the learner's own accepted answers is accepted only where that computation lies
+# within this many tolerances of the reference: rounding carried forward stays well inside it.
+CARRY_BOUND = 4.0
 
 
 class Tolerance(NamedTuple):
@@ -75,43 +78,109 @@ class Grade(NamedTuple):
 
 
 def grade(problem: Problem, gradient: str, yours: Any | None, tolerance: Tolerance = Tolerance(),
-          earlier: dict[str, Any] | None = None) -> Grade:
-    """Grade one gradient; `earlier` holds the learner's answers to the gradients asked before it."""
+          earlier: dict[str, Grade] | None = None) -> Grade:
+    """Grade one gradient; `earlier` holds the grades of the gradients asked before it."""
     reference = np.asarray(problem.answers[gradient], dtype=float)
     if yours is None:
         return Grade(gradient, reference, None, (), None)
     yours = np.asarray(yours, dtype=float)
+    if yours.shape != reference.shape:
+        return _wrong_shape(gradient, reference, yours, tolerance)
     accepted = tolerance.accepts(yours, reference)
-    earlier = {name: value for name, value in (earlier or {}).items() if value is not None}
+    given = {name: earlier_grade for name, earlier_grade in (earlier or {}).items()
+             if earlier_grade is not None and earlier_grade.given and earlier_grade.yours.size == earlier_grade.reference.size}
     carried: tuple[str, ...] = ()
-    if not accepted.all() and earlier:
-        following = _following(problem, earlier)[gradient]
-        if tolerance.accepts(yours, following).all():
-            carried = tuple(name for name, value in earlier.items()
-                            if not tolerance.accepts(value, problem.answers[name]).all())
-            if not carried:  # it follows from answers that were all accepted: it is right
-                accepted = np.ones_like(accepted)
+    if not accepted.all() and given:
+        follows, carried = _from_earlier(problem, gradient, yours, tolerance, given)
+        if follows and not carried:  # computed right from earlier answers that were all accepted
+            accepted = np.ones_like(accepted)
     entries = tuple(
         Entry(index, float(yours[index]), float(reference[index]), bool(accepted[index]))
         for index in np.ndindex(reference.shape)
     )
     wrong = not accepted.all()
-    mistake = diagnose(problem, gradient, yours, tolerance, earlier) if wrong and not carried else None
+    mistake = diagnose(problem, gradient, yours, tolerance, _typed(given)) if wrong and not carried else None
     return Grade(gradient, reference, yours, entries, mistake, carried)
 
 
-def _following(problem: Problem, earlier: dict[str, Any]) -> dict[str, np.ndarray]:
+def _from_earlier(problem: Problem, gradient: str, yours: np.ndarray, tolerance: Tolerance,
+                  given: dict[str, Grade]) -> tuple[bool, tuple[str, ...]]:
+    """Whether `yours` follows from the learner's own earlier answers, and which of those it follows from
+    that were wrong (the nearest answered gradients on its paths to the loss, as graded).
+
+    Computed from accepted answers only, the value must also lie within CARRY_BOUND of the reference:
+    an accepted answer's small error does not buy a later one a large allowance.
+    """
     from handgrad_cli.kinds import get_kind
 
-    return get_kind(problem.kind).following(problem, earlier)
+    kind = get_kind(problem.kind)
+    uses = kind.depends_on(problem, gradient, given)
+    if not uses:
+        return False, ()
+    following = kind.following(problem, _typed(given))[gradient]
+    if not tolerance.accepts(yours, following).all():
+        return False, ()
+    wrong = tuple(name for name in uses if not given[name].correct)
+    if wrong:
+        return True, wrong
+    reference = problem.answers[gradient]
+    return bool(np.all(np.abs(following - reference) <= CARRY_BOUND * tolerance.margin(reference))), ()
+
+
+def _typed(given: dict[str, Grade]) -> dict[str, np.ndarray]:
+    """Earlier answers as the backward pass takes them: in the gradient's own shape (a transposed or
+    flattened answer is read in the shape asked)."""
+    return {name: aligned(grade_.yours, grade_.reference.shape) for name, grade_ in given.items()}
+
+
+def aligned(yours: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    """An answer in the shape asked: a transposed matrix transposed back, anything else read in order."""
+    if yours.shape == shape:
+        return yours
+    if yours.ndim == 2 and yours.shape == shape[::-1] and len(shape) == 2:
+        return yours.T
+    return yours.reshape(shape)
+
+
+def shape_mistake(given: tuple[int, ...], shape: tuple[int, ...]) -> tuple[str, str]:
+    """A wrong-shape answer's mistake: its slug and a sentence (never the answer's formula)."""
+    asked, theirs = shape_text(shape), shape_text(given)
+    if len(shape) == 2 and given == shape[::-1]:
+        return "transposed", f"the shape is {theirs}, the transpose of {asked}: the gradient has its variable's shape"
+    if len(shape) == 2 and 1 in shape and len(given) == 1:
+        return "keepdim-missing", (f"the shape is {theirs}, not {asked}: a sum over a broadcast axis keeps it "
+                                   "(keepdim=True), so the gradient has its variable's shape")
+    if len(given) < len(shape):
+        return "flattened", f"the shape is {theirs}, not {asked}: the gradient has its variable's shape"
+    return "wrong-shape", f"the shape is {theirs}, not {asked}: the gradient has its variable's shape"
+
+
+def shape_text(shape: tuple[int, ...]) -> str:
+    return "[" + ", ".join(map(str, shape)) + "]"
+
+
+def _wrong_shape(gradient: str, reference: np.ndarray, yours: np.ndarray, tolerance: Tolerance) -> Grade:
+    """Numbers in the wrong shape: a wrong try, its mistake named by the shape (computed by code, even the
+    count may differ: its entries then have no number of yours)."""
+    slug, words = shape_mistake(yours.shape, reference.shape)
+    in_order = aligned(yours, reference.shape) if yours.size == reference.size else np.full(reference.shape, np.nan)
+    if tolerance.accepts(in_order, reference).all():
+        words += "; the numbers themselves are right"
+    entries = tuple(Entry(index, float(in_order[index]), float(reference[index]), False)
+                    for index in np.ndindex(reference.shape))
+    return Grade(gradient, reference, yours, entries, Mistake(slug, gradient, words, in_order, gradient))
 
 
 def grade_all(problem: Problem, answers: dict[str, Any], tolerance: Tolerance = Tolerance()) -> list[Grade]:
     """Every asked gradient, in the order asked, each judged with the answers given before it."""
-    grades = []
-    for i, name in enumerate(problem.asked):
-        earlier = {before: answers[before] for before in problem.asked[:i] if before in answers}
-        grades.append(grade(problem, name, answers.get(name), tolerance, earlier))
+    return list(grades_by_name(problem, answers, tolerance).values())
+
+
+def grades_by_name(problem: Problem, answers: dict[str, Any], tolerance: Tolerance = Tolerance()) -> dict[str, Grade]:
+    """Every asked gradient's grade by name, each judged with the grades of the answers before it."""
+    grades: dict[str, Grade] = {}
+    for name in problem.asked:
+        grades[name] = grade(problem, name, answers.get(name), tolerance, grades)
     return grades
 
 

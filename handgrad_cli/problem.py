@@ -168,7 +168,7 @@ class Solved:
 class Problem:
     """One problem: its ID and inputs, and its place in the batch it was solved in."""
 
-    __slots__ = ("id", "inputs", "solved", "index", "worth_doing", "_answers", "_forward")
+    __slots__ = ("id", "inputs", "solved", "index", "worth_doing", "cache", "_answers", "_forward")
 
     def __init__(self, problem_id: ProblemId | None, inputs: dict[str, Any], solved: Solved, index: int,
                  worth_doing: bool = True) -> None:
@@ -177,6 +177,7 @@ class Problem:
         self.solved = solved
         self.index = index  # this problem's place in its batch
         self.worth_doing = worth_doing  # the kind finds the inputs worth doing by hand
+        self.cache: dict[str, Any] = {}  # what grading works out once per problem (its own forward pass)
         self._answers: dict[str, Any] | None = None
         self._forward: dict[str, Any] | None = None
 
@@ -236,6 +237,11 @@ class Problem:
     def sound(self) -> bool:
         """Every named slip, the zeros answer and the upstream dropped miss the tolerance by a margin."""
         return self.worth_doing and bool(self.solved.judged("sound")[self.index])
+
+    @property
+    def typed_decimals(self) -> dict[str, int]:
+        """The decimals each answer is typed to: 3, or more where later gradients computed from it need them."""
+        return dict(zip(self.asked, self.solved.judged("typed")[self.index].tolist()))
 
     @property
     def shown_decimals(self) -> int:

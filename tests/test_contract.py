@@ -14,7 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from handgrad_cli.answers import read_rows
-from handgrad_cli.grading import Tolerance, grade, grade_all
+from handgrad_cli.grading import Tolerance, grade, grade_all, grades_by_name
 from handgrad_cli.kinds import KINDS, build, get_kind, set_problems
 from handgrad_cli.kinds.base import CLEAR, SOUND_MARGIN
 from handgrad_cli.numbers import format_grid
@@ -171,7 +171,7 @@ def test_a_later_gradient_from_a_wrong_earlier_one_is_error_carried_forward(data
     for later in problem.asked[1:]:
         if np.allclose(following[later], problem.answers[later], atol=0.01):
             continue  # this later gradient does not depend on the first
-        graded = grade(problem, later, np.round(following[later], 3), earlier=wrong)
+        graded = grade(problem, later, np.round(following[later], 3), earlier=grades_by_name(problem, wrong))
         assert not graded.correct and graded.carried == (first,) and graded.mistake is None
 
 

@@ -6,7 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from handgrad_cli.errors import UserError
-from handgrad_cli.grading import grade
+from handgrad_cli.grading import grade, grades_by_name
 from handgrad_cli.kinds import build, get_kind, set_problems
 from handgrad_cli.problem import DIFFICULTIES, ProblemId
 
@@ -114,7 +114,7 @@ def test_two_paths_show_both_terms_and_their_sum():
 def test_slips_in_dhprebn_are_named(slug, wrong):
     problem = next(set_problems(["batchnorm"], 1, 6, "hard"))
     earlier = {name: problem.answers[name] for name in problem.asked[:-1]}
-    graded = grade(problem, "dhprebn", wrong(problem, earlier), earlier=earlier)
+    graded = grade(problem, "dhprebn", wrong(problem, earlier), earlier=grades_by_name(problem, earlier))
     assert not graded.correct and graded.mistake.slug == slug
 
 
@@ -122,11 +122,11 @@ def test_the_variance_path_and_bessel_are_named_in_dbndiff_and_dbndiff2():
     problem = next(set_problems(["batchnorm"], 1, 9, "hard"))
     answers, n = problem.answers, problem.inputs["hprebn"].shape[0]
     before = {name: answers[name] for name in problem.asked[:5]}
-    graded = grade(problem, "dbndiff2", answers["dbndiff2"] * (n - 1) / n, earlier=before)
+    graded = grade(problem, "dbndiff2", answers["dbndiff2"] * (n - 1) / n, earlier=grades_by_name(problem, before))
     assert graded.mistake.slug == "bessel-forgotten" and f"n = {n}" in graded.mistake.description
     before = {name: answers[name] for name in problem.asked[:6]}
     one_path = problem.forward["bnvar_inv"] * answers["dbnraw"]
-    assert grade(problem, "dbndiff", one_path, earlier=before).mistake.slug == "variance-path-dropped"
+    assert grade(problem, "dbndiff", one_path, earlier=grades_by_name(problem, before)).mistake.slug == "variance-path-dropped"
 
 
 def test_slips_made_early_show_in_dhprebn_at_easy():

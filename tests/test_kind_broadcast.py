@@ -6,7 +6,7 @@ from typer.testing import CliRunner
 
 from handgrad_cli.cli import app
 from handgrad_cli.errors import UserError
-from handgrad_cli.grading import grade
+from handgrad_cli.grading import grade, grades_by_name
 from handgrad_cli.kinds import get_kind, set_problems
 
 HPREACT, PROBS, NORM = (get_kind(name) for name in ("broadcast-hpreact", "broadcast-probs", "broadcast-norm-logits"))
@@ -136,7 +136,7 @@ def test_dlogits_from_a_wrong_sign_in_dlogit_maxes_is_carried_forward():
     problem = next(set_problems(["broadcast-norm-logits"], 1, 6, "medium"))
     wrong = {"dlogit_maxes": -problem.answers["dlogit_maxes"]}
     following = NORM.following(problem, wrong)["dlogits"]
-    graded = grade(problem, "dlogits", np.round(following, 3), earlier=wrong)
+    graded = grade(problem, "dlogits", np.round(following, 3), earlier=grades_by_name(problem, wrong))
     assert not graded.correct and graded.carried == ("dlogit_maxes",)
 
 

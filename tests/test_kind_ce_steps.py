@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from handgrad_cli.grading import grade, grade_all
+from handgrad_cli.grading import grade, grade_all, grades_by_name
 from handgrad_cli.kinds import build, get_kind, set_problems
 from handgrad_cli.kinds.ce_steps import one_line_dlogits
 from handgrad_cli.problem import DIFFICULTIES, ProblemId
@@ -80,7 +80,7 @@ def test_dropping_the_path_through_counts_sum_is_named():
     problem = next(set_problems(["ce-steps"], 1, 4, "medium"))
     answers = {name: problem.answers[name] for name in problem.asked[:4]}
     one_path = problem.forward["counts_sum_inv"] * answers["dprobs"]  # dcounts_sum forgotten
-    graded = grade(problem, "dcounts", one_path, earlier=answers)
+    graded = grade(problem, "dcounts", one_path, earlier=grades_by_name(problem, answers))
     assert not graded.correct and graded.mistake.slug == "counts-sum-path-dropped"
     assert "counts_sum" in graded.mistake.description
 
@@ -95,7 +95,7 @@ def test_dropping_the_path_through_counts_sum_is_named():
 def test_the_classic_slips_of_each_step_are_named(gradient, slug, wrong):
     problem = next(set_problems(["ce-steps"], 1, 11, "hard"))
     earlier = {name: problem.answers[name] for name in problem.asked[:problem.asked.index(gradient)]}
-    graded = grade(problem, gradient, wrong(problem), earlier=earlier)
+    graded = grade(problem, gradient, wrong(problem), earlier=grades_by_name(problem, earlier))
     assert not graded.correct and graded.mistake.slug == slug
 
 

@@ -5,7 +5,7 @@ from functools import cache
 import numpy as np
 import pytest
 
-from handgrad_cli.grading import grade
+from handgrad_cli.grading import grade, grades_by_name
 from handgrad_cli.kinds import get_kind, set_problems
 from handgrad_cli.kinds.batchnorm import EPS
 from handgrad_cli.kinds.mlp import MLP
@@ -148,7 +148,7 @@ def test_a_scatter_assigned_dC_is_named():
     xb, demb = problem.inputs["Xb"], problem.answers["demb"]
     assigned = np.zeros_like(problem.inputs["C"])
     assigned[xb.ravel()] = demb.reshape(-1, demb.shape[-1])  # numpy keeps the last write
-    graded = grade(problem, "dC", assigned, earlier={"demb": demb})
+    graded = grade(problem, "dC", assigned, earlier=grades_by_name(problem, {"demb": demb}))
     assert not graded.correct and graded.mistake.slug == "scatter-assigned"
 
 
@@ -157,7 +157,7 @@ def test_a_wrong_dlogits_carries_forward_to_dW2():
     wrong = -problem.answers["dlogits"]
     earlier = {name: problem.answers[name] for name in problem.asked[:7]} | {"dlogits": wrong}
     following = KIND.following(problem, earlier)
-    graded = grade(problem, "dW2", following["dW2"], earlier=earlier)
+    graded = grade(problem, "dW2", following["dW2"], earlier=grades_by_name(problem, earlier))
     assert not graded.correct and graded.carried == ("dlogits",)
 
 

@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from handgrad_cli.grading import grade
+from handgrad_cli.grading import grade, grades_by_name
 from handgrad_cli.kinds import build, get_kind, set_problems
 from handgrad_cli.kinds.tanh_neuron import SATURATED
 
@@ -59,6 +59,6 @@ def test_wrong_derivatives_of_tanh_are_named(slug, local):
 def test_a_slip_in_db_is_blamed_on_db_not_dz():
     problem = next(set_problems(["tanh-neuron"], 1, 99, "easy"))
     dz = problem.answers["dz"]
-    graded = grade(problem, "db", -dz, earlier={"dz": dz, "dw": problem.answers["dw"]})
+    graded = grade(problem, "db", -dz, earlier=grades_by_name(problem, {"dz": dz, "dw": problem.answers["dw"]}))
     assert not graded.correct and graded.mistake.step == "dz" or graded.mistake.slug == "sign-flipped"
     assert "(in dz)" not in graded.mistake.description

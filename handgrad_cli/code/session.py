@@ -24,7 +24,7 @@ from rich.text import Text
 from handgrad_cli.code.interpreter import CodeError, Limits, run_code, shape_text
 from handgrad_cli.code.solutions import solution
 from handgrad_cli.drill import _Drill, _Gradient
-from handgrad_cli.grading import Entry, Grade, Tolerance, grade
+from handgrad_cli.grading import Grade, Tolerance, grade, grades_by_name
 from handgrad_cli.problem import Mistake, Problem, ProblemId, derive_seed
 
 # Code runs on the tensors themselves, so a right answer is right to many more digits than one typed by hand.
@@ -95,7 +95,7 @@ def value_of(scope: dict[str, Any], name: str) -> np.ndarray:
         raise CodeError(f"{name} is not a tensor of numbers") from None
 
 
-def judge(problem: Problem, name: str, yours: np.ndarray, tolerance: Tolerance, earlier: dict[str, Any],
+def judge(problem: Problem, name: str, yours: np.ndarray, tolerance: Tolerance, earlier: dict[str, Grade],
           notes: tuple[str, ...] = ()) -> Result:
     """A value computed by code, graded as a typed answer is, with the cmp figures beside."""
     reference = np.asarray(problem.answers[name], dtype=float)
@@ -103,9 +103,9 @@ def judge(problem: Problem, name: str, yours: np.ndarray, tolerance: Tolerance, 
         notes += (f"{name} is {shape_text(yours)} where {name[1:]} is {shape_text(reference)}: the same numbers, "
                   "which broadcast alike (as the notebook's cmp takes them); keepdim=True keeps the shape",)
         yours = yours.reshape(reference.shape)
-    if yours.shape != reference.shape:
-        return Result(wrong_shape(name, yours, reference), False, False, None, notes)
     graded = grade(problem, name, yours, tolerance, earlier)
+    if yours.shape != reference.shape:
+        return Result(graded, False, False, None, notes)
     exact = bool(np.array_equal(yours, reference))
     return Result(graded, exact, bool(np.allclose(yours, reference, rtol=1e-5, atol=1e-8)),
                   float(np.max(np.abs(yours - reference), initial=0.0)), notes)
@@ -118,18 +118,6 @@ def _leading_ones_apart(one: tuple[int, ...], other: tuple[int, ...]) -> bool:
             shape = shape[1:]
         return shape
     return core(one) == core(other)
-
-
-def wrong_shape(name: str, yours: np.ndarray, reference: np.ndarray) -> Grade:
-    """A wrong try: the shape is not the variable's. Which shape, and the likely reason."""
-    words = f"{name} is {shape_text(yours)}: it must be {shape_text(reference)}, {name[1:]}'s own shape"
-    if yours.size == reference.size and reference.ndim > yours.ndim:
-        words += " (keep the summed dimension: keepdim=True)"
-    elif yours.shape == reference.shape[::-1]:
-        words += " (yours is its transpose)"
-    entries = tuple(Entry(index, float("nan"), float(reference[index]), False) for index in np.ndindex(reference.shape))
-    mistake = Mistake("wrong-shape", name, words, None, name)
-    return Grade(name, reference, np.full(reference.shape, np.nan), entries, mistake)
 
 
 def run_lines(source: str, scope: dict[str, Any], name: str, limits: Limits = Limits()) -> tuple[dict, np.ndarray, tuple]:
@@ -151,7 +139,7 @@ def check_code(problem: Problem, name: str, source: str, atol: float, rtol: floa
     before = problem.asked[:problem.asked.index(name)]
     given = {earlier: np.array(problem.answers[earlier]) for earlier in before}  # the lines may compute their own
     after, yours, notes = run_lines(source, {**tensors(problem), **given}, name)
-    earlier = {earlier: value_of(after, earlier) for earlier in before}
+    earlier = grades_by_name(problem, {earlier: value_of(after, earlier) for earlier in before}, Tolerance(atol, rtol))
     return judge(problem, name, yours, Tolerance(atol, rtol), earlier, notes)
 
 

@@ -26,6 +26,9 @@ SOUND_MARGIN = 5.0  # a slip must miss the default tolerance by this factor, so 
 SHOWN_DECIMALS = (3, 4, 5, 6)  # shown values get the fewest of these that an answer computed from them needs
 ATOL = RTOL = 1e-3  # the default tolerance (grading's), which soundness and shown digits are judged by
 ROUNDED_ANSWER = 0.5e-3  # a final answer rounded to 3 decimals moves this far at most
+TYPED_DECIMALS = (3, 4, 5, 6)  # an answer is typed to 3 decimals, or more where later ones would amplify it
+CARRY_LIMIT = 2.0  # rounding carried forward keeps each later gradient within this many tolerances (grading
+                   # allows twice this: CARRY_BOUND)
 MAX_TYPED = 32  # entries along any axis of an input typed for `explain`
 
 
@@ -240,7 +243,8 @@ class Kind:
         graph, answers, asked = batch.graph, batch.answers, tuple(batch.answers)
         found = engine.steps(batch.back, asked)
         judge = {"sound": lambda: self._sound(graph, answers, asked),
-                 "shown": lambda: self._shown_decimals(graph, answers)}
+                 "shown": lambda: self._shown_decimals(graph, answers),
+                 "typed": lambda: self._typed_decimals(graph, answers, asked)}
         solved = Solved(self.name, batch.difficulty, answers, batch.shown, self.closed_forms(graph, asked),
                         tuple(found[name] for name in asked), judge, self.question)
         worth = self.worth_doing(batch).tolist()
@@ -304,13 +308,183 @@ class Kind:
             needed = np.where(ok, decimals, needed)
         return needed
 
+    def one_graph(self, problem: Problem) -> Graph:
+        """The forward pass of this one problem, made once and kept with it (grading reads it per gradient)."""
+        graph = problem.cache.get("graph")
+        if graph is None:
+            graph = problem.cache["graph"] = self.graph([problem.inputs])
+        return graph
+
+    def _typed_decimals(self, graph: Graph, answers, asked: Sequence[str]) -> np.ndarray:
+        """Per problem and asked gradient, the decimals to type it to: 3, or more where a learner who
+        carries their own rounded answers forward would drift more than CARRY_LIMIT tolerances off.
+
+        A learner is simulated in order. Where a gradient drifts too far, the answers it is computed
+        from get one more decimal; if it drifts again, every answer on its paths to the loss does.
+        """
+        count = len(graph.seed)
+        decimals = np.full((count, len(asked)), TYPED_DECIMALS[0])
+        # a gradient that is 0 by design is typed as 0, whatever a sum of rounded answers gives
+        levels = [[] if name in self.zero_by_design else self._levels(graph, name, asked[:i])
+                  for i, name in enumerate(asked)]
+        reach = np.zeros((count, len(asked)), dtype=int)
+        printed = _printed(graph, self._shown_decimals(graph, answers))
+        for _ in range(len(TYPED_DECIMALS) * len(asked)):
+            drift = self._carried_drift(graph, answers, asked, decimals, printed)
+            fixable = (drift > CARRY_LIMIT) & np.array([[bool(level) for level in levels]]) & (decimals.min(axis=1) < TYPED_DECIMALS[-1])[:, None]
+            if not fixable.any():
+                break
+            first = np.argmax(fixable, axis=1)
+            for problem in np.flatnonzero(fixable.any(axis=1)):
+                gradient = first[problem]
+                reach[problem, gradient] += 1
+                # first the answers it is computed from; if that was not enough, every answer before it on its paths
+                upto = 1 if reach[problem, gradient] == 1 else len(levels[gradient])
+                places = [asked.index(name) for level in levels[gradient][:upto] for name in level]
+                decimals[problem, places] = np.minimum(decimals[problem, places] + 1, TYPED_DECIMALS[-1])
+        return decimals
+
+    def _levels(self, graph: Graph, gradient: str, before: Sequence[str]) -> list[tuple[str, ...]]:
+        """The answers among `before` a gradient is computed from, then the answers those are computed
+        from, and so on: each level the first answered nodes on the paths to the loss."""
+        levels, seen, frontier = [], set(), [gradient]
+        while True:
+            level = tuple(name for name in before if name not in seen and any(
+                name in self._nearest(graph, start, before) for start in frontier))
+            if not level:
+                return levels
+            levels.append(level)
+            seen.update(level)
+            frontier = list(level)
+
+    def _nearest(self, graph: Graph, gradient: str, answered) -> set[str]:
+        """On each path from `gradient` to the loss, the first node whose gradient is among `answered`."""
+        found, seen, stack = set(), set(), [graph.nodes[gradient[1:]]]
+        while stack:
+            node = stack.pop()
+            for consumer, _ in graph.walk.consumers.get(id(node), []):
+                if id(consumer) in seen:
+                    continue
+                seen.add(id(consumer))
+                if consumer.name and f"d{consumer.name}" in answered:
+                    found.add(f"d{consumer.name}")
+                else:
+                    stack.append(consumer)
+        return found
+
+    def _carried_drift(self, graph: Graph, answers, asked: Sequence[str], decimals: np.ndarray,
+                       printed: engine.Values) -> np.ndarray:
+        """Per problem and asked gradient: how many tolerances a learner who types each answer to its
+        decimals, and computes the next from them and the printed forward values, lands from the reference."""
+        typed: dict[str, np.ndarray] = {}
+        drift = np.zeros(decimals.shape)
+        for i, name in enumerate(asked):
+            value = self.backward(graph, overrides=typed, values=printed, words=False).grads[graph.nodes[name[1:]]]
+            reference = answers[name]
+            drift[:, i] = largest(np.abs(value - reference) / (ATOL + RTOL * np.abs(reference)))
+            scale = 10.0 ** decimals[:, i].reshape((-1,) + (1,) * (value.ndim - 1))
+            typed[name[1:]] = np.round(value * scale) / scale
+        return drift
+
+    def one_graph(self, problem: Problem) -> Graph:
+        """The forward pass of this one problem, made once and kept with it (grading reads it per gradient)."""
+        graph = problem.cache.get("graph")
+        if graph is None:
+            graph = problem.cache["graph"] = self.graph([problem.inputs])
+        return graph
+
+    def _typed_decimals(self, graph: Graph, answers, asked: Sequence[str]) -> np.ndarray:
+        """Per problem and asked gradient, the decimals to type it to: 3, or more where a learner who
+        carries their own rounded answers forward would drift more than CARRY_LIMIT tolerances off.
+
+        A learner is simulated in order. Where a gradient drifts too far, the answers it is computed
+        from get one more decimal; if it drifts again, every answer on its paths to the loss does.
+        """
+        count = len(graph.seed)
+        decimals = np.full((count, len(asked)), TYPED_DECIMALS[0])
+        # a gradient that is 0 by design is typed as 0, whatever a sum of rounded answers gives
+        levels = [[] if name in self.zero_by_design else self._levels(graph, name, asked[:i])
+                  for i, name in enumerate(asked)]
+        reach = np.zeros((count, len(asked)), dtype=int)
+        printed = _printed(graph, self._shown_decimals(graph, answers))
+        for _ in range(len(TYPED_DECIMALS) * len(asked)):
+            drift = self._carried_drift(graph, answers, asked, decimals, printed)
+            fixable = (drift > CARRY_LIMIT) & np.array([[bool(level) for level in levels]]) & (decimals.min(axis=1) < TYPED_DECIMALS[-1])[:, None]
+            if not fixable.any():
+                break
+            first = np.argmax(fixable, axis=1)
+            for problem in np.flatnonzero(fixable.any(axis=1)):
+                gradient = first[problem]
+                reach[problem, gradient] += 1
+                # first the answers it is computed from; if that was not enough, every answer before it on its paths
+                upto = 1 if reach[problem, gradient] == 1 else len(levels[gradient])
+                places = [asked.index(name) for level in levels[gradient][:upto] for name in level]
+                decimals[problem, places] = np.minimum(decimals[problem, places] + 1, TYPED_DECIMALS[-1])
+        return decimals
+
+    def _levels(self, graph: Graph, gradient: str, before: Sequence[str]) -> list[tuple[str, ...]]:
+        """The answers among `before` a gradient is computed from, then the answers those are computed
+        from, and so on: each level the first answered nodes on the paths to the loss."""
+        levels, seen, frontier = [], set(), [gradient]
+        while True:
+            level = tuple(name for name in before if name not in seen and any(
+                name in self._nearest(graph, start, before) for start in frontier))
+            if not level:
+                return levels
+            levels.append(level)
+            seen.update(level)
+            frontier = list(level)
+
+    def _nearest(self, graph: Graph, gradient: str, answered) -> set[str]:
+        """On each path from `gradient` to the loss, the first node whose gradient is among `answered`."""
+        found, seen, stack = set(), set(), [graph.nodes[gradient[1:]]]
+        while stack:
+            node = stack.pop()
+            for consumer, _ in graph.walk.consumers.get(id(node), []):
+                if id(consumer) in seen:
+                    continue
+                seen.add(id(consumer))
+                if consumer.name and f"d{consumer.name}" in answered:
+                    found.add(f"d{consumer.name}")
+                else:
+                    stack.append(consumer)
+        return found
+
+    def _carried_drift(self, graph: Graph, answers, asked: Sequence[str], decimals: np.ndarray,
+                       printed: engine.Values) -> np.ndarray:
+        """Per problem and asked gradient: how many tolerances a learner who types each answer to its
+        decimals, and computes the next from them and the printed forward values, lands from the reference."""
+        typed: dict[str, np.ndarray] = {}
+        drift = np.zeros(decimals.shape)
+        for i, name in enumerate(asked):
+            value = self.backward(graph, overrides=typed, values=printed, words=False).grads[graph.nodes[name[1:]]]
+            reference = answers[name]
+            drift[:, i] = largest(np.abs(value - reference) / (ATOL + RTOL * np.abs(reference)))
+            scale = 10.0 ** decimals[:, i].reshape((-1,) + (1,) * (value.ndim - 1))
+            typed[name[1:]] = np.round(value * scale) / scale
+        return drift
+
+    def _ancestors(self, graph: Graph, gradient: str, before: Sequence[str]) -> tuple[str, ...]:
+        """The gradients among `before` on any path from `gradient` to the loss."""
+        wanted = {name[1:] for name in before}
+        found, seen, stack = set(), set(), [graph.nodes[gradient[1:]]]
+        while stack:
+            node = stack.pop()
+            for consumer, _ in graph.walk.consumers.get(id(node), []):
+                if id(consumer) not in seen:
+                    seen.add(id(consumer))
+                    stack.append(consumer)
+                    if consumer.name in wanted:
+                        found.add(f"d{consumer.name}")
+        return tuple(name for name in before if name in found)
+
     def mistakes(self, problem: Problem, earlier: dict[str, np.ndarray] | None = None) -> list[Mistake]:
         """Each named slip's answers for this problem, given the learner's earlier answers if any."""
-        graph = self.graph([problem.inputs])
+        graph = self.one_graph(problem)
         overrides = _by_node(earlier)
         found = []
         for slip in self.named_slips(graph, problem.asked):
-            grads = self.backward(graph, slip=slip, overrides=overrides).grads
+            grads = self.backward(graph, slip=slip, overrides=overrides, words=False).grads
             for name in problem.asked:
                 if earlier and name in earlier:
                     continue
@@ -319,11 +493,19 @@ class Kind:
                 found.append(Mistake(slip.slug, name, words, value, f"d{slip.at}"))
         return found
 
-    def following(self, problem: Problem, earlier: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-        """Each asked gradient as it follows from the learner's own earlier answers."""
-        graph = self.graph([problem.inputs])
-        grads = self.backward(graph, overrides=_by_node(earlier)).grads
+    def following(self, problem: Problem, earlier: dict[str, np.ndarray],
+                  values: engine.Values | None = None) -> dict[str, np.ndarray]:
+        """Each asked gradient as it follows from the learner's own earlier answers (and from `values`,
+        the forward values a learner reads: exact by default)."""
+        graph = self.one_graph(problem)
+        grads = self.backward(graph, overrides=_by_node(earlier), values=values, words=False).grads
         return {name: grads[graph.nodes[name[1:]]][0] for name in problem.asked}
+
+    def depends_on(self, problem: Problem, gradient: str, answered) -> tuple[str, ...]:
+        """The answered gradients a learner computes `gradient` from: on each path from it to the loss,
+        the first node whose gradient was answered (in the order asked)."""
+        found = self._nearest(self.one_graph(problem), gradient, answered)
+        return tuple(name for name in problem.asked if name in found)
 
     def loss_function(self, problem: Problem, gradient: str) -> tuple[Callable[[np.ndarray], float], np.ndarray]:
         """The loss as a function of one named value (input or intermediate), and the point to take it at.
@@ -474,6 +656,20 @@ def _first_change_misses(slipped, graph: Graph, answers, asked) -> np.ndarray:
             if not undecided.any():  # every problem is decided: later gradients cannot change it
                 break
     return result
+
+
+def _printed(graph: Graph, decimals: np.ndarray) -> engine.Values:
+    """Forward values as a learner reads them: inputs as given, values made from them at each problem's decimals."""
+    given = set(graph.t)
+    scale = 10.0 ** decimals
+
+    def value(node: Node) -> np.ndarray:
+        if node.fixed or node.name in given:
+            return node.value
+        places = scale.reshape((-1,) + (1,) * (node.value.ndim - 1))
+        return np.round(node.value * places) / places
+
+    return value
 
 
 def _close_enough(computed: np.ndarray, reference: np.ndarray) -> np.ndarray:
