@@ -75,10 +75,12 @@ def read_rows(text: str) -> list[list[float]]:
     return [[read_number(cell) for cell in _split_values(row)] for row in rows]
 
 
-def read_values(text: str, shape: tuple[int, ...], name: str = "the answer", how: str = ""):
+def read_values(text: str, shape: tuple[int, ...], name: str = "the answer"):
     """Values for an answer of the given shape (``()``, ``(n,)``, ``(rows, n)`` or ``(blocks, rows, n)``), as numpy.
 
-    `how` (the gradient's formula, ``dW = X.T @ dY``) is said when the shape given is not the one asked.
+    The right count of numbers laid out in another shape (a transpose, a row where a column belongs) is
+    returned in the shape typed: grading counts it as a wrong try and names the shape. Another count of
+    numbers is refused (a typo). A lone ``0`` is the all-zero gradient of any shape.
     """
     import numpy as np
 
@@ -88,41 +90,26 @@ def read_values(text: str, shape: tuple[int, ...], name: str = "the answer", how
                          for i, block in enumerate(_block_texts(text, shape, name))], dtype=float)
     rows = read_rows(text)
     counts = [len(row) for row in rows]
-    expected = describe_shape(shape)
-    if len(shape) >= 2:
-        lines = math.prod(shape[:-1])  # a 3-D answer ([n, block, n_embd]) is typed as its rows, in order
-        if len(rows) != lines or any(count != shape[-1] for count in counts):
-            _refuse_missing_commas(text, sum(counts))
-            raise UserError(_wrong_shape(rows, shape, name, how))
-        return np.array(rows, dtype=float).reshape(shape)
-    values = [value for row in rows for value in row]
-    size = 1 if not shape else shape[0]
-    if len(rows) > 1:
-        raise UserError(_wrong_shape(rows, shape, name, how))
-    if len(values) != size:
-        _refuse_missing_commas(text, len(values))
-        raise UserError(f"{name} expects {expected}; you gave {_count(len(values))}")
-    return np.array(values[0] if not shape else values, dtype=float)
+    size = math.prod(shape)
+    if rows == [[0.0]]:
+        return np.zeros(shape)
+    if len(shape) >= 2 and len(rows) == math.prod(shape[:-1]) and set(counts) == {shape[-1]}:
+        return np.array(rows, dtype=float).reshape(shape)  # a 3-D answer is typed as its rows, in order
+    if sum(counts) != size or len(set(counts)) != 1:
+        _refuse_missing_commas(text, sum(counts))
+        raise UserError(f"{name} expects {describe_shape(shape)}; you gave {_shape_of(rows)}")
+    if len(rows) == 1:
+        return np.array(rows[0][0] if not shape else rows[0], dtype=float)
+    return np.array(rows, dtype=float)
 
 
 def _shape_of(rows: list[list[float]]) -> str:
     counts = {len(row) for row in rows}
     if len(counts) > 1:
         return f"{len(rows)} rows of " + "/".join(str(count) for count in sorted(counts)) + " values"
-    return f"[{len(rows)}, {counts.pop()}]" if len(rows) > 1 else f"[{len(rows[0])}]"
-
-
-def _wrong_shape(rows: list[list[float]], shape: tuple[int, ...], name: str, how: str) -> str:
-    """One line: the shape given, the shape asked and why (a transpose, a sum over the batch), how to type it."""
-    asked = "[" + ", ".join(map(str, shape)) + "]" if shape else "1 value"
-    given = _shape_of(rows)
-    why = ""
-    if len(shape) == 2 and len(rows) == shape[1] and {len(row) for row in rows} == {shape[0]} and shape[0] != shape[1]:
-        why = " (the transpose of yours)"
-    elif len(shape) == 2 and shape[0] == 1 and len(rows) > 1:
-        why = " (summed over the batch, keepdim: one row)"
-    formula = f", {how.split(' = ', 1)[1]}" if " = " in how else ""
-    return f"you gave {given} for {name}: it is {asked}{why}{formula}. Type {describe_shape(shape)}"
+    if len(rows) == 1:
+        return _count(len(rows[0]))
+    return f"{len(rows)} rows of {_count(counts.pop())}"
 
 
 _PASTED = re.compile(r"^\s*(?:torch\.|np\.|numpy\.)?(?:tensor|array)\(\s*(\[.*\])\s*(?:,[^\[\]]*)?\)\s*$", re.S)
@@ -269,8 +256,7 @@ def _call(name: str, argument: float, text: str) -> float:
         raise UserError(f"{_shown(text)} takes {name} of {argument:g}, which is undefined") from None
 
 
-def read_named_answers(items: list[str], shapes: dict[str, tuple[int, ...]],
-                       formulas: dict[str, str] | None = None) -> dict[str, object]:
+def read_named_answers(items: list[str], shapes: dict[str, tuple[int, ...]]) -> dict[str, object]:
     """``NAME=VALUES`` items for the gradients a problem asks, read against their shapes."""
     if not items:
         example = next(iter(shapes), "dlogits")
@@ -286,7 +272,7 @@ def read_named_answers(items: list[str], shapes: dict[str, tuple[int, ...]],
             raise UserError(f"this problem does not ask {_shown(name)}: it asks {', '.join(shapes)}")
         if name in answers:
             raise UserError(f"{name} is given twice: give each gradient once")
-        answers[name] = read_values(text, shapes[name], name, (formulas or {}).get(name, ""))
+        answers[name] = read_values(text, shapes[name], name)
     return answers
 
 

@@ -275,7 +275,7 @@ def check_command(
         _check_code(problem, code, answers or [], atol, rtol, as_json)
         return
     shapes = {name: value.shape for name, value in problem.answers.items()}
-    grades = grade_all(problem, read_named_answers(answers or [], shapes, problem.formulas), Tolerance(atol, rtol))
+    grades = grade_all(problem, read_named_answers(answers or [], shapes), Tolerance(atol, rtol))
     wrong = not all(grade.correct for grade in grades)
     if as_json:
         from handgrad_cli.render.records import grades_record

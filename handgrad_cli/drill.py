@@ -184,7 +184,7 @@ class _Drill:
 
     def answer(self, problem: Problem, state: _Gradient, line: str) -> str | None:
         try:
-            yours = read_values(line, state.shape, state.name, problem.formulas.get(state.name, ""))
+            yours = read_values(line, state.shape, state.name)
         except UserError as error:
             self.say(_unreadable(str(error), state), "yellow")
             return None

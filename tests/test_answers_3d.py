@@ -28,12 +28,16 @@ def test_blocks_are_read_typed_or_pasted(text):
 @pytest.mark.parametrize(("text", "message"), [
     ("1, -2; 0.5, 3;; 4, 5; -6, 0.25", "demb expects 3 blocks of 2 rows of 2 values, rows separated by ';', "
                                        "blocks by ';;'; you gave 2 block(s)"),
-    ("1, -2; 0.5, 3;; 4, 5; -6;; 7, 8; 9, 10", "for block 1 of demb: it is [2, 2]"),
-    ("1, -2, 0.5, 3, 4, 5, -6, 0.25, 7, 8, 9, 10", "you gave [12] for demb: it is [3, 2, 2]"),
+    ("1, -2; 0.5, 3;; 4, 5; -6;; 7, 8; 9, 10", "block 1 of demb expects 2 rows of 2 values, rows separated by ';'; "
+                                              "you gave 2 rows of 1/2 values"),
 ])
 def test_a_wrong_block_shape_is_one_clear_error(text, message):
     with pytest.raises(UserError, match=re.escape(message)):
         read_values(text, (3, 2, 2), "demb")
+
+
+def test_twelve_numbers_on_one_line_are_read_flat_for_grading_to_name():
+    assert read_values("1, -2, 0.5, 3, 4, 5, -6, 0.25, 7, 8, 9, 10", (3, 2, 2), "demb").shape == (12,)
 
 
 def test_the_shape_is_said_in_words():

@@ -111,9 +111,11 @@ def test_one_row_names_no_averaging_slip():
     assert slugs == {"sign-flipped", "upstream-dropped"}
 
 
-def test_a_transposed_dw_is_a_shape_error_at_check():
+def test_a_transposed_dw_is_a_wrong_answer_named_transposed_at_check():
     problem = a_batch_problem()
     wrong = "; ".join(", ".join(f"{v:.3f}" for v in row) for row in problem.answers["dW"].T)
-    result = CliRunner().invoke(app, ["check", str(problem.id), f"dW={wrong}"])
-    assert result.exit_code == 2
-    assert "you gave [2, 3] for dW: it is [3, 2] (the transpose of yours), X.T @ dY" in result.stderr
+    result = CliRunner().invoke(app, ["check", str(problem.id), f"dW={wrong}", "--json"])
+    assert result.exit_code == 1
+    dw = next(item for item in json.loads(result.stdout)["gradients"] if item["gradient"] == "dW")
+    assert not dw["correct"] and dw["mistake"]["slug"] == "transposed"
+    assert "X.T" not in result.stdout
