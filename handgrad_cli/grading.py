@@ -89,42 +89,58 @@ def grade(problem: Problem, gradient: str, yours: Any | None, tolerance: Toleran
     accepted = tolerance.accepts(yours, reference)
     given = {name: earlier_grade for name, earlier_grade in (earlier or {}).items()
              if earlier_grade is not None and earlier_grade.given and earlier_grade.yours.size == earlier_grade.reference.size}
-    carried: tuple[str, ...] = ()
-    if not accepted.all() and given:
-        follows, carried = _from_earlier(problem, gradient, yours, tolerance, given)
-        if follows and not carried:  # computed right from earlier answers that were all accepted
-            accepted = np.ones_like(accepted)
+    carry = None if accepted.all() or not given else _from_earlier(problem, gradient, yours, tolerance, given)
+    mistake = None
+    if carry is not None and not carry.wrong and carry.close:  # computed right from accepted answers
+        accepted = np.ones_like(accepted)
+    elif carry is not None and not carry.wrong:
+        mistake = _grown(gradient, carry)
+    elif carry is None and not accepted.all():
+        mistake = diagnose(problem, gradient, yours, tolerance, _typed(given))
     entries = tuple(
         Entry(index, float(yours[index]), float(reference[index]), bool(accepted[index]))
         for index in np.ndindex(reference.shape)
     )
-    wrong = not accepted.all()
-    mistake = diagnose(problem, gradient, yours, tolerance, _typed(given)) if wrong and not carried else None
-    return Grade(gradient, reference, yours, entries, mistake, carried)
+    return Grade(gradient, reference, yours, entries, mistake, carry.wrong if carry else ())
+
+
+class Carry(NamedTuple):
+    """An answer that follows from the learner's own earlier ones."""
+
+    uses: tuple[str, ...]  # the earlier answers it is computed from
+    wrong: tuple[str, ...]  # those of them that were wrong
+    following: np.ndarray  # the value that follows from them
+    close: bool  # that value lies within CARRY_BOUND tolerances of the reference
 
 
 def _from_earlier(problem: Problem, gradient: str, yours: np.ndarray, tolerance: Tolerance,
-                  given: dict[str, Grade]) -> tuple[bool, tuple[str, ...]]:
-    """Whether `yours` follows from the learner's own earlier answers, and which of those it follows from
-    that were wrong (the nearest answered gradients on its paths to the loss, as graded).
-
-    Computed from accepted answers only, the value must also lie within CARRY_BOUND of the reference:
-    an accepted answer's small error does not buy a later one a large allowance.
-    """
+                  given: dict[str, Grade]) -> Carry | None:
+    """How `yours` follows from the learner's own earlier answers (the nearest answered gradients on its
+    paths to the loss, as graded); None if it does not."""
     from handgrad_cli.kinds import get_kind
 
     kind = get_kind(problem.kind)
     uses = kind.depends_on(problem, gradient, given)
     if not uses:
-        return False, ()
-    following = kind.following(problem, _typed(given))[gradient]
-    if not tolerance.accepts(yours, following).all():
-        return False, ()
-    wrong = tuple(name for name in uses if not given[name].correct)
-    if wrong:
-        return True, wrong
+        return None
+    typed = _typed(given)
+    for values in (None, kind.printed(problem)):  # from the exact forward values, or from them as printed
+        following = kind.following(problem, typed, values)[gradient]
+        if tolerance.accepts(yours, following).all():
+            break
+    else:
+        return None
     reference = problem.answers[gradient]
-    return bool(np.all(np.abs(following - reference) <= CARRY_BOUND * tolerance.margin(reference))), ()
+    close = bool(np.all(np.abs(following - reference) <= CARRY_BOUND * tolerance.margin(reference)))
+    return Carry(uses, tuple(name for name in uses if not given[name].correct), following, close)
+
+
+def _grown(gradient: str, carry: Carry) -> Mistake:
+    """Computed right from accepted answers whose small errors grew too large on the way."""
+    uses = " and ".join(carry.uses)
+    return Mistake("rounding-grown", gradient, f"this follows from your {uses}, but their rounding grew past the "
+                   f"allowance here: keep more decimals of {uses} when you compute {gradient}", carry.following,
+                   gradient)
 
 
 def _typed(given: dict[str, Grade]) -> dict[str, np.ndarray]:
@@ -188,16 +204,19 @@ def diagnose(problem: Problem, gradient: str, yours: Any, tolerance: Tolerance =
              earlier: dict[str, Any] | None = None) -> Mistake | None:
     """The known mistake that explains a wrong answer, entry for entry; None if none does.
 
-    A slip that happens to give the right numbers for this problem is never named. Where two
-    slips give the same numbers, both are said.
+    A slip that happens to give the right numbers for this problem, or the numbers that follow from the
+    learner's earlier answers without it, is never named. Where two slips give the same numbers, both are said.
     """
     from handgrad_cli.kinds import get_kind
 
+    kind = get_kind(problem.kind)
     reference = problem.answers[gradient]
+    unslipped = kind.following(problem, earlier)[gradient] if earlier else reference
     matches: list[Mistake] = []
-    for mistake in get_kind(problem.kind).mistakes(problem, earlier or None):
-        if mistake.gradient != gradient or np.all(tolerance.accepts(mistake.value, reference)):
-            continue
+    for mistake in kind.mistakes(problem, earlier or None):
+        if mistake.gradient != gradient or any(np.all(tolerance.accepts(mistake.value, right))
+                                               for right in (reference, unslipped)):
+            continue  # a slip that changes nothing here: it was not made in this gradient
         if np.all(tolerance.accepts(yours, mistake.value)):
             matches.append(mistake)
     if not matches:

@@ -16,19 +16,12 @@ def exact_rounded(problem: Problem) -> dict[str, np.ndarray]:
     return {name: np.round(value, TYPED_DECIMALS) for name, value in problem.answers.items()}
 
 
-def printed_values(problem: Problem):
-    """The forward values as a learner reads them: inputs as given, made values at the shown decimals."""
-    decimals = problem.shown_decimals
-    given = set(problem.inputs)
-    return lambda node: node.value if node.name in given or node.fixed else np.round(node.value, decimals)
-
-
 def carrying(problem: Problem, slips: dict[str, np.ndarray] | None = None) -> dict[str, np.ndarray]:
     """Each gradient computed from the learner's own typed answers before it and the printed forward values,
     then typed to the decimals its prompt asks (3, or more where said). `slips` replaces some answers by what
     the learner typed instead (a slip)."""
     kind = get_kind(problem.kind)
-    values = printed_values(problem)
+    values = kind.printed(problem)
     decimals = problem.typed_decimals
     typed: dict[str, np.ndarray] = {}
     for name in problem.asked:

@@ -501,6 +501,10 @@ class Kind:
         grads = self.backward(graph, overrides=_by_node(earlier), values=values, words=False).grads
         return {name: grads[graph.nodes[name[1:]]][0] for name in problem.asked}
 
+    def printed(self, problem: Problem) -> engine.Values:
+        """The forward values of this problem as printed: what a learner computes from."""
+        return _printed(self.one_graph(problem), np.array([problem.shown_decimals]))
+
     def depends_on(self, problem: Problem, gradient: str, answered) -> tuple[str, ...]:
         """The answered gradients a learner computes `gradient` from: on each path from it to the loss,
         the first node whose gradient was answered (in the order asked)."""

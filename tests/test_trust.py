@@ -1,0 +1,127 @@
+"""Grading a learner can trust, over every kind and difficulty: what a person types is judged fairly.
+
+A simulated learner types each answer to the decimals its prompt asks (3, or more where said) and computes
+later gradients from their own typed answers and the printed forward values: never failed. A wrong earlier
+answer makes later ones "carried forward", naming only the wrong answers they are computed from. Accepted
+means close: never further from the reference than the README's bound.
+"""
+
+import numpy as np
+from hypothesis import given
+from hypothesis import strategies as st
+from typer.testing import CliRunner
+
+from handgrad_cli.cli import app
+from handgrad_cli.grading import CARRY_BOUND, Tolerance, grade, grade_all, grades_by_name
+from handgrad_cli.kinds import build, get_kind
+from handgrad_cli.problem import DIFFICULTIES
+from tests.learners import carrying, exact_rounded
+from tests.test_contract import SAMPLED, kinds, sound_problem
+
+TOLERANCE = Tolerance()
+
+
+def wrong_grades(grades):
+    return [(graded.gradient, graded.mistake and graded.mistake.slug) for graded in grades if not graded.correct]
+
+
+@SAMPLED
+@given(st.data(), kinds, st.sampled_from(DIFFICULTIES))
+def test_every_gradient_worked_exactly_and_typed_to_3_decimals_is_accepted(data, kind, difficulty):
+    problem = sound_problem(data, kind, difficulty)
+    assert wrong_grades(grade_all(problem, exact_rounded(problem))) == []
+
+
+@SAMPLED
+@given(st.data(), kinds, st.sampled_from(DIFFICULTIES))
+def test_a_learner_who_carries_their_own_rounded_answers_forward_is_accepted(data, kind, difficulty):
+    problem = sound_problem(data, kind, difficulty)
+    assert wrong_grades(grade_all(problem, carrying(problem))) == [], str(problem.id)
+
+
+@SAMPLED
+@given(st.data(), kinds, st.sampled_from(DIFFICULTIES))
+def test_a_slip_early_makes_later_answers_carried_forward_from_what_they_use_only(data, kind, difficulty):
+    problem = sound_problem(data, kind, difficulty)
+    k = get_kind(kind)
+    slipped = data.draw(st.sampled_from(problem.asked), label="slipped")
+    typed = carrying(problem, {slipped: -problem.answers[slipped] + 0.5})
+    grades = grades_by_name(problem, typed)
+    assert not grades[slipped].correct and not grades[slipped].carried
+    for name, graded in grades.items():
+        if graded.carried:
+            uses = k.depends_on(problem, name, {before: grades[before] for before in problem.asked
+                                                if problem.asked.index(before) < problem.asked.index(name)})
+            assert set(graded.carried) <= set(uses), (name, graded.carried, uses)
+            assert all(not grades[earlier].correct for earlier in graded.carried)
+        else:
+            assert graded.correct or name == slipped, (name, graded.mistake)
+
+
+@SAMPLED
+@given(st.data(), kinds, st.sampled_from(DIFFICULTIES))
+def test_accepted_means_close_whatever_the_earlier_answers(data, kind, difficulty):
+    """Earlier answers each off by up to the tolerance (all accepted) never buy a later answer more than the
+    README's bound: within CARRY_BOUND + 1 tolerances of the reference."""
+    problem = sound_problem(data, kind, difficulty)
+    k = get_kind(kind)
+    typed = {}
+    for name in problem.asked:
+        reference = problem.answers[name]
+        nudge = data.draw(st.sampled_from([-1.0, -0.5, 0.5, 1.0]), label=f"nudge {name}")
+        following = k.following(problem, typed)[name]
+        typed[name] = following + nudge * TOLERANCE.margin(following) * 0.99
+        for graded in grade_all(problem, typed):
+            if graded.correct:
+                gap = np.abs(graded.yours - graded.reference) / TOLERANCE.margin(graded.reference)
+                assert gap.max() <= CARRY_BOUND + 1.01, (graded.gradient, gap.max())
+
+
+def test_the_lesson_neuron_typed_to_3_decimals_is_right_in_every_gradient():
+    """dx does not use dw: a rounded dz carried into dw, db and dx is right throughout."""
+    result = CliRunner().invoke(app, ["check", "tanh-neuron-m20874428", "dz=-0.248", "dw=0.148,0,0.248", "db=-0.248",
+                                      "dx=-0.223,-0.272,0"])
+    assert result.exit_code == 0, result.stdout
+    assert "8/8 entries correct" in result.stdout and "carried" not in result.stdout
+
+
+def test_a_wrong_dz_is_carried_into_dw_db_and_dx_each_from_dz_alone():
+    problem = build("tanh-neuron-m20874428")
+    dz = 2 * problem.answers["dz"]
+    x, w = problem.inputs["x"], problem.inputs["w"]
+    grades = grades_by_name(problem, {"dz": dz, "dw": dz * x, "db": dz, "dx": dz * w})
+    assert [grades[name].carried for name in ("dw", "db", "dx")] == [("dz",)] * 3
+
+
+def test_a_small_error_does_not_grow_into_an_accepted_far_off_answer():
+    """dlogprobs 0.001 where it is 0 is accepted; dprobs = dlogprobs / probs then 0.0565 where it is 0 is not."""
+    problem = build("ce-steps-e716077445")
+    dlogprobs = problem.answers["dlogprobs"] + np.array([[0.001, 0, 0.001]])
+    dprobs = dlogprobs / problem.forward["probs"]
+    grades = grades_by_name(problem, {"dlogprobs": dlogprobs, "dprobs": dprobs})
+    assert grades["dlogprobs"].correct
+    assert not grades["dprobs"].correct and grades["dprobs"].mistake.slug == "rounding-grown"
+    assert np.max(np.abs(dprobs)) > 0.05
+
+
+def test_a_transposed_answer_is_a_wrong_try_named_transposed():
+    problem = build("linear-m65419810")
+    graded = grade(problem, "dW", problem.answers["dW"].T)
+    assert not graded.correct and graded.mistake.slug == "transposed"
+    assert "the numbers themselves are right" in graded.mistake.description
+    assert "@" not in graded.mistake.description
+
+
+def test_a_row_for_a_column_is_named_keepdim_missing():
+    problem = build("ce-steps-m5")
+    reference = problem.answers["dcounts_sum"]
+    assert reference.shape[1] == 1
+    graded = grade(problem, "dcounts_sum", reference[:, 0])
+    assert not graded.correct and graded.mistake.slug == "keepdim-missing"
+    assert "transpose" not in graded.mistake.description
+
+
+def test_typed_decimals_are_3_unless_carrying_needs_more():
+    small = build("softmax-ce-m1")
+    assert set(small.typed_decimals.values()) == {3}
+    assert max(build("mlp-m5").typed_decimals.values()) >= 3
