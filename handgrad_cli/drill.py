@@ -153,7 +153,8 @@ class _Drill:
         """Prompt until this gradient is settled; its status and the latest graded answer."""
         shape = problem.answers[name].shape
         state = _Gradient(name, shape, self.clock())
-        prompt = f"{name} ({shape_words(shape)}) > "
+        places = problem.typed_decimals[name]
+        prompt = f"{name} ({shape_words(shape)}{f', to {places} decimals' if places > 3 else ''}) > "
         while True:
             status = self.respond(problem, state, self.read_line(prompt).strip())
             if status:

@@ -1,9 +1,10 @@
-"""A learner's first drill: three short lines on how to start, and easy problems unless asked otherwise."""
+"""A learner's first drill: five short lines on how to start (the rounding rule among them), and easy problems unless asked otherwise."""
 
 import pytest
 from typer.testing import CliRunner
 
 from handgrad_cli.cli import app
+from handgrad_cli.grading import ROUNDING_RULE_LINES
 from handgrad_cli.render.drill import FIRST_RUN
 
 runner = CliRunner()
@@ -21,7 +22,7 @@ def drill(*args, answers="q\n"):
     return runner.invoke(app, ["drill", *args], input=answers)
 
 
-def first_lines(result, count=4):
+def first_lines(result, count=1 + len(FIRST_RUN)):
     return result.stdout.splitlines()[:count]
 
 
@@ -31,7 +32,8 @@ def test_the_first_drill_says_how_to_answer_hint_and_quit_and_is_easy(empty_home
     head, *how = first_lines(result)
     assert head == "Drill: 5 problems (softmax-ce, tanh-neuron; easy, seed 7)."
     assert how == list(FIRST_RUN)
-    assert "0.5, -0.25" in how[0] and "?" in how[1] and "quit" in how[2]
+    assert "0.5, -0.25" in how[0] and "3 decimals" in how[1] and "your own typed answers" in how[2]
+    assert "?" in how[3] and "quit" in how[4]
     assert all(len(line) <= 80 for line in how)
     assert "softmax-ce-e" in result.stdout  # the problem asked is an easy one
     assert "Replay: handgrad drill softmax-ce tanh-neuron --count 5 --seed 7 --difficulty easy" in result.stdout
@@ -41,7 +43,8 @@ def test_the_second_drill_is_medium_with_the_usual_lines(empty_home):
     drill("--seed", "7")
     assert (empty_home / "history.sqlite3").exists()
     result = drill("--seed", "7")
-    head, how, commands = first_lines(result, 3)
+    head, how, *rule, commands = first_lines(result, 5)
+    assert rule == list(ROUNDING_RULE_LINES)
     assert head == "Drill: 5 problems (softmax-ce, tanh-neuron; medium, seed 7)."
     assert how.startswith("Type values separated by commas") and commands.startswith("At any prompt:")
     assert FIRST_RUN[0] not in result.stdout
@@ -51,7 +54,7 @@ def test_a_difficulty_given_on_the_first_drill_is_kept(empty_home):
     result = drill("--seed", "7", "-d", "hard")
     head, *how = first_lines(result)
     assert head == "Drill: 5 problems (softmax-ce, tanh-neuron; hard, seed 7)."
-    assert how == list(FIRST_RUN)  # still the first drill: the three lines are said
+    assert how == list(FIRST_RUN)  # still the first drill: the five lines are said
 
 
 def test_a_drill_without_history_is_not_a_first_run(empty_home):

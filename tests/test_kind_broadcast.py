@@ -153,5 +153,7 @@ def test_a_summed_gradient_typed_as_one_flat_row(kind):
     result = CliRunner().invoke(app, ["check", str(problem.id), *answers])
     if problem.answers[first].shape[0] == 1:  # a [1, n] row typed as one row is that row
         assert result.exit_code == 0, result.output
-    else:  # an [N, 1] column typed as one row of N values is the wrong shape
-        assert result.exit_code == 2 and f"for {first}: it is {list(problem.answers[first].shape)}" in result.stderr
+    else:  # an [N, 1] column typed as one row of N values is the wrong shape: a wrong answer, named
+        assert result.exit_code == 1 and "the numbers themselves are right" in " ".join(result.stdout.split())
+        assert f"the shape is [{problem.answers[first].shape[0]}], not {list(problem.answers[first].shape)}" in \
+            " ".join(result.stdout.split())

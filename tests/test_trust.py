@@ -6,13 +6,15 @@ answer makes later ones "carried forward", naming only the wrong answers they ar
 means close: never further from the reference than the README's bound.
 """
 
+from pathlib import Path
+
 import numpy as np
 from hypothesis import given
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from handgrad_cli.cli import app
-from handgrad_cli.grading import CARRY_BOUND, Tolerance, grade, grade_all, grades_by_name
+from handgrad_cli.grading import CARRY_BOUND, ROUNDING_RULE, Tolerance, grade, grade_all, grades_by_name
 from handgrad_cli.kinds import build, get_kind
 from handgrad_cli.problem import DIFFICULTIES
 from tests.learners import carrying, exact_rounded
@@ -125,3 +127,18 @@ def test_typed_decimals_are_3_unless_carrying_needs_more():
     small = build("softmax-ce-m1")
     assert set(small.typed_decimals.values()) == {3}
     assert max(build("mlp-m5").typed_decimals.values()) >= 3
+
+
+def test_the_rounding_rule_is_stated_where_answers_are_typed():
+    readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+    assert ROUNDING_RULE in " ".join(readme.replace("**", "").split())
+    help_text = " ".join(CliRunner().invoke(app, ["check", "-h"]).stdout.split())
+    assert ROUNDING_RULE in help_text
+
+
+def test_a_prompt_asks_for_more_decimals_where_carrying_needs_them():
+    problem = next(build(f"mlp-m{seed}") for seed in range(50) if max(build(f"mlp-m{seed}").typed_decimals.values()) > 3)
+    name, places = next((name, places) for name, places in problem.typed_decimals.items() if places > 3)
+    before = problem.asked.index(name)
+    result = CliRunner().invoke(app, ["drill", str(problem.id), "--no-history"], input="skip\n" * before + "q\n")
+    assert f"{name} (" in result.stdout and f", to {places} decimals) > " in result.stdout

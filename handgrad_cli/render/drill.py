@@ -10,7 +10,7 @@ from rich.console import Group
 from rich.text import Text
 
 from handgrad_cli.attempts import NOT_ANSWERED, RIGHT
-from handgrad_cli.grading import Grade
+from handgrad_cli.grading import ROUNDING_RULE_LINES, Grade
 from handgrad_cli.numbers import DEFAULT_DECIMALS
 from handgrad_cli.outcomes import DrillSummary
 from handgrad_cli.problem import Problem
@@ -26,8 +26,8 @@ COMMANDS = "? or hint, explain, skip, help, quit"  # what a learner can type at 
 def drill_intro(problems: int, about: str, first_run: bool = False, heading: str | None = None,
                 command: str = "drill") -> Text:
     """The drill's first lines: what it asks (`about`: its kinds, difficulty and seed, or its source; or a
-    `heading` of its own), how to answer. A learner's first drill says the three things needed to start
-    in three short lines. A code session says how lines are typed instead."""
+    `heading` of its own), how to answer. A learner's first drill says how to start in five short lines.
+    A code session says how lines are typed instead."""
     if command == "code":
         return Text.assemble((f"Code: {_problems(problems)} ({about}).\n", "bold"), CODE_INTRO,
                              (f"At any prompt: {COMMANDS}.", "dim"))
@@ -37,6 +37,7 @@ def drill_intro(problems: int, about: str, first_run: bool = False, heading: str
     return Text.assemble(
         head,
         "Type values separated by commas, rows by ';'; arithmetic like 1-0.665 works.\n",
+        "\n".join(ROUNDING_RULE_LINES) + "\n",
         (f"At any prompt: {COMMANDS}.", "dim"),
     )
 
@@ -45,6 +46,7 @@ CODE_INTRO = ("Write each gradient as lines of PyTorch or numpy code, as in the 
               "them.\n")
 FIRST_RUN = (
     "To answer, type the gradient's values separated by commas: 0.5, -0.25",
+    *ROUNDING_RULE_LINES,
     "Type ? for a hint (help lists everything you can type).",
     "Type quit to stop; your score comes at the end.",
 )
@@ -54,6 +56,7 @@ def prompt_help(expected: str) -> Text:
     """What `help` at a drill prompt lists."""
     return Text("\n".join([
         f"Type {expected}: numbers or arithmetic such as 1-0.665; matrix rows separated by ';'.",
+        *ROUNDING_RULE_LINES,
         "  ? or hint   a hint (three: the rule, the values it needs, then the answer)",
         "  explain     the whole derivation (the problem then counts as not solved)",
         "  skip        show the answer and go on",
