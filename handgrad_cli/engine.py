@@ -545,6 +545,7 @@ class Step(NamedTuple):
     forward_value: np.ndarray
     terms: tuple[Term, ...]
     result: np.ndarray
+    asked: bool = True  # False for a step on the way that the problem does not ask
 
     @property
     def formula(self) -> str:
@@ -558,7 +559,7 @@ class Step(NamedTuple):
                  one_of(term.upstream_value, i, count), term.value[i], term.rule, term.summed)
             for term in self.terms
         )
-        return Step(self.quantity, self.forward, self.forward_value[i], terms, self.result[i])
+        return Step(self.quantity, self.forward, self.forward_value[i], terms, self.result[i], self.asked)
 
 
 def is_batched(value: np.ndarray, count: int) -> bool:
@@ -710,12 +711,49 @@ def _grouped(text: str) -> str:
 def steps(back: Backward, asked: Iterable[str]) -> dict[str, Step]:
     """The chain-rule step of each named node asked, as the whole batch's arrays."""
     wanted = set(asked)
-    found = {}
-    for node in back.order:
-        name = grad_name(node)
-        if node.name and name in wanted and node in back.terms:
-            found[name] = Step(name, f"{node.name} = {node.expr}" if node.links else node.name, node.value,
-                               tuple(back.terms[node]), back.grads[node])
-    return found
+    return {grad_name(node): _step(back, node) for node in back.order
+            if node.name and grad_name(node) in wanted and node in back.terms}
+
+
+def path_steps(back: Backward, asked: Iterable[str], walk: Plan) -> list[Step]:
+    """Every step between the loss and the asked gradients: the asked ones in the order asked, each after the
+    steps on the way that make what it reads (marked not asked), so every upstream gradient has its step.
+
+    An unnamed node that only passes its one consumer's gradient through (the ``X @ W`` of ``X @ W + b``)
+    is called by that consumer's gradient and has no step of its own.
+    """
+    wanted = set(asked)
+    starts = [node for node in back.order if node.name and grad_name(node) in wanted]
+    between, stack = {id(node) for node in starts}, list(starts)
+    while stack:
+        for consumer, _ in walk.consumers.get(id(stack.pop()), []):
+            if id(consumer) not in between:
+                between.add(id(consumer))
+                stack.append(consumer)
+    made = {grad_name(node): _step(back, node, asked=grad_name(node) in wanted) for node in reversed(back.order)
+            if id(node) in between and node in back.terms and not _passes_through(node, walk)}
+    ordered: dict[str, Step] = {}
+
+    def place(name: str) -> None:  # a step after the unasked steps that make what it reads
+        if name in ordered or name not in made:
+            return
+        for term in made[name].terms:
+            if term.upstream in made and not made[term.upstream].asked:
+                place(term.upstream)
+        ordered[name] = made[name]
+
+    for name in [*asked, *made]:
+        place(name)
+    return list(ordered.values())
+
+
+def _passes_through(node: Node, walk: Plan) -> bool:
+    users = walk.consumers.get(id(node), [])
+    return not node.name and len(users) == 1 and users[0][1].passes
+
+
+def _step(back: Backward, node: Node, asked: bool = True) -> Step:
+    forward = (f"{node.name} = {node.expr}" if node.name else node.expr) if node.links else node.label
+    return Step(grad_name(node), forward, node.value, tuple(back.terms[node]), back.grads[node], asked)
 
 

@@ -148,11 +148,13 @@ class Solved:
     costs next to nothing."""
 
     def __init__(self, kind: str, difficulty: str, answers: dict[str, Any], shown: dict[str, Any],
-                 closed_form: dict[str, str], steps: tuple[Any, ...], judge: dict[str, Any], question: Any) -> None:
+                 closed_form: dict[str, str], steps: tuple[Any, ...], judge: dict[str, Any], question: Any,
+                 path_steps: tuple[Any, ...] = ()) -> None:
         self.kind, self.difficulty = kind, difficulty
         self.answers = answers  # asked gradient -> the batch's values
         self.closed_form = closed_form  # gradient -> formula, the same for the whole batch
         self.steps = steps  # engine.Step per asked gradient, with the problem axis first
+        self.path_steps = path_steps or steps  # every step between the loss and the asked ones
         self.judge = judge  # "sound", "shown" -> () -> per problem: worked out once, when first asked
         self.question = question  # inputs -> the question's text (made only for the problems a set keeps)
         self.cache: dict[str, Any] = {}
@@ -226,6 +228,12 @@ class Problem:
     def steps(self) -> tuple[Any, ...]:
         """Each asked gradient's chain-rule step: one term per path into it, and their sum."""
         return tuple(step.of(self.index) for step in self.solved.steps)
+
+    @property
+    def path_steps(self) -> tuple[Any, ...]:
+        """Every chain-rule step between the loss and the asked gradients: the asked ones in order, each after
+        the steps on the way (marked not asked) that make the upstream gradients it reads."""
+        return tuple(step.of(self.index) for step in self.solved.path_steps)
 
     @property
     def formulas(self) -> dict[str, str]:

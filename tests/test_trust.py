@@ -18,7 +18,7 @@ from handgrad_cli.grading import CARRY_BOUND, ROUNDING_RULE, Tolerance, grade, g
 from handgrad_cli.kinds import build, get_kind
 from handgrad_cli.problem import DIFFICULTIES
 from tests.learners import carrying, exact_rounded
-from tests.test_contract import SAMPLED, kinds, sound_problem
+from tests.test_contract import SAMPLED, ids, kinds, sound_problem
 
 TOLERANCE = Tolerance()
 
@@ -142,3 +142,24 @@ def test_a_prompt_asks_for_more_decimals_where_carrying_needs_them():
     before = problem.asked.index(name)
     result = CliRunner().invoke(app, ["drill", str(problem.id), "--no-history"], input="skip\n" * before + "q\n")
     assert f"{name} (" in result.stdout and f", to {places} decimals) > " in result.stdout
+
+
+@given(ids)
+def test_every_upstream_a_step_reads_has_the_step_that_made_it(problem_id):
+    problem = build(problem_id)
+    path = problem.path_steps
+    made = {step.quantity for step in path}
+    seed = {"dL", "dloss", "dout", f"d{get_kind(problem.kind).graph([problem.inputs]).root.name}"}
+    assert [step.quantity for step in path if step.asked] == list(problem.asked)
+    for step in path:
+        for term in step.terms:
+            assert term.upstream in made or term.upstream in seed, (step.quantity, term.upstream)
+
+
+@SAMPLED
+@given(st.data(), kinds, st.sampled_from(DIFFICULTIES))
+def test_every_step_a_diagnosis_names_is_shown(data, kind, difficulty):
+    problem = sound_problem(data, kind, difficulty)
+    shown = {step.quantity for step in problem.path_steps}
+    for mistake in get_kind(kind).mistakes(problem):
+        assert mistake.step in shown, (mistake.slug, mistake.step)

@@ -242,11 +242,12 @@ class Kind:
         """A batch's problems, sharing what the batch solved."""
         graph, answers, asked = batch.graph, batch.answers, tuple(batch.answers)
         found = engine.steps(batch.back, asked)
+        path = tuple(engine.path_steps(batch.back, asked, graph.walk))
         judge = {"sound": lambda: self._sound(graph, answers, asked),
                  "shown": lambda: self._shown_decimals(graph, answers),
                  "typed": lambda: self._typed_decimals(graph, answers, asked)}
         solved = Solved(self.name, batch.difficulty, answers, batch.shown, self.closed_forms(graph, asked),
-                        tuple(found[name] for name in asked), judge, self.question)
+                        tuple(found[name] for name in asked), judge, self.question, path)
         worth = self.worth_doing(batch).tolist()
         return [Problem(problem_id, problem, solved, i, worth[i])
                 for i, (problem, problem_id) in enumerate(zip(batch.inputs, problem_ids))]

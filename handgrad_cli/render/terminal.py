@@ -109,7 +109,8 @@ def forward_table(problem: Problem, decimals: int = DEFAULT_DECIMALS) -> Table:
 
 
 def steps_view(problem: Problem, decimals: int = DEFAULT_DECIMALS, wrong_step: str | None = None) -> Group:
-    """The backward pass, a block per gradient: each path's local derivative, upstream and product, then the sum.
+    """The backward pass, a block per gradient from the loss down, the steps on the way that the problem does not
+    ask among them: each path's local derivative, upstream and product, then the sum.
 
     Stacked, not side by side, so a matrix step still fits 80 columns.
     """
@@ -117,16 +118,18 @@ def steps_view(problem: Problem, decimals: int = DEFAULT_DECIMALS, wrong_step: s
     times = times_sign()
     blocks: list[Any] = [Text(f"Backward pass: local derivative {times} upstream gradient, one term per path",
                               style="bold")]
-    for step in problem.steps:
+    for step in problem.path_steps:
         blocks.append(_step_block(step, decimals, shown, marked=step.quantity == wrong_step, times=times))
     return Group(*blocks)
 
 
 def _step_block(step, decimals: int, shown: int, marked: bool, times: str) -> Group:
     head = Text()
-    head.append(step.formula, style="bold red" if marked else "bold cyan")
+    head.append(step.formula, style="bold red" if marked else "bold cyan" if step.asked else "cyan")
     if marked:
         head.append("   <- went wrong here", style="bold red")
+    elif not step.asked:
+        head.append("   (not asked: on the way)", style="dim")
     parts: list[Any] = [Text(), head]
     several = len(step.terms) > 1
     for number, term in enumerate(step.terms, 1):
