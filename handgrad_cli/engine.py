@@ -328,7 +328,10 @@ def power(a: Node, n: float, plus: float = 0.0) -> Node:
     base = f"({a.label} + {plus:g})" if plus else a.label
     out = Node((a.value + plus) ** n, f"{base}**{text}")
     local = f"{text} * {base}**{n - 1:g}" if n != 2 else f"2 * {base}"
-    out.links = (_elementwise(a, out.shape, local, lambda val: n * (val(a) + plus) ** (n - 1),
+    def slope(val: Values) -> np.ndarray:  # a**0 is 1 everywhere: its slope is 0, even at a = 0 (as torch's)
+        return np.zeros(np.shape(val(a))) if n == 0 else n * (val(a) + plus) ** (n - 1)
+
+    out.links = (_elementwise(a, out.shape, local, slope,
                               "pow by a constant n: n times the input to the n - 1"),)
     return out
 
@@ -404,15 +407,17 @@ def maximum(a: Node, axis: int, keepdim: bool = False) -> Node:
     value = a.value.max(axis=batched, keepdims=True)
     out = Node(value if keepdim else value.squeeze(batched), f"{a.label}.max({axis}{', keepdim=True' if keepdim else ''})")
 
-    def where_max(val: Values) -> np.ndarray:
+    def where_max(val: Values) -> np.ndarray:  # the first largest entry where several tie, as torch's max does
         x = val(a)
-        return (x == x.max(axis=batched, keepdims=True)).astype(float)
+        first = np.zeros(x.shape)
+        np.put_along_axis(first, np.expand_dims(x.argmax(axis=batched), batched), 1.0, axis=batched)
+        return first
 
     def combine(local: np.ndarray, up: np.ndarray) -> np.ndarray:
         return local * (up if keepdim else np.expand_dims(up, batched))
 
     out.links = (Link(a, f"onehot({a.label}.argmax({axis}))", where_max, combine, "{local} * {up}",
-                      "max passes the gradient to the largest entry only"),)
+                      "max passes the gradient to the largest entry only (the first, where entries tie, as torch does)"),)
     return out
 
 

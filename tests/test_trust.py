@@ -6,16 +6,19 @@ answer makes later ones "carried forward", naming only the wrong answers they ar
 means close: never further from the reference than the README's bound.
 """
 
+import json
 from pathlib import Path
 
 import numpy as np
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
+from handgrad_cli.answers import read_values
 from handgrad_cli.cli import app
 from handgrad_cli.grading import CARRY_BOUND, ROUNDING_RULE, Tolerance, grade, grade_all, grades_by_name
-from handgrad_cli.kinds import build, get_kind
+from handgrad_cli.kinds import build, get_kind, set_problems
 from handgrad_cli.problem import DIFFICULTIES
 from tests.learners import carrying, exact_rounded
 from tests.test_contract import SAMPLED, ids, kinds, sound_problem
@@ -163,3 +166,35 @@ def test_every_step_a_diagnosis_names_is_shown(data, kind, difficulty):
     shown = {step.quantity for step in problem.path_steps}
     for mistake in get_kind(kind).mistakes(problem):
         assert mistake.step in shown, (mistake.slug, mistake.step)
+
+
+def test_a_tie_in_a_max_gives_the_gradient_to_the_first_largest_entry_as_torch_does():
+    result = CliRunner().invoke(app, ["explain", "broadcast-norm-logits", "logits=1,1,1", "dnorm_logits=1,2,3",
+                                      "--json"])
+    assert result.exit_code == 0, result.output
+    answers = json.loads(result.stdout)["answers"]
+    assert answers["dlogits"] == [[-5.0, 2.0, 3.0]]  # torch: logits.max(1, keepdim=True) routes to index 0
+    text = CliRunner().invoke(app, ["explain", "broadcast-norm-logits", "logits=1,1,1", "dnorm_logits=1,2,3"]).stdout
+    assert "the first, where entries tie, as torch does" in " ".join(text.split())
+
+
+@pytest.mark.parametrize("inputs", [["ce-steps", "logits=1e4,0,0", "Yb=1"], ["softmax-ce", "logits=1e4,0,-1e4", "target=2"]])
+def test_inputs_that_make_a_value_non_finite_get_one_line_and_exit_2(inputs):
+    result = CliRunner().invoke(app, ["explain", *inputs])
+    if inputs[0] == "softmax-ce":  # the fused, stable softmax: finite however far apart
+        assert result.exit_code == 0 and "nan" not in result.stdout and "inf" not in result.stdout
+        return
+    assert result.exit_code == 2 and result.stdout == ""
+    assert result.stderr.count("\n") == 1 and "infinite" in result.stderr and "Warning" not in result.stderr
+
+
+def test_a_power_of_0_has_slope_0_even_at_0_as_torch():
+    result = CliRunner().invoke(app, ["explain", "scalar-graph", "expr=L = a**0", "a=0", "--json"])
+    assert result.exit_code == 0, result.output
+    assert list(json.loads(result.stdout)["answers"].values()) == [0.0]
+
+
+def test_0_is_the_answer_to_an_all_zero_gradient_of_any_shape():
+    problem = next(set_problems(["ce-steps"], 1, 3, "medium"))
+    assert problem.answers["dlogit_maxes"].shape[0] > 1
+    assert grade(problem, "dlogit_maxes", read_values("0", problem.answers["dlogit_maxes"].shape)).correct

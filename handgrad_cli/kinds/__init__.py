@@ -176,7 +176,7 @@ def problem_for(subject: str, typed: dict[str, str], seed: int | None, difficult
     if typed:
         if drawn:
             raise UserError(f"--seed and --difficulty draw a random problem; with your inputs, drop {' and '.join(drawn)}")
-        return kind.solve(kind.read_inputs(typed))
+        return kind.solve_typed(kind.read_inputs(typed))
     difficulty = difficulty or DEFAULT_DIFFICULTY
     if seed is None:  # a fresh draw: a sound one, as a drill would ask
         return next(set_problems([kind.name], 1, fresh_seed(), difficulty))

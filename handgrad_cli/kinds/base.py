@@ -202,6 +202,18 @@ class Kind:
     def solve(self, inputs: dict[str, Any], difficulty: str = "custom", problem_id: ProblemId | None = None) -> Problem:
         return self.solve_batch([inputs], difficulty, [problem_id])[0]
 
+    def solve_typed(self, inputs: dict[str, Any]) -> Problem:
+        """A problem of inputs a person typed: refused in one line where they make a value inf or nan (a
+        probability of 0 under a log), with no numpy warning on the way."""
+        with np.errstate(all="ignore"):
+            problem = self.solve(inputs)
+            values = {**problem.forward, **{step.quantity: step.result for step in problem.path_steps}}
+        for name, value in values.items():
+            if not np.all(np.isfinite(value)):
+                raise UserError(f"these inputs make {name} {_non_finite(value)}: handgrad works the maths in floating "
+                                "point, as torch does; choose inputs closer together")
+        return problem
+
     def graph(self, inputs: Sequence[dict[str, Any]]) -> Graph:
         """The forward pass of problems of one shape, stacked on a leading problem axis."""
         t, seed, seed_name = self.tensors(inputs)
@@ -601,6 +613,11 @@ def _hint_text(value: Any, decimals: int, exact: bool = False) -> str:
     if exact or isinstance(value, (int, np.integer)):
         return format_input(value)
     return format_value(value, decimals)
+
+
+def _non_finite(value: Any) -> str:
+    flat = np.ravel(value)
+    return "nan (not a number)" if np.isnan(flat).any() else "infinite"
 
 
 def _grouped(places: Sequence[int], keys: list[tuple]) -> dict[tuple, list[int]]:
