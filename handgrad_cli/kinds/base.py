@@ -284,9 +284,19 @@ class Kind:
         for name in asked:
             if name[1:] not in flipped_at and name not in self.zero_by_design:  # -0 is no slip
                 slips.append(engine.flipped(name[1:], f"the sign of {name} is flipped"))
-            slips.append(engine.upstream_dropped(name[1:], "the upstream gradient was dropped: the local "
-                                                           "derivative must be multiplied by the gradient from above"))
+            if not self._fed_by_loss(graph, graph.nodes[name[1:]]):  # dropping the loss's own 1 is no slip
+                slips.append(engine.upstream_dropped(name[1:], "the upstream gradient was dropped: the local "
+                                                               "derivative must be multiplied by the gradient from above"))
         return slips
+
+    def _fed_by_loss(self, graph: Graph, node: Node) -> bool:
+        """Whether every upstream gradient into `node` is the loss's own gradient of 1 (passed through adds)."""
+        if graph.seed_name is not None:
+            return False  # a problem that gives an upstream gradient: its values are drawn, not 1
+        users = graph.walk.consumers.get(id(node), [])
+        return bool(users) and all(user is graph.root or (not user.name and all(
+            link.passes for _, link in graph.walk.consumers.get(id(user), [])) and self._fed_by_loss(graph, user))
+            for user, _ in users)
 
     def _sound(self, graph: Graph, answers, asked) -> np.ndarray:
         """Per problem: every slip, the zeros answer and the upstream dropped miss by a margin."""
@@ -664,7 +674,8 @@ def _misses(wrong: np.ndarray, reference: np.ndarray) -> np.ndarray:
 
 
 def _first_change_misses(slipped, graph: Graph, answers, asked) -> np.ndarray:
-    """The first asked gradient a slip changes must miss by the margin (later ones follow from it)."""
+    """The first asked gradient a slip changes must miss by the margin (later ones follow from it); a slip
+    that changes none is a coincidence of the inputs (x == w swaps dw and dx unseen): not sound either."""
     result = np.ones(len(next(iter(answers.values()))), dtype=bool)
     undecided = np.ones_like(result)
     for name in asked:
@@ -677,7 +688,7 @@ def _first_change_misses(slipped, graph: Graph, answers, asked) -> np.ndarray:
             undecided &= ~changed
             if not undecided.any():  # every problem is decided: later gradients cannot change it
                 break
-    return result
+    return result & ~undecided
 
 
 def _printed(graph: Graph, decimals: np.ndarray) -> engine.Values:
