@@ -122,6 +122,8 @@ class BatchNorm(Kind):
             engine.scaled("bndiff2", "bessel-forgotten",
                           f"1/n was used where the variance has Bessel's 1/(n - 1) (n = {n}): "
                           f"dbndiff2 = dbnvar / {n - 1}", lambda val: (n - 1) / n),
+            engine.scaled("bndiff2", "bessel-multiplied", f"dbnvar was multiplied by n - 1 = {n - 1}: Bessel's "
+                          f"correction divides, dbndiff2 = dbnvar / {n - 1}", lambda val: (n - 1) ** 2),
             engine.scaled("bnvar", "pow-exponent-kept",
                           "the derivative of (bnvar + 1e-5)**-0.5 is -0.5 * (bnvar + 1e-5)**-1.5: "
                           "the exponent drops by one", lambda val: val(bnvar) + EPS),

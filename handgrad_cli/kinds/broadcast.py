@@ -85,6 +85,8 @@ class BroadcastHpreact(Kind):
             averaged("bnbias", "dbnbias", f"the batch (its {rows} rows)", rows),
             engine.local_swapped("bngain", "not-swapped", "mul swaps its inputs: bngain's gradient takes the other "
                                  "factor bnraw, not bngain itself", lambda val: val(nodes["bngain"])),
+            engine.local_swapped("bnraw", "not-swapped", "mul swaps its inputs: bnraw's gradient takes the other "
+                                 "factor bngain, not bnraw itself", lambda val: val(nodes["bnraw"])),
             engine.local_swapped("bnraw", "gain-dropped", "bngain was dropped: hpreact = bngain * bnraw, so bnraw's "
                                  "gradient is bngain * dhpreact", lambda val: np.ones(1)),
         ]

@@ -176,6 +176,12 @@ class MLP(Kind):
                                  "belongs", lambda val: val(h)),
             engine.local_swapped("hpreact", "z-squared", "1 - hpreact**2 was used: tanh's local derivative is "
                                  "1 - h**2, with h = tanh(hpreact)", lambda val: 1 - val(hpreact) ** 2),
+            engine.local_swapped("hpreact", "one-minus-h", "1 - h was used: tanh's local derivative is 1 - h**2",
+                                 lambda val: 1 - val(h)),
+            engine.scaled("logits", "fused-mean-forgotten", f"dlogits = probs - onehot(Yb) forgets the 1/n of the "
+                          f"mean loss (n = {n}): dlogits = (probs - onehot(Yb)) / n", lambda val: n),
+            engine.scaled("bndiff2", "bessel-multiplied", f"dbnvar was multiplied by n - 1 = {n - 1}: Bessel's "
+                          f"correction divides, dbndiff2 = dbnvar / {n - 1}", lambda val: (n - 1) ** 2),
             engine.scaled("bndiff2", "bessel-forgotten", f"1/n was used for the variance: bnvar divides by "
                           f"n - 1 = {n - 1} (Bessel's correction), so dbndiff2 = dbnvar / {n - 1}",
                           lambda val: (n - 1) / n),
@@ -185,6 +191,10 @@ class MLP(Kind):
             engine.path_dropped("hprebn", "bnmeani", "mean-path-dropped",
                                 "only the path through bndiff was taken: hprebn also feeds bnmeani, "
                                 "whose gradient is shared back as dbnmeani / n"),
+            *([Slip("transpose-forgotten", "W2", "h @ dlogits was used: matmul backward is a transpose, "
+                    "dW2 = h.T @ dlogits (h is square here, so the shape cannot tell)",
+                    term=lambda link, local, up, val: link.combine(np.swapaxes(local, -1, -2), up))]
+              if h.shape[0] == h.shape[1] else []),
             Slip("scatter-assigned", "C", "dC[Xb] = demb assigns, so a row used twice keeps only one "
                  "gradient: it is a scatter-add (np.add.at), repeated indices accumulate", term=assigned),
         ]
