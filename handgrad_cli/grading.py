@@ -91,8 +91,7 @@ def grade(problem: Problem, gradient: str, yours: Any | None, tolerance: Toleran
     if yours.shape != reference.shape:
         return _wrong_shape(gradient, reference, yours, tolerance)
     accepted = tolerance.accepts(yours, reference)
-    given = {name: earlier_grade for name, earlier_grade in (earlier or {}).items()
-             if earlier_grade is not None and earlier_grade.given and earlier_grade.yours.size == earlier_grade.reference.size}
+    given = {name: earlier_grade for name, earlier_grade in (earlier or {}).items() if _usable(earlier_grade)}
     carry = None if accepted.all() or not given else _from_earlier(problem, gradient, yours, tolerance, given)
     mistake = None
     if carry is not None and not carry.wrong and carry.close:  # computed right from accepted answers
@@ -106,6 +105,11 @@ def grade(problem: Problem, gradient: str, yours: Any | None, tolerance: Toleran
         for index in np.ndindex(reference.shape)
     )
     return Grade(gradient, reference, yours, entries, mistake, carry.wrong if carry else ())
+
+
+def _usable(earlier: Grade | None) -> bool:
+    """An earlier answer later ones can follow from: given, with a number for every entry."""
+    return earlier is not None and earlier.given and earlier.yours.size == earlier.reference.size
 
 
 class Carry(NamedTuple):
