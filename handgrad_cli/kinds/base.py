@@ -354,7 +354,8 @@ class Kind:
         printed = _printed(graph, self._shown_decimals(graph, answers))
         for _ in range(len(TYPED_DECIMALS) * len(asked)):
             drift = self._carried_drift(graph, answers, asked, decimals, printed)
-            fixable = (drift > CARRY_LIMIT) & np.array([[bool(level) for level in levels]]) & (decimals.min(axis=1) < TYPED_DECIMALS[-1])[:, None]
+            room = (decimals.min(axis=1) < TYPED_DECIMALS[-1])[:, None]  # some answer can still take a decimal
+            fixable = (drift > CARRY_LIMIT) & np.array([[bool(level) for level in levels]]) & room
             if not fixable.any():
                 break
             first = np.argmax(fixable, axis=1)
@@ -408,98 +409,6 @@ class Kind:
             scale = 10.0 ** decimals[:, i].reshape((-1,) + (1,) * (value.ndim - 1))
             typed[name[1:]] = np.round(value * scale) / scale
         return drift
-
-    def one_graph(self, problem: Problem) -> Graph:
-        """The forward pass of this one problem, made once and kept with it (grading reads it per gradient)."""
-        graph = problem.cache.get("graph")
-        if graph is None:
-            graph = problem.cache["graph"] = self.graph([problem.inputs])
-        return graph
-
-    def _typed_decimals(self, graph: Graph, answers, asked: Sequence[str]) -> np.ndarray:
-        """Per problem and asked gradient, the decimals to type it to: 3, or more where a learner who
-        carries their own rounded answers forward would drift more than CARRY_LIMIT tolerances off.
-
-        A learner is simulated in order. Where a gradient drifts too far, the answers it is computed
-        from get one more decimal; if it drifts again, every answer on its paths to the loss does.
-        """
-        count = len(graph.seed)
-        decimals = np.full((count, len(asked)), TYPED_DECIMALS[0])
-        # a gradient that is 0 by design is typed as 0, whatever a sum of rounded answers gives
-        levels = [[] if name in self.zero_by_design else self._levels(graph, name, asked[:i])
-                  for i, name in enumerate(asked)]
-        reach = np.zeros((count, len(asked)), dtype=int)
-        printed = _printed(graph, self._shown_decimals(graph, answers))
-        for _ in range(len(TYPED_DECIMALS) * len(asked)):
-            drift = self._carried_drift(graph, answers, asked, decimals, printed)
-            fixable = (drift > CARRY_LIMIT) & np.array([[bool(level) for level in levels]]) & (decimals.min(axis=1) < TYPED_DECIMALS[-1])[:, None]
-            if not fixable.any():
-                break
-            first = np.argmax(fixable, axis=1)
-            for problem in np.flatnonzero(fixable.any(axis=1)):
-                gradient = first[problem]
-                reach[problem, gradient] += 1
-                # first the answers it is computed from; if that was not enough, every answer before it on its paths
-                upto = 1 if reach[problem, gradient] == 1 else len(levels[gradient])
-                places = [asked.index(name) for level in levels[gradient][:upto] for name in level]
-                decimals[problem, places] = np.minimum(decimals[problem, places] + 1, TYPED_DECIMALS[-1])
-        return decimals
-
-    def _levels(self, graph: Graph, gradient: str, before: Sequence[str]) -> list[tuple[str, ...]]:
-        """The answers among `before` a gradient is computed from, then the answers those are computed
-        from, and so on: each level the first answered nodes on the paths to the loss."""
-        levels, seen, frontier = [], set(), [gradient]
-        while True:
-            level = tuple(name for name in before if name not in seen and any(
-                name in self._nearest(graph, start, before) for start in frontier))
-            if not level:
-                return levels
-            levels.append(level)
-            seen.update(level)
-            frontier = list(level)
-
-    def _nearest(self, graph: Graph, gradient: str, answered) -> set[str]:
-        """On each path from `gradient` to the loss, the first node whose gradient is among `answered`."""
-        found, seen, stack = set(), set(), [graph.nodes[gradient[1:]]]
-        while stack:
-            node = stack.pop()
-            for consumer, _ in graph.walk.consumers.get(id(node), []):
-                if id(consumer) in seen:
-                    continue
-                seen.add(id(consumer))
-                if consumer.name and f"d{consumer.name}" in answered:
-                    found.add(f"d{consumer.name}")
-                else:
-                    stack.append(consumer)
-        return found
-
-    def _carried_drift(self, graph: Graph, answers, asked: Sequence[str], decimals: np.ndarray,
-                       printed: engine.Values) -> np.ndarray:
-        """Per problem and asked gradient: how many tolerances a learner who types each answer to its
-        decimals, and computes the next from them and the printed forward values, lands from the reference."""
-        typed: dict[str, np.ndarray] = {}
-        drift = np.zeros(decimals.shape)
-        for i, name in enumerate(asked):
-            value = self.backward(graph, overrides=typed, values=printed, words=False).grads[graph.nodes[name[1:]]]
-            reference = answers[name]
-            drift[:, i] = largest(np.abs(value - reference) / (ATOL + RTOL * np.abs(reference)))
-            scale = 10.0 ** decimals[:, i].reshape((-1,) + (1,) * (value.ndim - 1))
-            typed[name[1:]] = np.round(value * scale) / scale
-        return drift
-
-    def _ancestors(self, graph: Graph, gradient: str, before: Sequence[str]) -> tuple[str, ...]:
-        """The gradients among `before` on any path from `gradient` to the loss."""
-        wanted = {name[1:] for name in before}
-        found, seen, stack = set(), set(), [graph.nodes[gradient[1:]]]
-        while stack:
-            node = stack.pop()
-            for consumer, _ in graph.walk.consumers.get(id(node), []):
-                if id(consumer) not in seen:
-                    seen.add(id(consumer))
-                    stack.append(consumer)
-                    if consumer.name in wanted:
-                        found.add(f"d{consumer.name}")
-        return tuple(name for name in before if name in found)
 
     def mistakes(self, problem: Problem, earlier: dict[str, np.ndarray] | None = None) -> list[Mistake]:
         """Each named slip's answers for this problem, given the learner's earlier answers if any."""
