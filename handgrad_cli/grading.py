@@ -4,9 +4,13 @@ The rule, per entry: ``|yours - reference| <= atol + rtol * |reference|``. The d
 atol = rtol = 0.001, accept an answer rounded (or cut) to three decimals and refuse one that
 is off in the third decimal by more than one unit.
 
-A gradient is judged with the learner's own earlier answers: one that follows correctly from an
-accepted earlier answer is right; one that follows from a wrong earlier answer is "error carried
-forward", not a new mistake; a slip is named in the gradient where it was made.
+A gradient is judged with the learner's own earlier answers, as they were graded: one computed
+correctly from earlier answers that were accepted is right (within CARRY_BOUND tolerances of the
+reference, so an accepted answer stays close); one computed correctly from an earlier answer that was
+wrong is "error carried forward", naming only the wrong answers it is computed from (the nearest
+answered gradients on its paths to the loss); a slip is named in the gradient where it was made. The
+right count of numbers in the wrong shape is a wrong answer with its shape named. ROUNDING_RULE is the
+way of typing every property is proved for (tests/test_trust.py).
 """
 
 from __future__ import annotations
