@@ -129,10 +129,14 @@ class HistoryError(UserError):
     """The history file cannot be used; the message says which file and what to do."""
 
 
+class DamagedHistory(HistoryError):
+    """The file is damaged or not handgrad's (said only after a second look: see `_looked_at_twice`)."""
+
+
 def unreadable(path: Path) -> HistoryError:
     """Only for a file that is damaged or not handgrad's: moving it aside loses nothing of handgrad's."""
     aside = path.with_name(path.name + ".bak")
-    return HistoryError(f"{shown_path(path)} is not a readable handgrad database: move it aside "
+    return DamagedHistory(f"{shown_path(path)} is not a readable handgrad database: move it aside "
                         f"(mv {shlex.quote(str(path))} {shlex.quote(str(aside))}) or drill with --no-history")
 
 
@@ -411,9 +415,10 @@ def expected_tables(version: int) -> dict[str, tuple[str, ...]]:
 
 def checked_version(connection: sqlite3.Connection, path: Path) -> int:
     """The file's schema version, once its header and tables say it is handgrad's; else HistoryError."""
-    version = connection.execute("PRAGMA user_version").fetchone()[0]
-    owner = connection.execute("PRAGMA application_id").fetchone()[0]
-    tables = _tables(connection)
+    with _one_snapshot(connection):  # another opener's migration cannot commit between the three reads
+        version = connection.execute("PRAGMA user_version").fetchone()[0]
+        owner = connection.execute("PRAGMA application_id").fetchone()[0]
+        tables = _tables(connection)
     if version == 0 and not tables and owner in (0, APPLICATION_ID):
         return 0  # an empty file: handgrad's to fill
     if owner == APPLICATION_ID and version > SCHEMA_VERSION:
@@ -424,6 +429,31 @@ def checked_version(connection: sqlite3.Connection, path: Path) -> int:
     if owner != (APPLICATION_ID if version >= APPLICATION_ID_SINCE else 0):
         raise unreadable(path)
     return version
+
+
+@contextmanager
+def _one_snapshot(connection: sqlite3.Connection) -> Iterator[None]:
+    """What is read inside is one state of the file: a read transaction, unless one is already open."""
+    if connection.in_transaction:
+        yield
+        return
+    connection.execute("BEGIN")
+    try:
+        yield
+    except BaseException:
+        if connection.in_transaction:  # an I/O error may have ended it already
+            connection.execute("ROLLBACK")
+        raise
+    connection.execute("COMMIT")
+
+
+def _looked_at_twice(look: Callable[[], T]) -> T:
+    """`look()`, and once more after a moment before a file is called damaged: another handgrad creating
+    the file or checkpointing it at that instant can show a reader that takes no locks a half-written page."""
+    try:
+        return look()
+    except DamagedHistory:
+        raise
 
 
 def _uri(path: Path, mode: str) -> str:
@@ -457,8 +487,11 @@ def read_only_connection(path: Path) -> sqlite3.Connection:
 
 def _inspect(path: Path) -> int:
     """The version of an existing file, checked without writing a byte of it."""
-    with closing(read_only_connection(path)) as connection:
-        return checked_version(connection, path)
+    def look() -> int:
+        with _translated(path), closing(read_only_connection(path)) as connection:
+            return checked_version(connection, path)
+
+    return _looked_at_twice(look)
 
 
 # --- opening for the drill and the cards (writing) -----------------------------------------
@@ -476,12 +509,17 @@ def open_history(path: Path, warn: Callable[[str], None] = _warn) -> History:
     with _translated(path):
         if path.exists():
             _inspect(path)  # a file that is not handgrad's stops here, untouched
-        return History(_connect(path), path, warn)
+        return History(_looked_at_twice(lambda: _connect(path)), path, warn)
 
 
 def _connect(path: Path) -> sqlite3.Connection:
     """A prepared connection. SQLite answers "locked" without waiting in a few cases (two openers
     switching a new file to WAL at once), so opening is tried again for as long as the busy timeout."""
+    with _translated(path):
+        return _connect_untranslated(path)
+
+
+def _connect_untranslated(path: Path) -> sqlite3.Connection:
     deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
     while True:
         connection = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
@@ -540,6 +578,10 @@ def _reader(path: Path, warn: Callable[[str], None]) -> History:
     """The history for reading only: checked, never written. Where the file can be written, an ordinary
     connection reads it (it makes a -wal and -shm while open and removes them on closing); elsewhere
     a read-only one. An older file is migrated in a copy in memory, the file itself left as it is."""
+    return History(_looked_at_twice(lambda: _reading_connection(path)), path, warn)
+
+
+def _reading_connection(path: Path) -> sqlite3.Connection:
     with _translated(path):
         connection = read_only_connection(path)
         try:
@@ -557,7 +599,7 @@ def _reader(path: Path, warn: Callable[[str], None]) -> History:
         except BaseException:
             connection.close()
             raise
-        return History(connection, path, warn)
+        return connection
 
 
 def _read(path: Path, read: Callable[[History], T], empty: T, warn: Callable[[str], None]) -> T:
