@@ -728,7 +728,9 @@ def stats_command(
 
     from handgrad_cli.mistakes import aims_record
 
-    attempts, reviews = read_history(history_file())
+    path = history_file()
+    attempts, reviews = read_history(path)
+    note_if_others_can_read(path)
     now = utc_now()
     data = summary(attempts, now, remembered_kinds(attempts)) | {"cards": cards_record(DECKS, reviews, now)}
     data["top_mistakes"] = aims_record(attempts, now)
@@ -749,6 +751,13 @@ def remembered_kinds(attempts) -> list[str]:
     from handgrad_cli.kinds import DEFAULT_KINDS, KINDS
 
     return list(dict.fromkeys([*DEFAULT_KINDS, *(attempt.kind for attempt in attempts if attempt.kind in KINDS)]))
+
+
+def note_if_others_can_read(path) -> None:
+    from handgrad_cli.paths import readable_by_others
+
+    if note := readable_by_others(path):
+        typer.echo(f"handgrad: note: {note}", err=True)
 
 
 @app.command("history")

@@ -29,3 +29,23 @@ def shown_path(path: "str | PathLike[str]") -> str:
     """A file's name as given (printable names are the rule), or whole in quotes with its escapes when not."""
     text = str(path)
     return text if text.isprintable() else repr(text)
+
+
+def shell_word(text: "str | PathLike[str]") -> str:
+    """A path or word for a command the user may copy into a shell: quoted with `shlex` when printable, else
+    in bash's $'...' with each control or format character as its escape (it reaches the terminal as text)."""
+    import shlex
+
+    text = str(text)
+    if text.isprintable():
+        return shlex.quote(text)
+    return "$'" + "".join(_ansi_c(char) for char in text) + "'"
+
+
+def _ansi_c(char: str) -> str:
+    if char in "\\'":
+        return "\\" + char
+    if char.isprintable():
+        return char
+    code = ord(char)
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"

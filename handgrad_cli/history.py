@@ -17,7 +17,6 @@ from __future__ import annotations
 import errno
 import functools
 import os
-import shlex
 import sqlite3
 import sys
 import time
@@ -29,7 +28,8 @@ from typing import TypeVar
 
 from handgrad_cli.attempts import (ATTEMPT_FIELDS, CARD_GRADES, CARD_REVIEW_FIELDS, PATH_STEP_FIELDS, STATUSES,
                                    TRY_FIELDS, Attempt, CardReview, PathStep, Try)
-from handgrad_cli.errors import UserError, shown_path
+from handgrad_cli.errors import UserError, shell_word, shown_path
+from handgrad_cli.paths import history_file_exists
 
 BUSY_TIMEOUT_MS = 10_000
 APPLICATION_ID = 0x68677264  # "hgrd": the header says the file is handgrad's (set from version 3 on)
@@ -137,7 +137,7 @@ def unreadable(path: Path) -> HistoryError:
     """Only for a file that is damaged or not handgrad's: moving it aside loses nothing of handgrad's."""
     aside = path.with_name(path.name + ".bak")
     return DamagedHistory(f"{shown_path(path)} is not a readable handgrad database: move it aside "
-                        f"(mv {shlex.quote(str(path))} {shlex.quote(str(aside))}) or drill with --no-history")
+                          f"(mv {shell_word(path)} {shell_word(aside)}) or drill with --no-history")
 
 
 def busy(path: Path) -> HistoryError:
@@ -153,6 +153,10 @@ def os_problem(path: Path, code: int, detail: str = "") -> HistoryError:
     if code == errno.EROFS:
         return HistoryError(f"cannot write {shown_path(path)}: it is on read-only media; the history is intact "
                             f"(stats and history can read it): {elsewhere}")
+    if code == errno.EFBIG:
+        return HistoryError(f"cannot write {shown_path(path)}: it would pass the file-size limit (`ulimit -f`, "
+                            f"{_file_size_limit():,} bytes); the history is intact: raise the limit "
+                            "(ulimit -f unlimited), or drill with --no-history")
     if code in (errno.EACCES, errno.EPERM):
         return HistoryError(f"no permission to use {shown_path(path)}; the history is intact: "
                             f"check the permissions of the file and its folder, or {elsewhere}")
@@ -168,9 +172,32 @@ def _write_errno(path: Path) -> int:
         return errno.EROFS
     if not os.access(path.parent, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
         return errno.EACCES
+    if _near_the_file_size_limit(path):
+        return errno.EFBIG
     if stat and stat.f_bavail * stat.f_frsize < 1 << 20:  # an I/O error with less than a MiB free: full
         return errno.ENOSPC
     return errno.EIO
+
+
+def _file_size_limit() -> int | None:
+    """The process's limit on the size of a file it writes (`ulimit -f`), in bytes; None when there is none."""
+    try:
+        import resource
+    except ImportError:  # Windows
+        return None
+    limit = resource.getrlimit(resource.RLIMIT_FSIZE)[0]
+    return None if limit == resource.RLIM_INFINITY else limit
+
+
+def _near_the_file_size_limit(path: Path) -> bool:
+    """The history or its journal is within a MiB of `ulimit -f`: what SQLite calls an I/O error is EFBIG
+    (Python ignores SIGXFSZ, so the write fails instead of ending the process)."""
+    limit = _file_size_limit()
+    if limit is None:
+        return False
+    sizes = [os.stat(file).st_size for suffix in ("", "-wal", "-journal")
+             if (file := path.with_name(path.name + suffix)).is_file()]
+    return max(sizes, default=0) + (1 << 20) >= limit
 
 
 def sqlite_problem(path: Path, error: sqlite3.DatabaseError) -> HistoryError:
@@ -499,17 +526,29 @@ def _inspect(path: Path) -> int:
 
 def open_history(path: Path, warn: Callable[[str], None] = _warn) -> History:
     """Open (creating if need be), check and migrate the history at `path`; raises HistoryError."""
+    exists = history_file_exists(path)
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)  # a new data folder is the learner's alone
     except OSError as error:
         if error.errno in (errno.ENOSPC, errno.EROFS, errno.EACCES, errno.EPERM):
             raise os_problem(path.parent, error.errno) from None
         raise HistoryError(f"cannot create {shown_path(path.parent)}: {error.strerror}; set HANDGRAD_HOME "
                            "to a folder you can write, or drill with --no-history") from None
     with _translated(path):
-        if path.exists():
+        if exists:
             _inspect(path)  # a file that is not handgrad's stops here, untouched
+        else:
+            _create_private(path)
         return History(_looked_at_twice(lambda: _connect(path)), path, warn)
+
+
+def _create_private(path: Path) -> None:
+    """An empty file (an empty database to SQLite) that only its owner can read; SQLite gives its -wal and
+    -shm the same permissions. Another handgrad creating it at the same instant is no trouble."""
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError:
+        pass
 
 
 def _connect(path: Path) -> sqlite3.Connection:
@@ -604,7 +643,7 @@ def _reading_connection(path: Path) -> sqlite3.Connection:
 
 def _read(path: Path, read: Callable[[History], T], empty: T, warn: Callable[[str], None]) -> T:
     """What `read` takes from the file, or `empty` if there is no file yet (nothing is created)."""
-    if not path.exists():
+    if not history_file_exists(path):
         return empty
     with _reader(path, warn) as history:
         return read(history)

@@ -17,6 +17,7 @@ from handgrad_cli.attempts import Try
 from handgrad_cli.cards import CardReview
 from handgrad_cli.cli import app
 from handgrad_cli.history import SCHEMA_VERSION, HistoryError, open_history, read_attempts
+from handgrad_cli.errors import UserError
 from handgrad_cli.paths import data_dir
 from progress_helpers import day, make_attempt
 
@@ -111,7 +112,7 @@ def test_another_programs_database_is_not_adopted(db: Path) -> None:
 def test_an_unwritable_home_is_one_line(tmp_path: Path) -> None:
     blocker = tmp_path / "file"
     blocker.write_text("")
-    with pytest.raises(HistoryError, match="cannot create"):
+    with pytest.raises(UserError, match=f"^{blocker} is a file, not a folder: point HANDGRAD_HOME at a folder"):
         open_history(blocker / "history.sqlite3")
 
 
