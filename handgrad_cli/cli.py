@@ -652,7 +652,9 @@ class HistoryFormat(str, Enum):
 def history_file():
     """The history database: in HANDGRAD_HOME if set, else the platform's user data directory."""
     from handgrad_cli.paths import history_path
+    from handgrad_cli.zone import local_zone_or_utc
 
+    local_zone_or_utc(lambda line: typer.echo(line, err=True))  # the history's days are the learner's days
     return history_path()
 
 

@@ -22,7 +22,7 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import closing, contextmanager
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import TypeVar
 
@@ -321,7 +321,7 @@ class History:
                 skipped.append(f"{table} row {row[0]}: {error}")
         if skipped:
             rows_word = "row" if len(skipped) == 1 else "rows"
-            self._warn(f"handgrad: warning: skipped {len(skipped)} {rows_word} of {self.path} that handgrad "
+            self._warn(f"handgrad: warning: skipped {len(skipped)} {rows_word} of {shown_path(self.path)} that handgrad "
                        f"cannot read ({skipped[0]})")
         return kept
 
@@ -343,15 +343,23 @@ class History:
 
 
 def _time(value) -> str:
-    from handgrad_cli.review import parse_time
+    """A time with its zone, far enough from datetime's ends (years 1 and 9999) that the schedule's longest
+    interval and any time zone can be added to it."""
+    from handgrad_cli.review import BOX_DAYS, parse_time
 
+    margin = timedelta(days=max(BOX_DAYS))
     try:
         moment = parse_time(value) if isinstance(value, str) else None
-    except ValueError:
-        moment = None
-    if moment is None or moment.tzinfo is None:
-        raise ValueError(f"time {_short(value)}")
-    return value
+        if moment is not None and moment.tzinfo is not None:
+            utc = moment.astimezone(timezone.utc)  # OverflowError within a day of the ends
+            if _EARLIEST + margin <= utc <= _LATEST - margin:
+                return value
+    except (ValueError, OverflowError):
+        pass
+    raise ValueError(f"time {_short(value)}")
+
+
+_EARLIEST, _LATEST = (moment.replace(tzinfo=timezone.utc) for moment in (datetime.min, datetime.max))
 
 
 def _text(value, optional: bool = False) -> str | None:
