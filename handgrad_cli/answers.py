@@ -63,10 +63,11 @@ def read_number(text: str) -> float:
     return _checked(value, text)
 
 
-def read_rows(text: str) -> list[list[float]]:
-    """Rows of values: commas between values, ``;`` between rows, brackets optional."""
+def read_rows(text: str, what: str = "the answer") -> list[list[float]]:
+    """Rows of values: commas between values, ``;`` between rows, brackets optional. `what` names the text
+    in a message (an answer, or an input of `explain`)."""
     if len(text) > MAX_ANSWER_CHARS:
-        raise UserError(f"the answer is longer than {MAX_ANSWER_CHARS} characters: shorten it")
+        raise UserError(f"{what} is longer than {MAX_ANSWER_CHARS} characters: shorten it")
     rows = _row_texts(text)
     if rows and not rows[-1]:
         rows.pop()  # a trailing ';' is harmless

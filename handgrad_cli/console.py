@@ -94,8 +94,17 @@ def wants_json(output_format: TextFormat | None, json_flag: bool = False) -> boo
 
 def fail(message: str, status: ExitStatus = ExitStatus.USAGE) -> typer.Exit:
     """One line on stderr that says what was wrong; the caller raises what this returns."""
-    typer.echo(f"handgrad: {message}", err=True)
+    say_on_stderr(f"handgrad: {message}")
     return typer.Exit(int(status))
+
+
+def say_on_stderr(line: str) -> None:
+    """A line on stderr. Where stderr is gone too (the terminal closed under `nohup`), the error about the
+    error is let be: the exit status still says what happened, and nothing is left to fail at exit."""
+    try:
+        typer.echo(line, err=True)
+    except OSError:
+        _quiet(sys.stderr)
 
 
 def user_errors(command):
@@ -226,13 +235,20 @@ def terminal_reader() -> Callable[[str], str]:
     return read_line
 
 
+NUL_ENDS = "that was not text (it holds a NUL byte): the input ends here"
+
+
 def piped_reader(stream: TextIO, console) -> Callable[[str], str]:
-    """One answer a line from a pipe or file, echoed after its prompt so the transcript reads well."""
+    """One answer a line from a pipe or file, echoed after its prompt so the transcript reads well.
+    A NUL byte says the input is not text at all (`< /dev/zero`, a binary file): it ends there."""
     from rich.text import Text
 
     def read_line(prompt: str) -> str:
         line = stream.readline(MAX_LINE_CHARS)
         if not line:
+            raise EOFError
+        if "\0" in line:
+            console.print(Text(NUL_ENDS, style="yellow"))
             raise EOFError
         if not line.endswith("\n"):
             _skip_rest_of_line(stream)
@@ -310,9 +326,13 @@ def finish_output(status: int) -> int:
 
 
 def _quiet_stdout() -> None:
-    """Point stdout at /dev/null, so the interpreter's last flush has nowhere to fail."""
+    _quiet(sys.stdout)
+
+
+def _quiet(stream: TextIO) -> None:
+    """Point a stream at /dev/null, so the interpreter's last flush has nowhere to fail (exit 120)."""
     try:
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        os.dup2(os.open(os.devnull, os.O_WRONLY), stream.fileno())
     except (OSError, ValueError):
         pass
 

@@ -27,7 +27,7 @@ if _signal.getsignal(_signal.SIGINT) is _signal.default_int_handler:  # not when
 
 
 def main() -> None:
-    from handgrad_cli.console import finish_output, prepare_streams
+    from handgrad_cli.console import finish_output, prepare_streams, say_on_stderr
 
     prepare_streams()
     from handgrad_cli.cli import app_for
@@ -40,6 +40,6 @@ def main() -> None:
     except SystemExit as exit:
         status = exit.code or 0  # handgrad exits with a status, never with a message
     except KeyboardInterrupt:  # between the commands' own handling and the end
-        sys.stderr.write("handgrad: interrupted\n")
+        say_on_stderr("handgrad: interrupted")
         status = _INTERRUPTED
     sys.exit(finish_output(status))

@@ -512,7 +512,8 @@ class Kind:
             raise UserError(f"{self.name} needs {' '.join(f'{name}=...' for name in missing)} as well "
                             f"(it takes {self.input_names()})")
         sizes: dict[str, int] = {}
-        values = {spec.name: _shaped(spec, read_rows(typed[spec.name]), sizes) for spec in self.inputs}
+        values = {spec.name: _shaped(spec, read_rows(typed[spec.name], f"the input {spec.name}"), sizes)
+                  for spec in self.inputs}
         for spec in self.inputs:
             if spec.index:
                 _check_index(spec, values[spec.name], sizes)
