@@ -18,6 +18,7 @@ from rich.text import Text
 from handgrad_cli.attempts import ATTEMPT_FIELDS, Attempt, Try
 from handgrad_cli.cards import Card, CardsTally, DeckStatus
 from handgrad_cli.csvsafe import safe_cell
+from handgrad_cli.errors import visible
 from handgrad_cli.history import utc_stamp
 from handgrad_cli.review import parse_time
 
@@ -59,7 +60,13 @@ def bar(value: float | None, width: int = BAR_WIDTH) -> Text:
 
 
 def mistakes_text(mistakes: Sequence[dict[str, Any]], separator: str = ", ") -> str:
-    return separator.join(f"{item['mistake']} x{item['count']}" for item in mistakes) or "-"
+    return separator.join(f"{visible(item['mistake'])} x{item['count']}" for item in mistakes) or "-"
+
+
+def from_history(*lines: str) -> Text:
+    """Text read from the history, a line each: plain (never Rich markup) with control characters as escapes,
+    so a crafted row cannot write to the terminal (OSC 52 would set the clipboard)."""
+    return Text("\n".join(visible(line) for line in lines))
 
 
 def not_answered_text(counts: dict[str, int], separator: str = ", ") -> str:
@@ -93,10 +100,10 @@ def levels_table(rows: Sequence[dict[str, Any]]) -> Table:
         table.add_column(column, justify=justify, overflow="fold")
     for row in rows:
         apart = [f"+{count} {status}" for status, count in row["not_answered"].items() if count]
-        table.add_row(f"{row['kind']}\n{row['difficulty']}", "\n".join([str(row["answered"]), *apart]),
+        table.add_row(from_history(row["kind"], row["difficulty"]), "\n".join([str(row["answered"]), *apart]),
                       f"{percent(row['accuracy'])}\n{percent(row['first_try_accuracy'])}",
                       Text.assemble(percent(row["recent_accuracy"]), "\n", signed_points(row["trend"])),
-                      mistakes_text(row["mistakes"], "\n"))
+                      Text(mistakes_text(row["mistakes"], "\n")))
     return table
 
 
@@ -119,7 +126,7 @@ def review_table(levels: Sequence[dict[str, Any]]) -> Table:
         table.add_column(column)
     for level in levels:
         due = "new" if level["new"] else "now" if level["due_now"] else local_time(level["due"])
-        table.add_row(level["kind"], level["difficulty"], str(level["box"]),
+        table.add_row(from_history(level["kind"]), from_history(level["difficulty"]), str(level["box"]),
                       Text(due, style="bold yellow" if level["due_now"] else ""))
     return table
 
