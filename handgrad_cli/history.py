@@ -17,8 +17,10 @@ from __future__ import annotations
 import errno
 import functools
 import os
+import shutil
 import sqlite3
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Iterator
 from contextlib import closing, contextmanager
@@ -506,8 +508,9 @@ def _in_wal_mode_and_idle(path: Path) -> bool:
 
 def read_only_connection(path: Path) -> sqlite3.Connection:
     """A connection that cannot write and creates nothing: `immutable` when no writer is at work on a
-    WAL file, else `mode=ro` (which takes the locks, so a writer's half-done work is not seen), falling
-    back to `immutable` where even that cannot open (read-only media without the -shm file)."""
+    WAL file, else `mode=ro` (which takes the locks, so a writer's half-done work is not seen). Where even
+    that cannot open (read-only media without the -shm file): a copy in memory of the file and its -wal
+    (`immutable` would not read the -wal, where the last tries before a crash are), else `immutable`."""
     if not _in_wal_mode_and_idle(path):
         connection = sqlite3.connect(_uri(path, "mode=ro"), uri=True, timeout=BUSY_TIMEOUT_MS / 1000)
         try:
@@ -517,7 +520,23 @@ def read_only_connection(path: Path) -> sqlite3.Connection:
             connection.close()
             if getattr(error, "sqlite_errorname", "").startswith(("SQLITE_BUSY", "SQLITE_LOCKED")):
                 raise
+        wal = path.with_name(path.name + "-wal")
+        if wal.is_file() and wal.stat().st_size:
+            return _copied_with_wal(path, wal)
     return sqlite3.connect(_uri(path, "immutable=1"), uri=True)
+
+
+def _copied_with_wal(path: Path, wal: Path) -> sqlite3.Connection:
+    """The file with its -wal applied, read from a temporary copy of both into memory (the copy is gone
+    when this returns, and the file and its -wal are left as they were)."""
+    with tempfile.TemporaryDirectory(prefix="handgrad-") as folder:
+        copy = Path(folder) / path.name
+        shutil.copyfile(path, copy)
+        shutil.copyfile(wal, copy.with_name(copy.name + "-wal"))
+        memory = sqlite3.connect(":memory:", isolation_level=None)
+        with closing(sqlite3.connect(copy)) as disk:
+            disk.backup(memory)
+        return memory
 
 
 def _inspect(path: Path) -> int:

@@ -279,6 +279,26 @@ def test_a_history_on_read_only_media_is_read_and_nothing_is_created(tmp_path):
                                  "or drill with --no-history\n")
 
 
+def test_a_copy_on_read_only_media_with_a_wal_and_no_shm_keeps_the_tries_in_the_wal(tmp_path):
+    """After a crash, the file and its -wal copied to a stick mounted read-only: SQLite cannot open the -wal
+    without its -shm there, and the last tries are only in the -wal."""
+    db = recorded_history(tmp_path / "laptop")
+    with tmpfs(tmp_path / "usb", size="1m") as usb:
+        with open_history(db) as history:  # a drill at work: its tries are in the -wal until it closes
+            for minute in range(3):
+                history.record(make_attempt(day(2, minute=minute), problem=f"softmax-ce-m{minute}"))
+            for name in ("history.sqlite3", "history.sqlite3-wal"):
+                shutil.copyfile(tmp_path / "laptop" / name, usb / name)
+        remount_read_only(usb)
+        before = {name: sha256(usb / name) for name in listing(usb)}
+        result = runner.invoke(app, ["stats", "--format", "json"], env=home_env(usb))
+        assert result.exit_code == 0, result.output
+        assert '"answered": 5' in result.stdout
+        result = runner.invoke(app, ["history"], env=home_env(usb))
+        assert len(result.stdout.splitlines()) == 1 + 5
+        assert {name: sha256(usb / name) for name in listing(usb)} == before
+
+
 def test_a_history_in_a_read_only_folder_is_read(tmp_path):
     if os.geteuid() == 0:
         pytest.skip("root writes through chmod: the read-only mount test covers root")
