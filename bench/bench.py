@@ -5,7 +5,8 @@
   Rich and prompts, both in a pty;
 - generate: problems per second for `generate --format jsonl` at N = 20,000, start-up subtracted,
   against `json.dumps` of its own output, parsed (the floor);
-- memory: peak resident memory of `handgrad generate --format jsonl` from 1,000 to 100,000 problems.
+- memory: peak resident memory of `handgrad generate --format jsonl` from 1,000 to 100,000 problems;
+- history at scale: `stats` and `drill --review` over a learner's 500,000 answers (time and memory).
 
 Where valgrind is installed, the two start-up figures are also given in instructions executed,
 which do not move with the machine's load: this shared host's wall and CPU times swing by a third
@@ -220,6 +221,36 @@ def peak_memory(counts: list[int]) -> None:
         print(f"peak memory, generate --count {count:,} --format jsonl: {kilobytes / 1024:.1f} MiB")
 
 
+SCALE_PROBE = """
+import json, resource, subprocess, sys, time
+started = time.perf_counter()
+subprocess.run(json.loads(sys.argv[1]), input=sys.argv[2], text=True, stdout=subprocess.DEVNULL, check=True)
+usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+print(json.dumps([time.perf_counter() - started, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024]))
+"""
+
+
+def history_at_scale(answers: int, runs: int = 3) -> None:
+    """`stats` and `drill --review` (to its first prompt, then quit) over a history of `answers` gradients:
+    median wall and CPU seconds, and peak memory. The aim: within 2 s and 100 MB."""
+    sys.path.insert(0, str(Path(__file__).parent))
+    from big_history import make_history
+
+    with tempfile.TemporaryDirectory() as home:
+        make_history(Path(home) / "history.sqlite3", answers)
+        size = (Path(home) / "history.sqlite3").stat().st_size / 2**20
+        env = {**os.environ, "HANDGRAD_HOME": home, "COLUMNS": "80"}
+        for name, args, typed in (("stats", ["stats"], ""), ("stats --format json", ["stats", "--format", "json"], ""),
+                                  ("drill --review", ["drill", "--review", "-n", "1"], "quit\n")):
+            command = json.dumps([sys.executable, "-m", "handgrad_cli", *args])
+            turns = [json.loads(subprocess.run([sys.executable, "-c", SCALE_PROBE, command, typed], env=env,
+                                               capture_output=True, text=True, check=True).stdout)
+                     for _ in range(runs)]
+            wall, cpu, memory = (statistics.median(turn[i] for turn in turns) for i in range(3))
+            print(f"{name} over {answers:,} answers ({size:.0f} MB file), median of {runs}: {wall:.2f} s "
+                  f"(CPU {cpu:.2f} s), peak memory {memory:.0f} MiB")
+
+
 def compile_package() -> None:
     """Byte-compile handgrad as a first run would, so no start-up below pays for compiling its source
     (where PYTHONDONTWRITEBYTECODE is set, nothing else would ever write the cache)."""
@@ -237,6 +268,7 @@ def main() -> None:
     first_prompt(runs=5 if quick else 15)
     generate_throughput(2_000 if quick else 20_000)
     peak_memory([1_000, 10_000] if quick else [1_000, 10_000, 100_000])
+    history_at_scale(50_000 if quick else 500_000)
 
 
 if __name__ == "__main__":

@@ -682,14 +682,15 @@ def review_problems_due(history, kinds: list[str], count: int, seed: int, consol
         raise UserError("--review schedules from your history: drop --no-history")
     from handgrad_cli.mistakes import aims, with_aimed
     from handgrad_cli.render.learn import aim_view
-    from handgrad_cli.review import Taken, review_levels, review_problems
-    from handgrad_cli.stats import scheduling
+    from handgrad_cli.review import Taken, chosen_levels, problems_of
+    from handgrad_cli.summary_sql import practised_kinds, recent_attempts, schedule
 
-    attempts, now = scheduling(history.attempts(), mode), utc_now()
-    kinds = kinds or remembered_kinds(attempts)  # none named: every kind practised
-    levels = [f"{level.kind} {level.difficulty}" for level in review_levels(attempts, kinds, now)]
-    problems = review_problems(attempts, kinds, now, count, seed)
-    return levels, Taken(with_aimed(problems, aims(attempts, now, kinds), seed, lambda aim: console.print(aim_view(aim))))
+    now = utc_now()
+    kinds = kinds or remembered_kinds(practised_kinds(history, mode))  # none named: every kind practised
+    chosen = chosen_levels(schedule(history, kinds, mode), now)
+    levels = [f"{level.kind} {level.difficulty}" for level in chosen]
+    aimed = aims(recent_attempts(history, now, mode), now, kinds)
+    return levels, Taken(with_aimed(problems_of(chosen, count, seed), aimed, seed, lambda aim: console.print(aim_view(aim))))
 
 
 def mistakes_due(history, kinds: list[str], count: int, seed: int, console):
@@ -701,8 +702,10 @@ def mistakes_due(history, kinds: list[str], count: int, seed: int, console):
     from handgrad_cli.mistakes import aimed_problems, aims
     from handgrad_cli.render.learn import aim_view
     from handgrad_cli.review import Taken
+    from handgrad_cli.summary_sql import recent_attempts
 
-    chosen = aims(history.attempts(), utc_now(), kinds or None)
+    now = utc_now()
+    chosen = aims(recent_attempts(history, now), now, kinds or None)
     if not chosen:
         typer.echo("No named mistakes in your history of the last 4 weeks: nothing to aim at. "
                    "`handgrad drill --review` asks what is due.", err=True)
@@ -725,17 +728,21 @@ def stats_command(
     """Your progress: accuracy per kind and difficulty, its trend, common mistakes, streak, review boxes."""
     from handgrad_cli.cards import cards_record
     from handgrad_cli.decks import DECKS
-    from handgrad_cli.history import read_history
+    from handgrad_cli import summary_sql
+    from handgrad_cli.history import read_with
+    from handgrad_cli.mistakes import aims_record
     from handgrad_cli.stats import summary
 
-    from handgrad_cli.mistakes import aims_record
+    path, now = history_file(), utc_now()
 
-    path = history_file()
-    attempts, reviews = read_history(path)
+    def read(history):
+        kinds = remembered_kinds(summary_sql.practised_kinds(history))
+        return (summary_sql.summary(history, now, kinds), aims_record(summary_sql.recent_attempts(history, now), now),
+                history.card_reviews())
+
+    data, top_mistakes, reviews = read_with(path, read, (summary([], now, remembered_kinds([])), [], []))
     note_if_others_can_read(path)
-    now = utc_now()
-    data = summary(attempts, now, remembered_kinds(attempts)) | {"cards": cards_record(DECKS, reviews, now)}
-    data["top_mistakes"] = aims_record(attempts, now)
+    data |= {"cards": cards_record(DECKS, reviews, now), "top_mistakes": top_mistakes}
     if output_format is StatsFormat.json:
         print_json(data)
         return
@@ -748,11 +755,11 @@ def stats_command(
         console.print(aims_table(data["top_mistakes"]))
 
 
-def remembered_kinds(attempts) -> list[str]:
+def remembered_kinds(practised) -> list[str]:
     """The kinds review and stats schedule: the lesson's two and every other kind practised."""
     from handgrad_cli.kinds import DEFAULT_KINDS, KINDS
 
-    return list(dict.fromkeys([*DEFAULT_KINDS, *(attempt.kind for attempt in attempts if attempt.kind in KINDS)]))
+    return list(dict.fromkeys([*DEFAULT_KINDS, *(kind for kind in practised if kind in KINDS)]))
 
 
 def note_if_others_can_read(path) -> None:

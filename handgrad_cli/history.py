@@ -22,7 +22,7 @@ import sqlite3
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import closing, contextmanager
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -287,17 +287,21 @@ class History:
                     self._db.execute("ROLLBACK")
                 raise
 
-    def attempts(self, unsettled: bool = False) -> list[Attempt]:
-        """Every settled gradient with its tries, oldest first (and those left mid-way, if `unsettled`).
-        A row handgrad cannot read is skipped, with one warning line."""
-        where = "" if unsettled else "WHERE status IS NOT NULL"
-        rows = self._select(f"SELECT id, {', '.join(ATTEMPT_FIELDS)} FROM attempts {where} ORDER BY answered_at, id")
-        tries = self._tries()
-        return self._readable("attempts", rows, lambda row: _attempt(row[1:], tries.get(row[0], ())))
+    def attempts(self, unsettled: bool = False, warned: bool = False, where: str = "1", params: Sequence = ()
+                 ) -> list[Attempt]:
+        """Every settled gradient with its tries, oldest first (and those left mid-way, if `unsettled`), of
+        those `where` keeps. A row handgrad cannot read is skipped, with one warning line (unless the learner
+        was `warned` already)."""
+        kept = where if unsettled else f"status IS NOT NULL AND ({where})"
+        rows = self._select(f"SELECT id, {', '.join(ATTEMPT_FIELDS)} FROM attempts WHERE {kept} ORDER BY answered_at, id",
+                            params)
+        tries = self._tries(f"attempt IN (SELECT id FROM attempts WHERE {where})" if where != "1" else "1", params)
+        return self._readable("attempts", rows, lambda row: _attempt(row[1:], tries.get(row[0], ())), warned)
 
-    def _tries(self) -> dict[int, tuple[Try, ...]]:
+    def _tries(self, where: str = "1", params: Sequence = ()) -> dict[int, tuple[Try, ...]]:
         found: dict[int, list[Try]] = {}
-        for row in self._select(f"SELECT attempt, {', '.join(TRY_FIELDS)} FROM tries ORDER BY attempt, number, id"):
+        for row in self._select(f"SELECT attempt, {', '.join(TRY_FIELDS)} FROM tries WHERE {where} "
+                                "ORDER BY attempt, number, id", params):
             try:
                 found.setdefault(row[0], []).append(_try(row[1:]))
             except ValueError:
@@ -314,22 +318,54 @@ class History:
         rows = self._select(f"SELECT id, {', '.join(PATH_STEP_FIELDS)} FROM path_steps ORDER BY done_at, id")
         return self._readable("path_steps", rows, lambda row: _path_step(row[1:]))
 
-    def _readable(self, table: str, rows: list[tuple], read: Callable[[tuple], T]) -> list[T]:
+    def _readable(self, table: str, rows: list[tuple], read: Callable[[tuple], T], warned: bool = False) -> list[T]:
         kept, skipped = [], []
         for row in rows:
             try:
                 kept.append(read(row))
             except ValueError as error:
                 skipped.append(f"{table} row {row[0]}: {error}")
-        if skipped:
+        if skipped and not warned:
             rows_word = "row" if len(skipped) == 1 else "rows"
             self._warn(f"handgrad: warning: skipped {len(skipped)} {rows_word} of {shown_path(self.path)} that handgrad "
                        f"cannot read ({skipped[0]})")
         return kept
 
-    def _select(self, sql: str) -> list[tuple]:
+    def _select(self, sql: str, params: Sequence = ()) -> list[tuple]:
         with _translated(self.path):
-            return self._db.execute(sql).fetchall()
+            return self._db.execute(sql, params).fetchall()
+
+    @property
+    def odd_times(self) -> bool:
+        """Some readable time is in another format than the history's own (and does not sort as text)."""
+        return self.settled is not None and self._odd_times
+
+    def rows(self, sql: str, params: Sequence = ()) -> list[tuple]:
+        """A query's rows, for figures worked out in SQL (`settled()` selects the rows to count)."""
+        with _translated(self.path):
+            return self._db.execute(sql, params).fetchall()
+
+    def settled(self, table: str = "attempts") -> str:
+        """A condition on `table` (an attempts table or its alias) that keeps the settled gradients handgrad can
+        read. The first call looks for the rows `READABLE` refuses, in one pass, and warns of them as
+        `attempts()` does; they are then left out by their row, so that every later query is a plain one."""
+        skipped = ", ".join(str(row) for row in self._unreadable_rows)
+        return f"{table}.status IS NOT NULL" + (f" AND {table}.id NOT IN ({skipped})" if skipped else "")
+
+    @functools.cached_property
+    def _unreadable_rows(self) -> list[int]:
+        self._db.create_function("hg_time", 1, lambda value: int(readable_time(value)), deterministic=True)
+        rows = self._select(f"SELECT id, {', '.join(ATTEMPT_FIELDS)}, {READABLE} FROM attempts WHERE status IS NOT NULL "
+                            f"AND (NOT {READABLE} OR answered_at NOT GLOB {CANONICAL_TIME}) ORDER BY answered_at, id")
+        unreadable = [row[:-1] for row in rows if not row[-1]]
+        self._readable("attempts", unreadable, lambda row: _attempt(row[1:], ()))
+        self._odd_times = len(unreadable) < len(rows)
+        return [row[0] for row in unreadable]
+
+    @property
+    def odd_times(self) -> bool:
+        """Some readable time is in another format than the history's own (and does not sort as text)."""
+        return self._unreadable_rows is not None and self._odd_times
 
     def close(self) -> None:
         self._db.close()
@@ -345,6 +381,12 @@ class History:
 
 
 def _time(value) -> str:
+    if readable_time(value):
+        return value
+    raise ValueError(f"time {_short(value)}")
+
+
+def readable_time(value) -> bool:
     """A time with its zone, far enough from datetime's ends (years 1 and 9999) that the schedule's longest
     interval and any time zone can be added to it."""
     from handgrad_cli.review import BOX_DAYS, parse_time
@@ -354,11 +396,34 @@ def _time(value) -> str:
         moment = parse_time(value) if isinstance(value, str) else None
         if moment is not None and moment.tzinfo is not None:
             utc = moment.astimezone(timezone.utc)  # OverflowError within a day of the ends
-            if _EARLIEST + margin <= utc <= _LATEST - margin:
-                return value
+            return _EARLIEST + margin <= utc <= _LATEST - margin
     except (ValueError, OverflowError):
         pass
-    raise ValueError(f"time {_short(value)}")
+    return False
+
+
+def _listed(values: Sequence[str]) -> str:
+    return ", ".join("'" + value.replace("'", "''") + "'" for value in values)
+
+
+# The reader's checks in SQL, so that figures aggregated by SQLite leave out exactly the rows the reader
+# leaves out. A time in the history's own format (UTC, to the second) is checked here; the reader judges
+# any other (`hg_time`, which `History.rows` provides).
+CANONICAL_TIME = "'[0-9][0-9][0-9][0-9]-[0-1][0-9]-[0-3][0-9]T[0-2][0-9]:[0-5][0-9]:[0-5][0-9]Z'"
+_IN_RANGE = f"answered_at GLOB {CANONICAL_TIME} AND answered_at BETWEEN '0001-01-17' AND '9999-12-16'"
+READABLE = (
+    f"coalesce(status IN ({_listed(STATUSES)}) AND typeof(session) = 'text' AND typeof(problem_id) = 'text' "
+    "AND typeof(kind) = 'text' AND typeof(difficulty) = 'text' AND typeof(gradient) = 'text' AND typeof(mode) = 'text' "
+    "AND (mistake IS NULL OR typeof(mistake) = 'text') AND typeof(hints_used) = 'integer' AND hints_used >= 0 "
+    "AND typeof(seconds) IN ('integer', 'real') "
+    # days 1 to 28 of any month need no calendar; the others are checked by SQLite's
+    f"AND CASE WHEN {_IN_RANGE} AND substr(answered_at, 6, 2) BETWEEN '01' AND '12' "
+    "AND substr(answered_at, 9, 2) BETWEEN '01' AND '28' AND substr(answered_at, 12, 2) <= '23' THEN 1 "
+    f"WHEN {_IN_RANGE} AND strftime('%Y-%m-%dT%H:%M:%SZ', answered_at, '+0 days') = answered_at THEN 1 "
+    "ELSE hg_time(answered_at) END, 0)")
+READABLE_TRY = ("coalesce(t.correct IN (0, 1) AND typeof(t.number) = 'integer' AND t.number >= 0 "
+                "AND (t.mistake IS NULL OR typeof(t.mistake) = 'text') AND typeof(t.hints_used) = 'integer' "
+                "AND t.hints_used >= 0 AND typeof(t.seconds) IN ('integer', 'real'), 0)")
 
 
 _EARLIEST, _LATEST = (moment.replace(tzinfo=timezone.utc) for moment in (datetime.min, datetime.max))
@@ -668,7 +733,7 @@ def _reading_connection(path: Path) -> sqlite3.Connection:
         return connection
 
 
-def _read(path: Path, read: Callable[[History], T], empty: T, warn: Callable[[str], None]) -> T:
+def read_with(path: Path, read: Callable[[History], T], empty: T, warn: Callable[[str], None] = _warn) -> T:
     """What `read` takes from the file, or `empty` if there is no file yet (nothing is created)."""
     if not history_file_exists(path):
         return empty
@@ -678,19 +743,19 @@ def _read(path: Path, read: Callable[[History], T], empty: T, warn: Callable[[st
 
 def read_history(path: Path, warn: Callable[[str], None] = _warn) -> tuple[list[Attempt], list[CardReview]]:
     """Every settled gradient and card grade in the file, or none if there is no file yet."""
-    return _read(path, lambda history: (history.attempts(), history.card_reviews()), ([], []), warn)
+    return read_with(path, lambda history: (history.attempts(), history.card_reviews()), ([], []), warn)
 
 
 def read_attempts(path: Path, unsettled: bool = False, warn: Callable[[str], None] = _warn) -> list[Attempt]:
     """Every settled gradient with its tries (and those left mid-way, if `unsettled`); no card grades."""
-    return _read(path, lambda history: history.attempts(unsettled), [], warn)
+    return read_with(path, lambda history: history.attempts(unsettled), [], warn)
 
 
 def read_path_steps(path: Path, warn: Callable[[str], None] = _warn) -> list[PathStep]:
     """Every step of the path done (the attempts are not read)."""
-    return _read(path, History.path_steps, [], warn)
+    return read_with(path, History.path_steps, [], warn)
 
 
 def read_card_reviews(path: Path, warn: Callable[[str], None] = _warn) -> list[CardReview]:
     """Every card grade (the attempts are not read)."""
-    return _read(path, History.card_reviews, [], warn)
+    return read_with(path, History.card_reviews, [], warn)

@@ -115,11 +115,16 @@ def problem_results(attempts: Iterable[Attempt]) -> list[ProblemResult]:
 
 
 def _finished(graded: list[Attempt]) -> bool:
-    """Every gradient the problem asks was graded (a kind or an ID no longer known counts as finished)."""
+    """Every gradient the problem asks was graded."""
+    return finished_with(graded[0].problem_id, {attempt.gradient for attempt in graded})
+
+
+def finished_with(problem_id: str, gradients: Iterable[str]) -> bool:
+    """The gradients graded are all the problem asks (a kind or an ID no longer known counts as finished)."""
     from handgrad_cli.kinds import asked_of
 
-    asked = asked_of(graded[0].problem_id)
-    return asked is None or set(asked) <= {attempt.gradient for attempt in graded}
+    asked = asked_of(problem_id)
+    return asked is None or set(asked) <= set(gradients)
 
 
 def levels(attempts: Iterable[Attempt], kinds: Sequence[str]) -> dict[tuple[str, str], Level]:
@@ -131,6 +136,11 @@ def levels(attempts: Iterable[Attempt], kinds: Sequence[str]) -> dict[tuple[str,
             continue
         key = (result.kind, result.difficulty)
         schedule[key] = schedule.get(key, Level(*key)).after(result.result, result.at, result.session)
+    return with_unlocked(schedule, kinds)
+
+
+def with_unlocked(schedule: dict[tuple[str, str], Level], kinds: Sequence[str]) -> dict[tuple[str, str], Level]:
+    """The practised levels, and the next difficulty of each mastered one (the first of a kind never practised)."""
     for kind in kinds:
         for key in _unlocked(kind, schedule):
             schedule.setdefault(key, Level(*key))
@@ -160,7 +170,12 @@ def queue(schedule: dict[tuple[str, str], Level], now: datetime) -> list[Level]:
 def review_levels(attempts: Iterable[Attempt], kinds: Sequence[str], now: datetime) -> list[Level]:
     """The levels `drill --review` takes in turn: the practised ones that are due, else the new ones,
     else the one due soonest."""
-    ordered = queue(levels(attempts, kinds), now)
+    return chosen_levels(levels(attempts, kinds), now)
+
+
+def chosen_levels(schedule: dict[tuple[str, str], Level], now: datetime) -> list[Level]:
+    """`review_levels` of a schedule already worked out."""
+    ordered = queue(schedule, now)
     due = [level for level in ordered if level.is_due(now)]
     return [level for level in due if level.results] or due or ordered[:1]
 
@@ -169,9 +184,13 @@ def review_problems(attempts: Iterable[Attempt], kinds: Sequence[str], now: date
                     seed: int) -> Iterator[Problem]:
     """`count` problems for `drill --review`, the review levels in turn, made one at a time as they are
     asked for: the first comes at once however large `count` is, and memory stays flat."""
+    return problems_of(review_levels(attempts, kinds, now), count, seed)
+
+
+def problems_of(chosen: Sequence[Level], count: int, seed: int) -> Iterator[Problem]:
+    """`count` problems of the chosen levels in turn, made one at a time."""
     from handgrad_cli.kinds import set_problems
 
-    chosen = review_levels(attempts, kinds, now)
     return (next(set_problems([level.kind], 1, seed, level.difficulty, "review", i))  # a sound one, as sets ask
             for i, level in enumerate(islice(cycle(chosen), count)))
 
