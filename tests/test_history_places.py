@@ -50,13 +50,40 @@ def one_line(result, expected: str) -> None:
     assert "Traceback" not in result.output
 
 
+def _dangling(db: Path) -> str:
+    db.symlink_to(db.parent / "gone" / db.name)
+    return f"{db} is a link to {db.parent / 'gone' / db.name}, which does not exist: remove the link, or {TAIL}"
+
+
+def _loop(db: Path) -> str:
+    db.symlink_to(db.parent / "other")
+    (db.parent / "other").symlink_to(db)
+    return f"{db} is a link that leads back to itself (a loop): remove the link, or {TAIL}"
+
+
+def _not_a_file(make, what: str):
+    def made(db: Path) -> str:
+        make(db)
+        return f"{db} is {what}, not a file: handgrad keeps its history in a file of that name: move it elsewhere, or {TAIL}"
+
+    return made
+
+
+IN_ITS_PLACE = {  # what stands where the history should be, made at a path; the line that names it
+    "a FIFO (opening it would wait forever)": _not_a_file(os.mkfifo, "a FIFO (named pipe)"),
+    "a folder": _not_a_file(Path.mkdir, "a folder"),
+    "a dangling link": _dangling,
+    "a link loop": _loop,
+}
+
+
 @pytest.mark.parametrize("command", COMMANDS, ids=" ".join)
-def test_a_fifo_is_named_and_never_opened(tmp_path, command, deadline):
-    db = tmp_path / "history.sqlite3"
-    os.mkfifo(db)
-    one_line(run(command, tmp_path), f"{db} is a FIFO (named pipe), not a file: handgrad keeps its history in a "
-                                     f"file of that name: move it elsewhere, or {TAIL}")
-    assert listing(tmp_path) == ["history.sqlite3"]
+@pytest.mark.parametrize("make", IN_ITS_PLACE.values(), ids=IN_ITS_PLACE.keys())
+def test_what_stands_in_the_historys_place_is_named_in_one_line(tmp_path, make, command, deadline):
+    expected = make(tmp_path / "history.sqlite3")
+    made = listing(tmp_path)
+    one_line(run(command, tmp_path), expected)
+    assert listing(tmp_path) == made  # nothing created beside it
 
 
 @pytest.mark.parametrize("command", COMMANDS, ids=" ".join)
@@ -68,30 +95,6 @@ def test_a_link_to_a_device_is_named_and_nothing_is_made_beside_the_device(tmp_p
                                      f"keeps its history in a file of that name: move it elsewhere, or {TAIL}")
     assert listing(Path(os.devnull).parent) == devices  # no null-journal, -wal or -shm in /dev
     assert listing(tmp_path) == ["history.sqlite3"]
-
-
-@pytest.mark.parametrize("command", COMMANDS, ids=" ".join)
-def test_a_folder_in_the_files_place_is_named(tmp_path, command):
-    (tmp_path / "history.sqlite3").mkdir()
-    one_line(run(command, tmp_path), f"{tmp_path / 'history.sqlite3'} is a folder, not a file: handgrad keeps its "
-                                     f"history in a file of that name: move it elsewhere, or {TAIL}")
-
-
-@pytest.mark.parametrize("command", COMMANDS, ids=" ".join)
-def test_a_dangling_link_is_named_not_read_as_no_practice(tmp_path, command):
-    db = tmp_path / "history.sqlite3"
-    db.symlink_to(tmp_path / "gone" / "history.sqlite3")
-    one_line(run(command, tmp_path), f"{db} is a link to {tmp_path / 'gone' / 'history.sqlite3'}, which does not "
-                                     f"exist: remove the link, or {TAIL}")
-    assert listing(tmp_path) == ["history.sqlite3"]
-
-
-@pytest.mark.parametrize("command", COMMANDS, ids=" ".join)
-def test_a_link_loop_is_named(tmp_path, command):
-    db = tmp_path / "history.sqlite3"
-    db.symlink_to(tmp_path / "other")
-    (tmp_path / "other").symlink_to(db)
-    one_line(run(command, tmp_path), f"{db} is a link that leads back to itself (a loop): remove the link, or {TAIL}")
 
 
 def test_a_link_to_a_history_elsewhere_is_used(tmp_path):
