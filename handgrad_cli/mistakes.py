@@ -80,8 +80,13 @@ def aims(attempts: Iterable[Attempt], now: datetime, kinds: Sequence[str] | None
     recent: Counter[tuple[str, str]] = Counter()
     before: Counter[tuple[str, str]] = Counter()
     where: dict[tuple[str, str], Counter[tuple[str, str]]] = {}
+    from handgrad_cli.kinds import KINDS
+    from handgrad_cli.problem import DIFFICULTIES
+
     for attempt in attempts:
         if kinds is not None and attempt.kind not in kinds:
+            continue
+        if attempt.kind not in KINDS or attempt.difficulty not in DIFFICULTIES:  # a retired kind: no problem to aim
             continue
         age = now - parse_time(attempt.answered_at)
         for slug in mistakes_of(attempt):

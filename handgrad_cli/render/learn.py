@@ -51,9 +51,10 @@ def aim_view(aim) -> Group:
     from rich.panel import Panel
 
     from handgrad_cli.mistakes import card_of, words_of
+    from handgrad_cli.render.progress import from_history
 
     times = "once" if aim.recent == 1 else f"{aim.recent} times"
-    head = Text.assemble(("Your mistake: ", "bold magenta"), words_of(aim),
+    head = Text.assemble(("Your mistake: ", "bold magenta"), from_history(words_of(aim)),
                          (f" ({times} in {aim.kind} in the last 4 weeks). This problem shows it.", "dim"))
     card = card_of(aim)
     if card is None:
@@ -64,6 +65,8 @@ def aim_view(aim) -> Group:
 
 def aims_table(rows) -> Group:
     """`stats`' top mistakes of the last 4 weeks, in words, with the weeks before for the trend."""
+    from handgrad_cli.render.progress import from_history
+
     table = Table(box=None, header_style="bold", pad_edge=False)
     table.add_column("mistake", ratio=1, overflow="fold")
     table.add_column("where")
@@ -72,7 +75,7 @@ def aims_table(rows) -> Group:
     table.add_column("trend")
     for row in rows:
         style = {"more often": "bold red", "less often": "green"}.get(row["trend"], "")
-        table.add_row(row["words"], f"{row['kind']}\n{row['gradient']}", str(row["last_4_weeks"]),
+        table.add_row(from_history(row["words"]), from_history(row["kind"], row["gradient"]), str(row["last_4_weeks"]),
                       str(row["4_weeks_before"]), Text(row["trend"], style=style))
     return Group(Text(), Text("Your top mistakes of the last 4 weeks (practise them: handgrad drill --mistakes)",
                               style="bold"), table)
