@@ -28,3 +28,13 @@ def node_differences(kind, problem, name, h=1e-6):
         nudged = kind.graph([problem.inputs] * (2 * size))
     losses = (nudged.root.value * graph.seed).reshape(2 * size, -1).sum(axis=1)
     return ((losses[:size] - losses[size:]) / (2 * h)).reshape(point.shape)
+
+
+def run(*args, **kwargs):
+    """`handgrad ARGS` run in-process: the result's exit code, stdout and stderr apart. Arguments may be
+    paths or numbers (made text); `input` and `env` go to typer's CliRunner."""
+    from typer.testing import CliRunner
+
+    from handgrad_cli.cli import app
+
+    return CliRunner().invoke(app, [str(arg) for arg in args], **kwargs)

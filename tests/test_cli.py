@@ -12,12 +12,9 @@ from handgrad_cli import __version__
 from handgrad_cli.cli import app
 from handgrad_cli.kinds import KINDS, build
 from handgrad_cli.numbers import as_typed
+from tests.helpers import run
 
 runner = CliRunner()
-
-
-def run(*args, **kwargs):
-    return runner.invoke(app, list(args), **kwargs)
 
 
 def assert_one_line_error(result, fragment):

@@ -6,17 +6,12 @@ import json
 
 import pytest
 import typer
-from typer.testing import CliRunner
 
 from handgrad_cli.cli import app
 from handgrad_cli.kinds import KINDS
+from tests.helpers import run
 
-runner = CliRunner()
 COMMANDS = sorted(typer.main.get_command(app).commands)
-
-
-def run(*args):
-    return runner.invoke(app, list(args))
 
 
 @pytest.mark.parametrize("command", [[], *([name] for name in COMMANDS)], ids=["handgrad", *COMMANDS])
@@ -79,7 +74,7 @@ def test_a_format_a_command_does_not_have_is_a_usage_error():
 
 
 def test_stats_json_and_history_formats(tmp_path):
-    drilled = runner.invoke(app, ["drill", "softmax-ce", "-n", "1", "--seed", "3", "-d", "easy"], input="skip\n")
+    drilled = run("drill", "softmax-ce", "-n", "1", "--seed", "3", "-d", "easy", input="skip\n")
     assert drilled.exit_code == 0, drilled.output
     stats = json.loads(run("stats", "-f", "json").stdout)
     assert "cards" in stats

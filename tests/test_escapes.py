@@ -7,12 +7,11 @@ import tokenize
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
 import handgrad_cli
 from handgrad_cli.errors import shown, shown_path, visible
+from tests.helpers import run as run_handgrad
 
-runner = CliRunner()
 CLEAR = "\x1b[2J\x1b]0;pwned\x07"  # clears the screen and sets the window title
 
 # Variables that carry text a user (or a file, or another program) supplied: in a message they go
@@ -53,14 +52,8 @@ def test_the_helpers_escape_control_and_format_characters():
 
 
 def run(*args, input=None):
-    result = runner.invoke(app(), list(args), input=input)
+    result = run_handgrad(*args, input=input)
     return result, result.stdout + result.stderr
-
-
-def app():
-    from handgrad_cli.cli import app
-
-    return app
 
 
 def assert_escaped(out: str) -> None:

@@ -4,9 +4,7 @@ import json
 
 import numpy as np
 import pytest
-from typer.testing import CliRunner
 
-from handgrad_cli.cli import app
 from handgrad_cli.errors import UserError
 from handgrad_cli.grading import grade
 from handgrad_cli.kinds import build, get_kind, set_ids, set_problems
@@ -14,10 +12,10 @@ from handgrad_cli.kinds.base import _batch_key
 from handgrad_cli.kinds.scalar_graph import TEMPLATES, parse
 from handgrad_cli.problem import ProblemId
 from tests.autodiff import Value
+from tests.helpers import run
 
 KIND = get_kind("scalar-graph")
 LECTURE = "e = a * b; d = e + c; L = d * f"
-runner = CliRunner()
 
 
 def typed(expr, **values):
@@ -164,10 +162,6 @@ def test_a_program_outside_the_whitelist_is_one_line_error(expr, fragment):
     with pytest.raises(UserError, match=None) as caught:
         parse(expr)
     assert fragment in str(caught.value) and "\n" not in str(caught.value)
-
-
-def run(*args):
-    return runner.invoke(app, list(args))
 
 
 def assert_one_line_error(result, fragment):
