@@ -7,6 +7,7 @@ import re
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from handgrad_cli.cli import app
@@ -88,9 +89,19 @@ def record(home: Path, attempts) -> None:
             history.record(attempt)
 
 
-def test_stats_json_is_parsed_by_scripts(tmp_path: Path) -> None:
-    now = datetime.now(UTC).replace(microsecond=0)
-    record(tmp_path, week(now - timedelta(days=6, minutes=10)))
+# The command's clock, fixed at noon UTC: a week that starts ten minutes before it is seven calendar days in
+# every time zone, whatever the hour the tests run (at 00:08 a week started "now" would span eight).
+NOON = datetime(2026, 3, 11, 12, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def clock(monkeypatch) -> datetime:
+    monkeypatch.setattr("handgrad_cli.cli.utc_now", lambda: NOON)
+    return NOON
+
+
+def test_stats_json_is_parsed_by_scripts(tmp_path: Path, clock: datetime) -> None:
+    record(tmp_path, week(clock - timedelta(days=6, minutes=10)))
     result = runner.invoke(app, ["stats", "--format", "json"], env={"HANDGRAD_HOME": str(tmp_path)})
     assert result.exit_code == 0, result.stderr
     data = json.loads(result.stdout)
@@ -99,8 +110,8 @@ def test_stats_json_is_parsed_by_scripts(tmp_path: Path) -> None:
                                                                             ("tanh-neuron", "easy")]
 
 
-def test_stats_table_shows_trend_mistakes_and_the_chart_without_colour(tmp_path: Path) -> None:
-    record(tmp_path, week(datetime.now(UTC) - timedelta(days=6, minutes=10)))
+def test_stats_table_shows_trend_mistakes_and_the_chart_without_colour(tmp_path: Path, clock: datetime) -> None:
+    record(tmp_path, week(clock - timedelta(days=6, minutes=10)))
     result = runner.invoke(app, ["stats"], env={"HANDGRAD_HOME": str(tmp_path), "COLUMNS": "120"})
     assert result.exit_code == 0, result.stderr
     out = result.stdout
@@ -118,8 +129,8 @@ def test_stats_with_no_history_says_how_to_start_and_creates_nothing(tmp_path: P
     assert not (tmp_path / "new").exists()
 
 
-def test_stats_at_80_columns_shows_every_kind_and_mistake_whole(tmp_path: Path) -> None:
-    start = datetime.now(UTC) - timedelta(hours=2)
+def test_stats_at_80_columns_shows_every_kind_and_mistake_whole(tmp_path: Path, clock: datetime) -> None:
+    start = clock - timedelta(hours=2)
     slips = {"softmax-ce": ("onehot-not-subtracted", "sign-flipped", "mean-forgotten"),
              "tanh-neuron": ("tanh-not-derivative", "dw-dx-swapped", "z-squared")}
     record(tmp_path, [make_attempt(start + timedelta(minutes=i), kind=kind, difficulty="hard", correct=False,
@@ -161,8 +172,8 @@ def test_only_skips_give_no_accuracy_rather_than_zero() -> None:
     assert (data["answered"], data["accuracy"], data["first_try_accuracy"]) == (0, None, None)
 
 
-def test_stats_table_and_json_show_first_tries_and_what_was_not_answered(tmp_path: Path) -> None:
-    record(tmp_path, mixed_session(datetime.now(UTC) - timedelta(hours=1)))
+def test_stats_table_and_json_show_first_tries_and_what_was_not_answered(tmp_path: Path, clock: datetime) -> None:
+    record(tmp_path, mixed_session(clock - timedelta(hours=1)))
     env = {"HANDGRAD_HOME": str(tmp_path), "COLUMNS": "80"}
     table = runner.invoke(app, ["stats"], env=env)
     assert table.exit_code == 0, table.stderr
