@@ -60,5 +60,6 @@ def test_a_slip_in_db_is_blamed_on_db_not_dz():
     problem = next(set_problems(["tanh-neuron"], 1, 99, "easy"))
     dz = problem.answers["dz"]
     graded = grade(problem, "db", -dz, earlier=grades_by_name(problem, {"dz": dz, "dw": problem.answers["dw"]}))
-    assert not graded.correct and graded.mistake.step == "dz" or graded.mistake.slug == "sign-flipped"
+    assert not graded.correct
+    assert (graded.mistake.step, graded.mistake.slug) == ("db", "sign-flipped")
     assert "(in dz)" not in graded.mistake.description
