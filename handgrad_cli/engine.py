@@ -14,7 +14,6 @@ counts them, without the problem axis. No terminal here: a notebook can import i
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from contextlib import contextmanager
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -25,21 +24,31 @@ Values = Callable[["Node"], np.ndarray]  # a node's forward value (exact, or as 
 class Node:
     """A forward value with its expression, its lesson name (if any) and the links to its inputs."""
 
-    __slots__ = ("value", "expr", "name", "links", "aux", "fixed")
+    __slots__ = ("value", "expr", "name", "links", "aux", "fixed", "nudges")
 
-    def __init__(self, value: np.ndarray, expr: str, links: tuple[Link, ...] = (), name: str | None = None):
+    def __init__(self, value: np.ndarray, expr: str, links: tuple[Link, ...] = (), name: str | None = None,
+                 nudges: dict[str, np.ndarray] | None = None):
         self.value = value
         self.expr = expr  # as a learner writes it: "bndiff * bnvar_inv"
         self.name = name  # as the lesson names it: "bnraw"; None for an unnamed intermediate
         self.links = links
         self.aux: dict[str, np.ndarray] = {}  # further forward values an op shows (softmax's probs)
         self.fixed = False  # a number written into an expression: it gets no gradient
+        self.nudges = nudges  # the forward pass's nudges by name, given to its inputs (None: ask the inputs)
 
     def named(self, name: str) -> Node:
+        """Names the node; a forward pass given a nudge for this name (finite differences) adds it here."""
         self.name = name
-        if name in _TWEAKS:  # finite differences nudge a named value as it is made
-            self.value = self.value + _TWEAKS[name]
+        nudge = self.forward_nudges().get(name)
+        if nudge is not None:
+            self.value = self.value + nudge
         return self
+
+    def forward_nudges(self) -> dict[str, np.ndarray]:
+        """The nudges of the forward pass that made this node: its inputs', found once and kept."""
+        if self.nudges is None:
+            self.nudges = next((found for link in self.links if (found := link.parent.forward_nudges())), {})
+        return self.nudges
 
     @property
     def shape(self) -> tuple[int, ...]:
@@ -62,6 +71,7 @@ class Node:
     def __mul__(self, other): return mul(self, other)
     def __rmul__(self, other): return mul(constant(other, self), self)
     def __truediv__(self, other): return div(self, other)
+    def __rtruediv__(self, other): return div(constant(other, self), self)
     def __neg__(self): return neg(self)
     def __pow__(self, n: float): return power(self, n)
     def __matmul__(self, other): return matmul(self, other)
@@ -76,19 +86,6 @@ class Node:
     def max(self, axis: int, keepdim: bool = False): return maximum(self, axis, keepdim)
     def view(self, *shape: int): return view(self, shape)
     def dot(self, other): return dot(self, other)
-
-
-_TWEAKS: dict[str, np.ndarray] = {}
-
-
-@contextmanager
-def nudged(tweaks: dict[str, np.ndarray]):
-    """Run a forward pass with named values nudged: the finite-difference check of any node's gradient."""
-    _TWEAKS.update(tweaks)
-    try:
-        yield
-    finally:
-        _TWEAKS.clear()
 
 
 class Link(NamedTuple):
@@ -162,9 +159,10 @@ def local_swapped(at: str, slug: str, words: str, wrong: Callable[[Values], np.n
 # --- building nodes -------------------------------------------------------------------------
 
 
-def leaf(value: Any, name: str) -> Node:
-    """An input: `value` has the problem axis first."""
-    return Node(np.asarray(value, dtype=float), name).named(name)
+def leaf(value: Any, name: str, nudges: dict[str, np.ndarray] | None = None) -> Node:
+    """An input: `value` has the problem axis first. `nudges` (finite differences) adds to named values
+    as the forward pass from this input makes them, each by name: ``{"z": delta}``."""
+    return Node(np.asarray(value, dtype=float), name, nudges=nudges or {}).named(name)
 
 
 def constant(value: Any, like: Node) -> Node:

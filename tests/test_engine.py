@@ -121,3 +121,26 @@ def test_a_concatenation_hands_each_input_back_its_slice():
     np.testing.assert_array_equal(back.grads[a], [[[10.0, 20.0]]])
     np.testing.assert_array_equal(back.grads[b], [[[30.0]]])
     assert back.terms[a][0].formula == "dembcat[0:2]" and back.terms[b][0].formula == "dembcat[2:3]"
+
+
+def test_a_nudge_is_given_to_one_forward_pass_and_moves_only_the_value_it_names():
+    def forward(nudges=None):
+        x = engine.leaf(np.array([[1.0, 2.0]]), "x", nudges)
+        z = (x * 3.0).named("z")
+        return z, z.tanh().named("a")
+
+    z, a = forward({"z": np.array([[0.5, 0.0]])})
+    np.testing.assert_allclose(z.value, [[3.5, 6.0]])
+    np.testing.assert_allclose(a.value, np.tanh([[3.5, 6.0]]))  # later values are made from the nudged one
+    plain_z, plain_a = forward()  # nothing of the nudged pass is left behind
+    np.testing.assert_allclose(plain_z.value, [[3.0, 6.0]])
+    np.testing.assert_allclose(plain_a.value, np.tanh([[3.0, 6.0]]))
+
+
+def test_a_number_divided_by_a_node_is_a_division():
+    x = engine.leaf(np.array([[2.0, 4.0]]), "x")
+    out = (1 / x).named("out")
+    np.testing.assert_allclose(out.value, [[0.5, 0.25]])
+    grads = engine.backward(out, np.ones((1, 2))).grads
+    np.testing.assert_allclose(grads[x], [[-0.25, -0.0625]])
+    assert out.expr == "1 / x"

@@ -214,15 +214,17 @@ class Kind:
                                 "point, as torch does; choose inputs closer together")
         return problem
 
-    def graph(self, inputs: Sequence[dict[str, Any]]) -> Graph:
-        """The forward pass of problems of one shape, stacked on a leading problem axis."""
-        t, seed, seed_name = self.tensors(inputs)
+    def graph(self, inputs: Sequence[dict[str, Any]], nudges: dict[str, np.ndarray] | None = None) -> Graph:
+        """The forward pass of problems of one shape, stacked on a leading problem axis; `nudges` adds to
+        named values as they are made (finite differences: ``{"z": delta}``, delta with the problem axis)."""
+        t, seed, seed_name = self.tensors(inputs, nudges)
         root = self.forward(t)
         walk = engine.plan(root)
         nodes = {node.name: node for node in walk.order if node.name and not node.fixed}
         return Graph(root, seed, seed_name, nodes, t, walk)
 
-    def tensors(self, inputs: Sequence[dict[str, Any]]) -> tuple[Tensors, np.ndarray, str | None]:
+    def tensors(self, inputs: Sequence[dict[str, Any]],
+                nudges: dict[str, np.ndarray] | None = None) -> tuple[Tensors, np.ndarray, str | None]:
         """The forward pass's inputs, stacked, and the seed of the backward pass (with its name, if given)."""
         t, seed, seed_name = Tensors(), np.ones(len(inputs)), None
         for spec in self.inputs:
@@ -232,7 +234,7 @@ class Kind:
             elif spec.index:
                 t[spec.name] = engine.named_index(stacked, spec.name)
             else:
-                t[spec.name] = engine.leaf(stacked, spec.name)
+                t[spec.name] = engine.leaf(stacked, spec.name, nudges)
         return t, seed, seed_name
 
     def backward(self, graph: Graph, **options) -> engine.Backward:
@@ -453,8 +455,8 @@ class Kind:
         at = graph.nodes[name].value[0]
 
         def loss(value: np.ndarray) -> float:
-            with engine.nudged({name: np.asarray(value, dtype=float)[None] - graph.nodes[name].value}):
-                nudged = self.graph([problem.inputs])
+            nudge = np.asarray(value, dtype=float)[None] - graph.nodes[name].value
+            nudged = self.graph([problem.inputs], {name: nudge})
             return float(np.sum(nudged.root.value * graph.seed))
 
         return loss, at

@@ -259,12 +259,12 @@ class ScalarGraph(Kind):
             values[leaf] = -size if draw.below(2) else size
         return values
 
-    def tensors(self, inputs) -> tuple[Tensors, np.ndarray, None]:
+    def tensors(self, inputs, nudges=None) -> tuple[Tensors, np.ndarray, None]:
         """Problems of one program: its text, and each input it reads stacked on the problem axis."""
         program = parse(inputs[0]["expr"])
         t = Tensors(expr=program.text)
         for leaf in program.leaves:
-            t[leaf] = engine.leaf(np.array([problem[leaf] for problem in inputs], dtype=float), leaf)
+            t[leaf] = engine.leaf(np.array([problem[leaf] for problem in inputs], dtype=float), leaf, nudges)
         return t, np.ones(len(inputs)), None
 
     def forward(self, t: Tensors) -> Node:
