@@ -1,6 +1,6 @@
 """Reads what a person typed into numbers, safely.
 
-A value is a number or arithmetic on numbers: ``+ - * / **``, parentheses, ``exp log tanh sqrt``
+A value is a number or arithmetic on numbers: ``+ - * / **``, parentheses, ``exp log tanh sigmoid sqrt``
 and the constants ``e`` and ``pi``. The text is parsed with ``ast`` and walked through a whitelist;
 nothing is ever evaluated by Python itself. Length, nesting and magnitude are capped so hostile
 input is refused at once. Values are separated by commas, matrix rows by ``;``.
@@ -24,13 +24,14 @@ MAX_DEPTH = 16  # nesting of operations in one value
 MAX_MAGNITUDE = 1e12  # any number met along the way
 MAX_EXPONENT = 64
 
-ALLOWED = "numbers, + - * / **, parentheses, exp log tanh sqrt, e and pi"
+ALLOWED = "numbers, + - * / **, parentheses, exp log tanh sigmoid sqrt, e and pi"
 
 _FUNCTIONS: dict[str, Callable[[float], float]] = {
     "exp": math.exp,
     "log": math.log,
     "ln": math.log,
     "tanh": math.tanh,
+    "sigmoid": lambda x: 0.5 * (1 + math.tanh(0.5 * x)),  # 1 / (1 + exp(-x)), finite for any x
     "sqrt": math.sqrt,
 }
 _CONSTANTS = {"e": math.e, "pi": math.pi}

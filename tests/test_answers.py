@@ -24,6 +24,8 @@ from handgrad_cli.errors import UserError
         ("exp(2)/(exp(2)+exp(1)+1)", math.exp(2) / (math.exp(2) + math.exp(1) + 1)),
         ("1 - tanh(0.8814)**2", 1 - math.tanh(0.8814) ** 2),
         ("sqrt(4) + log(e)", 3.0),
+        ("sigmoid(0.5) - 1", 1 / (1 + math.exp(-0.5)) - 1),
+        ("sigmoid(-800)", 0.0),  # finite where 1 / (1 + exp(800)) would overflow
         ("−0.335", -0.335),  # a Unicode minus, as pasted from the lesson
         ("0.5^2", 0.25),
         ("2·3", 6.0),
