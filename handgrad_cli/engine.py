@@ -80,6 +80,7 @@ class Node:
     def exp(self): return exp(self)
     def log(self): return log(self)
     def tanh(self): return tanh(self)
+    def sigmoid(self): return sigmoid(self)
     def relu(self): return relu(self)
     def sum(self, axis: int, keepdim: bool = False): return total(self, axis, keepdim)
     def mean(self, axis: int, keepdim: bool = False): return mean(self, axis, keepdim)
@@ -163,6 +164,13 @@ def leaf(value: Any, name: str, nudges: dict[str, np.ndarray] | None = None) -> 
     """An input: `value` has the problem axis first. `nudges` (finite differences) adds to named values
     as the forward pass from this input makes them, each by name: ``{"z": delta}``."""
     return Node(np.asarray(value, dtype=float), name, nudges=nudges or {}).named(name)
+
+
+def given(value: Any, name: str) -> Node:
+    """An input that gets no gradient (a label y): read by the forward pass, never differentiated."""
+    node = Node(np.asarray(value, dtype=float), name, name=name)
+    node.fixed = True
+    return node
 
 
 def constant(value: Any, like: Node) -> Node:
@@ -350,6 +358,14 @@ def tanh(a: Node) -> Node:
     out = Node(np.tanh(a.value), f"{a.label}.tanh()")
     out.links = (_elementwise(a, out.shape, "1 - {out}**2", lambda val: 1 - val(out) ** 2,
                               "tanh's derivative is 1 - tanh**2"),)
+    return out
+
+
+def sigmoid(a: Node) -> Node:
+    """``1 / (1 + exp(-a))``, computed as ``(1 + tanh(a/2)) / 2``: the same number, finite for any input."""
+    out = Node(0.5 * (1 + np.tanh(0.5 * a.value)), f"{a.label}.sigmoid()")
+    out.links = (_elementwise(a, out.shape, "{out} * (1 - {out})", lambda val: val(out) * (1 - val(out)),
+                              "sigmoid's derivative is sigmoid * (1 - sigmoid)"),)
     return out
 
 

@@ -144,3 +144,20 @@ def test_a_number_divided_by_a_node_is_a_division():
     grads = engine.backward(out, np.ones((1, 2))).grads
     np.testing.assert_allclose(grads[x], [[-0.25, -0.0625]])
     assert out.expr == "1 / x"
+
+
+def test_sigmoid_is_finite_far_out_and_its_derivative_matches_finite_differences():
+    far = engine.leaf(np.array([[-1e4, 0.0, 1e4]]), "z").sigmoid()
+    np.testing.assert_allclose(far.value, [[0.0, 0.5, 1.0]])
+    analytic, numeric = gradient_of(lambda x: x.sigmoid(), [-2.0, 0.3, 1.5])
+    np.testing.assert_allclose(analytic, numeric, rtol=1e-7)
+    assert far.links[0].local.format(out="p") == "p * (1 - p)"
+
+
+def test_a_given_input_is_read_but_gets_no_gradient():
+    p = engine.leaf(np.array([0.25]), "p")
+    y = engine.given(np.array([1.0]), "y")
+    loss = (p - y).named("loss")
+    back = engine.backward(loss, np.ones(1))
+    assert y not in back.grads and loss.expr == "p - y"
+    np.testing.assert_allclose(back.grads[p], [1.0])

@@ -39,6 +39,7 @@ class Input(NamedTuple):
     shapes: tuple[tuple[str, ...], ...]  # e.g. (("V",), ("n", "V")): a row, or rows
     words: str
     index: bool = False  # whole numbers (a class, a row of a table): not differentiated
+    fixed: bool = False  # a number the forward pass reads but that gets no gradient (a label y)
     below: str | None = None  # an index is below this dimension (a class below V)
     upstream: bool = False  # the upstream gradient the problem gives: where the backward pass starts
 
@@ -233,6 +234,8 @@ class Kind:
                 seed, seed_name = stacked.astype(float), spec.name
             elif spec.index:
                 t[spec.name] = engine.named_index(stacked, spec.name)
+            elif spec.fixed:
+                t[spec.name] = engine.given(stacked, spec.name)
             else:
                 t[spec.name] = engine.leaf(stacked, spec.name, nudges)
         return t, seed, seed_name
@@ -494,8 +497,10 @@ class Kind:
         read: dict[str, Any] = {}
 
         def recording(node: Node) -> np.ndarray:
-            if not node.fixed:  # an input as given (2, not 2.0000); a value made from them as shown
-                read[node.label] = problem.inputs[node.name] if node.name in problem.inputs else node.value[0]
+            if node.name in problem.inputs:  # an input as given (2, not 2.0000), a label y included
+                read[node.label] = problem.inputs[node.name]
+            elif not node.fixed:  # a value made from them as shown; a number written in the formula is not read
+                read[node.label] = node.value[0]
             return node.value
 
         for gradient in gradients:
