@@ -19,6 +19,7 @@ from handgrad_cli.kinds import KINDS, build, get_kind, set_problems
 from handgrad_cli.kinds.base import CLEAR, SOUND_MARGIN
 from handgrad_cli.numbers import format_grid
 from handgrad_cli.problem import DIFFICULTIES, MAX_SEED, Draw, ProblemId
+from tests import closed_forms
 from tests.helpers import node_differences
 
 KIND_NAMES = sorted(KINDS)
@@ -228,6 +229,19 @@ def test_answers_computed_from_a_steps_printed_numbers_are_accepted(data, kind, 
             total = total + link.combine(np.asarray(local)[None] if np.ndim(local) else np.asarray(local),
                                          np.asarray(upstream)[None])[0]
         assert tolerance.accepts(np.round(total, 3), problem.answers[step.quantity]).all(), step.quantity
+
+
+@pytest.mark.parametrize("kind,difficulty", [(kind, difficulty) for kind in KIND_NAMES for difficulty in DIFFICULTIES])
+def test_each_asked_gradient_has_a_closed_form_that_computes_the_answer(kind, difficulty):
+    k = get_kind(kind)
+    for problem in k.build_many([ProblemId(kind, difficulty, seed) for seed in range(5)]):
+        assert list(problem.closed_form) == list(problem.asked), f"{problem.id}: a closed form for each asked gradient"
+        namespace = closed_forms.names(k, problem)
+        for gradient, formula in problem.closed_form.items():
+            answer = problem.answers[gradient]
+            for value in closed_forms.computed(formula, gradient, namespace):
+                assert np.ndim(value) == 0 or np.shape(value) == np.shape(answer), f"{problem.id}: {formula}"
+                np.testing.assert_allclose(value, answer, rtol=1e-9, atol=1e-9, err_msg=f"{problem.id}: {formula}")
 
 
 @pytest.mark.parametrize("kind", KIND_NAMES)

@@ -91,7 +91,7 @@ class CESteps(Kind):
         "dcounts": "dcounts = counts_sum_inv * dprobs + dcounts_sum",
         "dnorm_logits": "dnorm_logits = counts * dcounts",
         "dlogit_maxes": "dlogit_maxes = -dnorm_logits.sum(1, keepdim=True) = 0",
-        "dlogits": "dlogits = (softmax(logits) - onehot(Yb)) / n, softmax-ce's one line",
+        "dlogits": "dlogits = dnorm_logits + onehot(logits.argmax(1)) * dlogit_maxes = (softmax(logits) - onehot(Yb)) / n",
     }
 
     def draw(self, draw: Draw, difficulty: str) -> dict[str, Any]:
