@@ -14,24 +14,11 @@ from handgrad_cli.answers import MAX_ANSWER_CHARS, read_values
 from handgrad_cli.errors import UserError
 from handgrad_cli.grading import Tolerance, grade
 from handgrad_cli.kinds import KINDS, build, get_kind
+from handgrad_cli.kinds.base import EVERY_KIND_SLIPS
 from handgrad_cli.numbers import as_typed
 from handgrad_cli.problem import DIFFICULTIES, MAX_SEED, ProblemId
 
 TOLERANCE = Tolerance()
-REQUIRED = {  # the slips each kind must name, at least
-    "softmax-ce": {"sign-flipped", "onehot-not-subtracted", "wrong-class"},
-    "tanh-neuron": {"tanh-not-derivative", "z-squared", "dout-dropped", "dw-dx-swapped"},
-    "scalar-graph": {"sign-flipped", "upstream-dropped"},  # the rest depend on the program's ops
-    "ce-steps": {"counts-sum-path-dropped", "log-derivative-as-probs", "pow-exponent-kept", "exp-derivative-as-x"},
-    "batchnorm": {"mean-path-dropped", "variance-path-dropped", "bessel-forgotten", "sign-flipped"},
-    "mlp": {"mean-forgotten", "counts-sum-path-dropped", "bessel-forgotten", "mean-path-dropped", "scatter-assigned"},
-    "linear": {"sign-flipped", "upstream-dropped"},
-    "broadcast-hpreact": {"bngain-averaged", "bnbias-averaged", "not-swapped", "gain-dropped"},
-    "broadcast-probs": {"counts_sum_inv-averaged", "not-swapped", "factor-dropped"},
-    "broadcast-norm-logits": {"sign-flipped", "logit_maxes-averaged", "max-path-dropped"},
-    "embedding": {"assigned-not-added"},
-}
-
 problem_ids = st.builds(
     ProblemId, st.sampled_from(sorted(KINDS)), st.sampled_from(DIFFICULTIES), st.integers(0, MAX_SEED)
 )
@@ -46,15 +33,33 @@ def same_answer(one, other) -> bool:
     return np.shape(one.value) == np.shape(other.value) and bool(np.all(TOLERANCE.accepts(one.value, other.value)))
 
 
+def slugs_named(kind, problem) -> set[str]:
+    return {mistake.slug for mistake in kind.mistakes(problem)}
+
+
 @given(problem_ids)
-def test_each_kind_keeps_the_required_mistakes(problem_id):
+def test_each_problem_names_the_slips_every_kind_names_and_only_those_its_kind_declares(problem_id):
     problem = build(problem_id)
-    slugs = {mistake.slug for mistake in get_kind(problem.kind).mistakes(problem)}
-    assert REQUIRED[problem.kind] <= slugs
+    kind = get_kind(problem.kind)
+    slugs = slugs_named(kind, problem)
+    assert set(EVERY_KIND_SLIPS) <= slugs
+    undeclared = slugs - set(kind.slip_names) - set(EVERY_KIND_SLIPS)
+    assert not undeclared, f"{problem.id} names {sorted(undeclared)}: declare them in {kind.name}'s slip_names"
     if problem.kind == "softmax-ce" and np.ndim(problem.answers["dlogits"]) == 2:
         assert "mean-forgotten" in slugs  # a batch has a 1/n to forget
     if problem.kind == "linear" and len(problem.inputs["X"]) > 1:
         assert {"db-averaged", "dW-averaged"} <= slugs  # a batch has a sum to take for a mean
+
+
+@pytest.mark.parametrize("kind", sorted(KINDS))
+def test_each_slip_a_kind_declares_is_named_in_its_problems(kind):
+    k = get_kind(kind)
+    assert k.slip_names, f"{kind} declares no slips of its own (slip_names)"
+    seen: set[str] = set()
+    for difficulty in DIFFICULTIES:  # six seeds a difficulty meet every slip of today's kinds
+        for problem in k.build_many([ProblemId(kind, difficulty, seed) for seed in range(6)]):
+            seen |= slugs_named(k, problem)
+    assert set(k.slip_names) <= seen, f"{kind} declares slips none of its problems names: {set(k.slip_names) - seen}"
 
 
 @given(problem_ids, st.data())

@@ -30,6 +30,7 @@ TYPED_DECIMALS = (3, 4, 5, 6)  # an answer is typed to 3 decimals, or more where
 CARRY_LIMIT = 2.0  # rounding carried forward keeps each later gradient within this many tolerances (grading
                    # allows twice this: CARRY_BOUND)
 MAX_TYPED = 32  # entries along any axis of an input typed for `explain`
+EVERY_KIND_SLIPS = ("sign-flipped", "upstream-dropped")  # named_slips adds these at each asked gradient
 
 
 class Input(NamedTuple):
@@ -92,10 +93,12 @@ class Kind:
     title: str  # as a sheet heads it: "Softmax cross-entropy"
     summary: str  # one line for `handgrad kinds`
     lesson: str  # the lesson's lines it drills, for the README's catalogue
+    asks: str  # what it asks, in words, for the README's catalogue (`kinds --format json` lists the gradients)
     inputs: tuple[Input, ...]
     gradients: tuple[str, ...]  # asked, in order (at every difficulty unless `asked_at` says otherwise)
     rules: dict[str, str] = {}  # hint 1 per gradient; default: the rules of the ops it goes through
-    closed_form: dict[str, str] = {}  # gradient -> its formula in one line
+    closed_form: dict[str, str] = {}  # gradient -> its formula in one line, computable as written
+    slip_names: tuple[str, ...] = ()  # every slip its `slips` can name (besides EVERY_KIND_SLIPS)
     zero_by_design: tuple[str, ...] = ()  # gradients that are 0 by the maths (dlogit_maxes, db1): 0 is their answer
     groups: dict[str, str] = {}  # a long problem's parts: first gradient of a group -> its heading (the drill's)
 

@@ -51,6 +51,8 @@ class BroadcastHpreact(Kind):
     summary = "bngain * bnraw + bnbias; asks dbngain, dbnbias, dbnraw"
     lesson = ("`hpreact = bngain * bnraw + bnbias`: `dbngain = (bnraw * dhpreact).sum(0, keepdim=True)`, "
               "`dbnbias = dhpreact.sum(0, keepdim=True)`, `dbnraw = bngain * dhpreact`")
+    asks = "`dbngain`, `dbnbias` ([1, n]: summed over the batch), `dbnraw`"
+    slip_names = ("bnbias-averaged", "bngain-averaged", "gain-dropped", "not-swapped")
     inputs = (
         Input("bngain", (("1", "n"),), "batchnorm's gain, one row broadcast over the batch"),
         Input("bnraw", (("N", "n"),), "the normalised batch, N rows of n"),
@@ -110,6 +112,8 @@ class BroadcastProbs(Kind):
     summary = "counts * counts_sum_inv; asks dcounts_sum_inv, dcounts"
     lesson = ("`probs = counts * counts_sum_inv`: `dcounts_sum_inv = (counts * dprobs).sum(1, keepdim=True)`, "
               "`dcounts = counts_sum_inv * dprobs` (this path only)")
+    asks = "`dcounts_sum_inv` ([N, 1]: summed over each row), `dcounts`"
+    slip_names = ("counts_sum_inv-averaged", "factor-dropped", "not-swapped")
     inputs = (
         Input("counts", (("N", "V"),), "the exponentiated logits, N rows of V"),
         Input("counts_sum_inv", (("N", "1"),), "one over each row's sum (rounded to 3 decimals), a column"),
@@ -162,6 +166,8 @@ class BroadcastNormLogits(Kind):
     summary = "logits - logits.max(1); asks dlogit_maxes, dlogits"
     lesson = ("`norm_logits = logits - logit_maxes`: `dlogit_maxes = -dnorm_logits.sum(1, keepdim=True)`, "
               "`dlogits = dnorm_logits + onehot(logits.argmax(1)) * dlogit_maxes`")
+    asks = "`dlogit_maxes` ([N, 1]), `dlogits` (two paths: direct and through the max)"
+    slip_names = ("logit_maxes-averaged", "max-path-dropped")
     inputs = (
         Input("logits", (("N", "V"),), "N rows of V scores, each row with one largest entry"),
         Input("dnorm_logits", (("N", "V"),), "the upstream gradient dL/dnorm_logits", upstream=True),

@@ -58,6 +58,12 @@ class CESteps(Kind):
     summary = "cross-entropy in makemore's atomic steps; asks dlogprobs, dprobs, ... dlogit_maxes, dlogits"
     lesson = ("`logit_maxes` → `norm_logits` → `counts` → `counts_sum` → `counts_sum_inv` → `probs` → `logprobs` "
               "→ `loss`: exercise 1's first eight gradients")
+    asks = ("`dlogprobs`, `dprobs`, `dcounts_sum_inv`, `dcounts_sum`, `dcounts`, `dnorm_logits`, `dlogit_maxes`, "
+            "`dlogits`")
+    slip_names = (
+        "counts-sum-path-dropped", "exp-derivative-as-x", "log-derivative-as-probs", "mean-forgotten",
+        "pow-exponent-kept", "probs-path-dropped",
+    )
     inputs = (
         Input("logits", (("n", "V"),), "one row of scores per example"),
         Input("Yb", (("n",),), "the right class of each row", index=True, below="V"),

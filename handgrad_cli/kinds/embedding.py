@@ -37,6 +37,8 @@ class Embedding(Kind):
     title = "An embedding lookup"
     summary = "emb = C[Xb] viewed as embcat, given dembcat; asks demb, dC (a scatter-add)"
     lesson = "`emb = C[Xb]`, `embcat = emb.view(N, -1)`: `demb = dembcat.view(emb.shape)`, `dC` by scatter-add"
+    asks = "`demb` ([N, T, d]: the view back), `dC` (a scatter-add)"
+    slip_names = ("assigned-not-added",)
     inputs = (
         Input("C", (("V", "d"),), "the embedding table: a row of d numbers per token"),
         Input("Xb", (("N", "T"),), "each example's T token indices", index=True, below="V"),

@@ -31,6 +31,8 @@ class Linear(Kind):
     title = "A linear layer"
     summary = "Y = X @ W + b over a batch, given dY; asks dX, dW, db"
     lesson = "`logits = h @ W2 + b2`: `dh = dlogits @ W2.T`, `dW2 = h.T @ dlogits`, `db2 = dlogits.sum(0)`"
+    asks = "`dX`, `dW`, `db`, each in its variable's shape"
+    slip_names = ("dW-averaged", "db-averaged")
     inputs = (
         Input("X", (("N", "n"),), "a batch of N rows of n inputs"),
         Input("W", (("n", "m"),), "the weights: n inputs to m outputs"),

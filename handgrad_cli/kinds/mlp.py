@@ -65,6 +65,12 @@ class MLP(Kind):
     title = "makemore's MLP, all 26 gradients"
     summary = "makemore Part 4's whole forward pass (embedding, batchnorm, tanh, softmax); asks all 26 gradients"
     lesson = "exercise 1 of makemore Part 4: `dlogprobs` … `dC`, every intermediate from the loss back to `C`"
+    asks = "all 26 gradients, `dlogprobs` … `dC`, in the notebook's order"
+    slip_names = (
+        "averaged-not-summed", "bessel-forgotten", "counts-sum-path-dropped", "mean-forgotten",
+        "mean-path-dropped", "probs-path-dropped", "scatter-assigned", "tanh-not-derivative",
+        "variance-path-dropped", "z-squared",
+    )
     inputs = (
         Input("C", (("V", "d"),), "the embedding table: a row of n_embd numbers per character"),
         Input("Xb", (("n", "T"),), "each example's block of character indices", index=True, below="V"),

@@ -246,6 +246,10 @@ class ScalarGraph(Kind):
     summary = "a micrograd program of a few lines with a node used twice; asks d<leaf> for every input"
     lesson = ("micrograd's `e = a*b; d = e + c; L = d*f`, then `+ - * / **`, `exp`, `tanh`, `relu`: "
               "each op's local derivative, and `+=` where a node is used twice")
+    asks = "`d<input>` for every input; hard also the node used twice"
+    slip_names = (
+        "exp-local-is-input", "path-dropped", "pow-n-forgotten", "relu-passes-negative", "tanh-local-of-input",
+    )
     inputs = (Input("expr", ((),), "the program, e.g. 'e = a * b; d = e + c; L = d * f'"),)
     gradients = ()  # they depend on the program: see `asked_for`
 

@@ -28,6 +28,11 @@ class SoftmaxCE(Kind):
     title = "Softmax cross-entropy"
     summary = "softmax + cross-entropy on logits; asks dlogits = (p - y) / n"
     lesson = "`loss = F.cross_entropy(logits, Yb)`, then `dlogits = (softmax(logits) - onehot(Yb)) / n`"
+    asks = "`dlogits`, each row summing to 0"
+    slip_names = (
+        "jacobian-diagonal-only", "mean-forgotten", "onehot-not-subtracted", "sign-flipped-mean-forgotten",
+        "wrong-class",
+    )
     inputs = (
         Input("logits", (("V",), ("n", "V")), "a row of scores, or one row per example"),
         Input("target", ((), ("n",)), "the right class of each row", index=True, below="V"),

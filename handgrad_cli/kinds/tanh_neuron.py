@@ -31,6 +31,11 @@ class TanhNeuron(Kind):
     title = "A tanh neuron"
     summary = "a tanh neuron z = w.x + b, a = tanh(z), given dout; asks dz, dw, db, dx"
     lesson = "`h = torch.tanh(hpreact)`: `dhpreact = (1 - h**2) * dh`, with micrograd's neuron before it"
+    asks = "`dz = (1 - a**2) * dout`, `dw`, `db`, `dx`"
+    slip_names = (
+        "dout-dropped", "dw-dx-swapped", "one-minus-a", "one-minus-a-squared", "sigmoid-derivative",
+        "tanh-not-derivative", "tanh-skipped", "z-squared",
+    )
     inputs = (
         Input("x", (("n",),), "the neuron's inputs"),
         Input("w", (("n",),), "its weights, one per input"),
