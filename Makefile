@@ -10,7 +10,7 @@ TEST_STAMP := $(VENV)/.installed-test
 NOTEBOOK_STAMP := $(VENV)/.installed-notebook
 BENCH_STAMP := $(VENV)/.installed-bench
 
-.PHONY: run test test-deep bench trust screenshots install clean
+.PHONY: run test test-deep bench trust screenshots readme install clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -62,6 +62,10 @@ trust: $(RUN_STAMP)
 # The README's pictures (docs/*.svg), from real runs at 80 columns.
 screenshots: $(RUN_STAMP)
 	$(BIN)/python scripts/screenshots.py
+
+# The README's catalogue of kinds, written from the registry (a test says when it is out of date).
+readme: $(RUN_STAMP)
+	$(BIN)/python scripts/readme_kinds.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis

@@ -104,9 +104,9 @@ def kinds_command(output_format: TextFormatOption = None) -> None:
 
         print_json([kind_record(kind) for kind in KINDS.values()])
         return
-    width = max(len(name) for name in KINDS)
-    for kind in KINDS.values():
-        typer.echo(f"{kind.name:<{width}}  {kind.summary}")
+    from handgrad_cli.kinds.catalogue import listing
+
+    typer.echo("\n".join(listing()))
 
 
 def fresh_seed() -> int:
