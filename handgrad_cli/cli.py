@@ -1,13 +1,10 @@
 """The Typer app: parses flags, calls the core, maps errors to exit statuses.
 
-numpy and Rich are imported inside the commands that need them, and `app_for` builds only the
-command named, so `handgrad --help` loads neither. No `from __future__ import annotations` here:
-Typer would evaluate each string annotation of the command it builds three times, which costs a
-drill's start more than evaluating them all once at import (measured: `make bench`).
+numpy and Rich are imported inside the commands that need them, so `handgrad --help` loads neither.
+No `from __future__ import annotations` here: Typer would evaluate each string annotation three times
+as it builds the commands, which costs start-up more than evaluating them all once at import.
 """
 
-import copy
-import inspect
 import os
 import sys
 from enum import Enum
@@ -830,40 +827,3 @@ def _run_cards(cards, record) -> None:
     console = stdout_console()
     tally = run_cards(cards, reader_for(sys.stdin, console), console.print, record, utc_now, CardView)
     console.print(cards_done(tally))
-
-
-def app_for(args: list[str]) -> typer.Typer:
-    """The app, holding only the command named when one is; else (help, the version, a mistyped
-    command) every command as the top-level help lists it: its name and help, not its parameters.
-
-    Typer makes every registered command into a Click command, reading its signature, before it
-    knows which one runs: about half a millisecond each at start-up. Either way what is printed
-    is the whole app's; a test holds them to it.
-    """
-    named = [info for info in app.registered_commands if info.name == _command_named(args)]
-    narrowed = copy.copy(app)
-    narrowed.registered_commands = named or [_listed(info) for info in app.registered_commands]
-    return narrowed
-
-
-def _command_named(args: list[str]) -> str | None:
-    """The first word that is not an option (the root's options take no values); none after a help flag."""
-    for arg in args:
-        if arg in HELP_FLAGS:
-            return None
-        if not arg.startswith("-"):
-            return arg
-    return None
-
-
-def _listed(info):
-    """A command as a listing shows it: its name, help and flags without its parameters (never run:
-    a command given by name is the real one)."""
-    listed = copy.copy(info)
-    listed.help = inspect.getdoc(info.callback) if info.help is None else info.help
-    listed.callback = _not_run
-    return listed
-
-
-def _not_run() -> None:
-    raise AssertionError("a listed command is never run: app_for gives the real one when it is named")

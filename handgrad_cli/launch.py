@@ -30,13 +30,13 @@ def main() -> None:
     from handgrad_cli.console import finish_output, prepare_streams, say_on_stderr
 
     prepare_streams()
-    from handgrad_cli.cli import app_for
+    from handgrad_cli.cli import app
 
     status = 0
     try:
         if _signal.getsignal(_signal.SIGINT) is _interrupted_at_start:
             _signal.signal(_signal.SIGINT, _signal.default_int_handler)
-        app_for(sys.argv[1:])(prog_name="handgrad")
+        app(prog_name="handgrad")
     except SystemExit as exit:
         status = exit.code or 0  # handgrad exits with a status, never with a message
     except KeyboardInterrupt:  # between the commands' own handling and the end

@@ -6,15 +6,12 @@ import sys
 
 import numpy as np
 import pytest
-from typer.testing import CliRunner
 
 from handgrad_cli import __version__
-from handgrad_cli.cli import app
 from handgrad_cli.kinds import KINDS, build
 from handgrad_cli.numbers import as_typed
 from tests.helpers import run
 
-runner = CliRunner()
 
 
 def assert_one_line_error(result, fragment):
@@ -308,39 +305,3 @@ def test_explain_json_is_strict_at_extreme_logits():
     (term,) = record["steps"][0]["terms"]  # the fused op's closed form stays finite
     assert term["local"]["value"] == pytest.approx([1.0, -1.0, 0.0])
     assert record["answers"]["dlogits"] == pytest.approx([1.0, -1.0, 0.0])
-
-
-COMMANDS = [info.name for info in app.registered_commands]
-
-
-@pytest.mark.parametrize("args", [[name, "--help"] for name in COMMANDS] + [
-    ["generate", "-n", "2", "-f", "jsonl"], ["drill", "--bogus"], ["generate", "--count", "0"],
-    ["kinds", "--format", "json"], ["explain", "softmax-ce-m1"]])
-def test_the_app_narrowed_to_the_named_command_behaves_as_the_whole_app(args):
-    """At start-up the app holds only the command named; what it prints and its exit code are the same."""
-    from handgrad_cli.cli import app_for
-
-    narrowed = app_for(args)
-    assert narrowed.registered_commands != app.registered_commands  # only the named one is made
-    whole, alone = runner.invoke(app, args), runner.invoke(narrowed, args)
-    assert (alone.exit_code, alone.stdout, alone.stderr) == (whole.exit_code, whole.stdout, whole.stderr)
-
-
-@pytest.mark.parametrize("args", [[], ["--help"], ["-h"], ["--version"], ["drll"], ["-h", "drill"], ["--bogus"],
-                                  ["--version", "drill"], ["--", "kinds"], ["--bogus", "kinds"]])
-def test_help_the_version_and_a_mistyped_command_read_as_the_whole_app(args):
-    from handgrad_cli.cli import app_for
-
-    lean = app_for(args)
-    whole, alone = runner.invoke(app, args), runner.invoke(lean, args)
-    assert (alone.exit_code, alone.stdout, alone.stderr) == (whole.exit_code, whole.stdout, whole.stderr)
-
-
-def test_the_top_level_help_lists_every_command_without_making_its_parameters():
-    import inspect
-
-    from handgrad_cli.cli import app_for
-
-    listing = app_for(["--help"]).registered_commands
-    assert [info.name for info in listing] == COMMANDS
-    assert not any(inspect.signature(info.callback).parameters for info in listing)
