@@ -10,19 +10,12 @@ from __future__ import annotations
 
 import functools
 import itertools
-import _random  # the C generator itself: random.Random would seed it from the OS first, then from ours
+import random
 import re
+from hashlib import sha256
 from typing import Any, NamedTuple
 
 from handgrad_cli.errors import UserError, shown
-
-try:  # CPython's own SHA-256, as `random` takes its SHA-512: hashlib would load OpenSSL first (ms at start-up)
-    from _sha2 import sha256  # Python 3.12 and later
-except ImportError:
-    try:
-        from _sha256 import sha256  # Python 3.11
-    except ImportError:
-        from hashlib import sha256
 
 DIFFICULTIES = ("easy", "medium", "hard")
 DEFAULT_DIFFICULTY = "medium"
@@ -72,7 +65,7 @@ class Draw:
 
     def __init__(self, problem_id: ProblemId) -> None:
         material = f"handgrad|{problem_id.kind}|{problem_id.difficulty}|{problem_id.seed}".encode()
-        self._random = _random.Random(int.from_bytes(sha256(material).digest(), "big"))
+        self._random = random.Random(int.from_bytes(sha256(material).digest(), "big"))
 
     def below(self, n: int) -> int:
         """A whole number in [0, n), by rejection so every value is equally likely."""
