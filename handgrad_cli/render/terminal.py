@@ -6,13 +6,10 @@ from collections.abc import Collection, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from rich.cells import cell_len
 from rich.console import Group
 from rich.markup import escape
 from rich.padding import Padding
 from rich.panel import Panel
-from rich.segment import Segment
-from rich.style import Style
 from rich.text import Text
 
 from handgrad_cli.answers import shape_words
@@ -43,36 +40,21 @@ def title(problem: Problem) -> str:
 
 def problem_panel(problem: Problem, asked: Sequence[str] | None = None) -> Panel:
     """The problem as a learner first sees it: its ID, the inputs, what is asked (by default all it asks)."""
-    inputs = _Inputs([(name, format_input(value)) for name, value in problem.inputs.items()])
-    body = Group(Text(problem.question), Text(), inputs, Text(), Text(f"Asked: {asked_line(problem, asked)}", style="bold"))
+    body = Group(Text(problem.question), Text(), inputs_grid(problem), Text(),
+                 Text(f"Asked: {asked_line(problem, asked)}", style="bold"))
     return Panel(body, title=Text(title(problem), style="bold"), title_align="left")  # Text: no markup to parse
 
 
-class _Inputs:
-    """Each input's name, then its value wrapped under itself: two columns, as a borderless table draws
-    them (drawn here so that the drill's first prompt does not wait for rich.table to load). A name is
-    never cut: one too long for half the width has a line of its own, its value below."""
+def inputs_grid(problem: Problem) -> Table:
+    """Each input's name, never cut, then its value wrapped under itself."""
+    from rich.table import Table
 
-    NAME = Style(color="cyan")
-
-    def __init__(self, rows: list[tuple[str, str]]) -> None:
-        self.rows = rows
-
-    def __rich_console__(self, console, options):
-        longest = max((cell_len(name) for name, _ in self.rows), default=0)
-        indent = min(longest + 2, max(options.max_width // 2, 1))
-        values = options.update(width=max(options.max_width - indent, 1))
-        for name, value in self.rows:
-            beside = cell_len(name) + 2 <= indent  # else the name has a line of its own, its value below
-            if not beside:
-                yield from (Segment(name, self.NAME), Segment.line())
-            for number, line in enumerate(console.render_lines(Text(value), values, pad=False)):
-                if number == 0 and beside:
-                    yield Segment(name + " " * (indent - cell_len(name)), self.NAME)
-                else:
-                    yield Segment(" " * indent)
-                yield from line
-                yield Segment.line()
+    grid = Table.grid(padding=(0, 2))
+    grid.add_column(no_wrap=True)
+    grid.add_column()
+    for name, value in problem.inputs.items():
+        grid.add_row(Text(name, style="cyan"), Text(format_input(value)))  # Text: no markup to parse
+    return grid
 
 
 def new_table(**options) -> Table:
