@@ -279,9 +279,16 @@ def read_named_answers(items: list[str], shapes: dict[str, tuple[int, ...]]) -> 
 
 
 def read_named_inputs(items: list[str]) -> dict[str, str]:
-    """``NAME=VALUES`` items as text by name (a kind reads the values against its schema)."""
+    """``NAME=VALUES`` items, or flags ``--NAME VALUES`` and ``--NAME=VALUES``, as text by name (a kind
+    reads the values against its schema)."""
     named: dict[str, str] = {}
-    for item in items:
+    rest = iter(items)
+    for item in rest:
+        if item.startswith("--"):
+            flag, equals, text = item[2:].partition("=")
+            if not equals and (text := next(rest, None)) is None:
+                raise UserError(f"{_shown(item)} needs its values after it: e.g. --logits 2,1,0")
+            item = f"{flag}={text}"
         name, equals, text = item.partition("=")
         name = name.strip()
         if not equals or not name:

@@ -110,11 +110,8 @@ def fresh_seed() -> int:
     return int.from_bytes(os.urandom(4), "big") % 1_000_000  # os, not secrets: cheaper to import
 
 
-def _hidden(help_text: str):
-    return typer.Option(hidden=True, help=help_text)
-
-
-@app.command("explain")
+# A kind's inputs may also be given as flags (--logits 2,1,0): Click hands them to NAME=VALUES unparsed.
+@app.command("explain", context_settings={"ignore_unknown_options": True})
 @user_errors
 def explain_command(
     subject: Annotated[str, typer.Argument(help="A kind (see `handgrad kinds`) or a problem ID such as softmax-ce-m42.")],
@@ -122,12 +119,6 @@ def explain_command(
         Optional[list[str]],
         typer.Argument(metavar="[NAME=VALUES]...", help="A kind's inputs, e.g. logits=2,1,0 target=0 (rows by ';')."),
     ] = None,
-    logits: Annotated[Optional[str], _hidden("softmax-ce: logits=...")] = None,
-    target: Annotated[Optional[str], _hidden("softmax-ce: target=...")] = None,
-    x: Annotated[Optional[str], _hidden("tanh-neuron: x=...")] = None,
-    w: Annotated[Optional[str], _hidden("tanh-neuron: w=...")] = None,
-    b: Annotated[Optional[str], _hidden("tanh-neuron: b=...")] = None,
-    dout: Annotated[Optional[str], _hidden("tanh-neuron: dout=...")] = None,
     seed: Annotated[Optional[int], typer.Option(min=0, help="Seed of a random problem (default: a fresh one).")] = None,
     difficulty: Annotated[
         Optional[Difficulty], typer.Option("--difficulty", "-d", help="Of a random problem: easy, medium (default) or hard.")
@@ -146,8 +137,7 @@ def explain_command(
     from handgrad_cli.kinds import get_kind, problem_for
     from handgrad_cli.answers import read_named_inputs
 
-    flags = {"logits": logits, "target": target, "x": x, "w": w, "b": b, "dout": dout}
-    typed = read_named_inputs(values or []) | {name: text for name, text in flags.items() if text is not None}
+    typed = read_named_inputs(values or [])
     problem = problem_for(subject, typed, seed, difficulty.value if difficulty else None, fresh_seed)
     if as_json:
         from handgrad_cli.render.records import problem_record

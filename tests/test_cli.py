@@ -57,6 +57,30 @@ def test_explain_reproduces_micrograds_neuron():
     assert "[-1.5000, 0.5000]" in result.stdout and "[1.0000, 0.0000]" in result.stdout
 
 
+@pytest.mark.parametrize("kind", sorted(KINDS))
+def test_every_kinds_inputs_may_be_given_as_flags_or_as_name_equals_values(kind):
+    problem = build(f"{kind}-m42")
+    typed = {name: value if isinstance(value, str) else
+             ";".join(",".join(repr(float(v)) for v in np.atleast_1d(row)) for row in np.atleast_2d(value))
+             for name, value in problem.inputs.items()}
+    as_flags = [part for i, (name, text) in enumerate(typed.items())
+                for part in ([f"--{name}", text] if i % 2 == 0 else [f"--{name}={text}"])]
+    answers = []
+    for args in (as_flags, [f"{name}={text}" for name, text in typed.items()]):
+        result = run("explain", kind, *args, "--json")
+        assert result.exit_code == 0, result.stderr
+        answers.append(json.loads(result.stdout)["answers"])
+    assert answers[0] == answers[1]
+    for name, value in problem.answers.items():
+        np.testing.assert_allclose(answers[0][name], value, rtol=1e-12)
+
+
+def test_a_flag_without_its_values_is_one_line_error():
+    result = run("explain", "tanh-neuron", "--x", "2,0", "--w")
+    assert result.exit_code == 2 and "'--w' needs its values after it" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
 def test_explain_json_has_full_precision():
     result = run("explain", "softmax-ce", "--logits", "2,1,0", "--target", "0", "--json")
     record = json.loads(result.stdout)
