@@ -118,4 +118,5 @@ def solution(problem: Problem, gradient: str, fused: bool = False, notation: str
         return f"dlogits = probs.copy()\n{picked}\ndlogits /= n"
     if problem.kind == "batchnorm" and gradient == "dhprebn" and "dbndiff" not in problem.asked:
         return (NUMPY_FUSED if numpy else FUSED)["dhprebn"]  # easy and medium ask dhprebn straight from dhpreact
-    return (NUMPY_KINDS if numpy else KINDS)[problem.kind][gradient]
+    written = (NUMPY_KINDS if numpy else KINDS).get(problem.kind)
+    return written[gradient] if written else problem.closed_form[gradient]  # a kind's closed form is code
