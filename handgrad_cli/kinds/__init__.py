@@ -51,6 +51,7 @@ KINDS: Mapping[str, Kind] = _Registry({
     "ce-steps": "ce_steps:CESteps",
     "batchnorm": "batchnorm:BatchNorm",
     "mlp": "mlp:MLP",
+    "sigmoid-bce": "sigmoid_bce:SigmoidBCE",
 })
 DEFAULT_KINDS = ("softmax-ce", "tanh-neuron")  # the lesson's two: generate, drill, review and stats by default
 ALL = "all"
