@@ -15,6 +15,14 @@ def central_difference(f, point, h=1e-6):
     return grad
 
 
+def assert_answers_match_finite_differences(kind, problem):
+    """Each asked gradient of a problem against central differences of its kind's loss function."""
+    for name in problem.asked:
+        f, point = kind.loss_function(problem, name)
+        np.testing.assert_allclose(problem.answers[name], central_difference(f, point), rtol=1e-6, atol=1e-7,
+                                   err_msg=name)
+
+
 def node_differences(kind, problem, name, h=1e-6):
     """The loss's gradient in one named value of a problem's graph (an input or an intermediate), by
     central differences in float64: every entry nudged up and down, all in one batched forward pass."""

@@ -11,7 +11,7 @@ from handgrad_cli.answers import read_values
 from handgrad_cli.grading import grade
 from handgrad_cli.kinds import build, get_kind, set_problems
 from handgrad_cli.kinds.sigmoid_bce import WORTH_DOING
-from tests.helpers import central_difference, run
+from tests.helpers import assert_answers_match_finite_differences, run
 
 KIND = get_kind("sigmoid-bce")
 LECTURE = {"x": "2,0", "w": "-3,1", "b": "6.8813735870195432"}  # z = ln(1 + sqrt 2), so p = 1/sqrt 2
@@ -43,9 +43,7 @@ def test_dz_is_p_minus_the_label_and_the_label_gets_no_gradient(y):
 def test_any_inputs_match_finite_differences(case):
     x, w, b, y = case
     problem = KIND.solve({"x": np.array(x), "w": np.array(w), "b": b, "y": y})
-    for name in problem.asked:
-        f, point = KIND.loss_function(problem, name)
-        np.testing.assert_allclose(problem.answers[name], central_difference(f, point), rtol=1e-6, atol=1e-7)
+    assert_answers_match_finite_differences(KIND, problem)
 
 
 def test_drilled_units_are_worth_doing_by_hand():

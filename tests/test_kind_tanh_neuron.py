@@ -9,7 +9,7 @@ from handgrad_cli.grading import grade, grades_by_name
 from handgrad_cli.kinds import build, get_kind, set_problems
 from handgrad_cli.kinds.tanh_neuron import SATURATED
 
-from tests.helpers import central_difference
+from tests.helpers import assert_answers_match_finite_differences
 
 KIND = get_kind("tanh-neuron")
 
@@ -31,9 +31,7 @@ def test_micrograd_neuron_comes_out_exactly():
 def test_any_inputs_match_finite_differences(case):
     x, w, b, dout = case
     problem = KIND.solve({"x": np.array(x), "w": np.array(w), "b": b, "dout": dout})
-    for name in problem.asked:
-        f, point = KIND.loss_function(problem, name)
-        np.testing.assert_allclose(problem.answers[name], central_difference(f, point), rtol=1e-6, atol=1e-7)
+    assert_answers_match_finite_differences(KIND, problem)
 
 
 def test_drilled_neurons_are_worth_doing_by_hand():

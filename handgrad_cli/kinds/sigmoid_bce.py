@@ -15,6 +15,7 @@ import numpy as np
 from handgrad_cli import engine
 from handgrad_cli.engine import Node, Slip
 from handgrad_cli.kinds.base import Batch, Input, Kind, Tensors
+from handgrad_cli.kinds.tanh_neuron import LINEAR_FORMS, LINEAR_RULES, swapped_inputs
 from handgrad_cli.numbers import format_input
 from handgrad_cli.problem import Draw
 
@@ -43,11 +44,9 @@ class SigmoidBCE(Kind):
     gradients = ("dz", "dw", "db", "dx")
     rules = {
         "dz": "sigmoid's local derivative p * (1 - p) times dp = -y/p + (1 - y)/(1 - p): they cancel to p - y.",
-        "dw": "z = w.x + b: mul swaps its inputs, so each w_i gets x_i times the upstream dz.",
-        "db": "z = w.x + b: add passes the gradient through, so db is the upstream dz unchanged.",
-        "dx": "z = w.x + b: mul swaps its inputs, so each x_i gets w_i times the upstream dz.",
+        **LINEAR_RULES,
     }
-    closed_form = {"dz": "dz = p - y", "dw": "dw = dz * x", "db": "db = dz", "dx": "dx = dz * w"}
+    closed_form = {"dz": "dz = p - y", **LINEAR_FORMS}
     slip_names = ("dw-dx-swapped", "label-flipped", "label-not-subtracted", "sigmoid-local-as-p", "sigmoid-skipped",
                   "tanh-derivative")
 
@@ -70,7 +69,6 @@ class SigmoidBCE(Kind):
         def sigmoid_local(slug: str, words: str, wrong) -> Slip:
             return engine.local_swapped("z", slug, words, wrong)
 
-        swapped = "dw and dx are swapped: dw = dz * x takes the input, dx = dz * w the weight"
         return [
             Slip("label-not-subtracted", "z", "p alone: dz = p - y, the label subtracted (softmax's p - onehot)",
                  whole=lambda g, val: val(p)),
@@ -83,8 +81,7 @@ class SigmoidBCE(Kind):
                           lambda val: val(p)),
             sigmoid_local("tanh-derivative", "1 - p**2 is tanh's derivative: sigmoid's is p * (1 - p)",
                           lambda val: 1 - val(p) ** 2),
-            engine.local_swapped("w", "dw-dx-swapped", swapped, lambda val: val(w)),
-            engine.local_swapped("x", "dw-dx-swapped", swapped, lambda val: val(x)),
+            *swapped_inputs(w, x),
         ]
 
     def question(self, inputs: dict[str, Any]) -> str:

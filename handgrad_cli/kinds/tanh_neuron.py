@@ -22,6 +22,13 @@ LEVELS = {
     "medium": ((3, 3), 2, 1, 1, None),
     "hard": ((4, 5), 1.5, 1.5, 2, None),
 }
+# The linear step z = w.x + b backward, as the tanh neuron and the logistic unit (sigmoid-bce) ask it.
+LINEAR_RULES = {
+    "dw": "z = w.x + b: mul swaps its inputs, so each w_i gets x_i times the upstream dz.",
+    "db": "z = w.x + b: add passes the gradient through, so db is the upstream dz unchanged.",
+    "dx": "z = w.x + b: mul swaps its inputs, so each x_i gets w_i times the upstream dz.",
+}
+LINEAR_FORMS = {"dw": "dw = dz * x", "db": "db = dz", "dx": "dx = dz * w"}
 SATURATED = 0.9995  # |a| at or above this reads as 1.000 at three decimals
 WORTH_DOING = (0.2, 2.0)  # |z| here: tanh' is neither about 1 nor about 0
 
@@ -45,11 +52,9 @@ class TanhNeuron(Kind):
     gradients = ("dz", "dw", "db", "dx")
     rules = {
         "dz": "tanh's local derivative is 1 - tanh(z)**2 = 1 - a**2; multiply it by the upstream dout.",
-        "dw": "z = w.x + b: mul swaps its inputs, so each w_i gets x_i times the upstream dz.",
-        "db": "z = w.x + b: add passes the gradient through, so db is the upstream dz unchanged.",
-        "dx": "z = w.x + b: mul swaps its inputs, so each x_i gets w_i times the upstream dz.",
+        **LINEAR_RULES,
     }
-    closed_form = {"dz": "dz = (1 - tanh(z)**2) * dout", "dw": "dw = dz * x", "db": "db = dz", "dx": "dx = dz * w"}
+    closed_form = {"dz": "dz = (1 - tanh(z)**2) * dout", **LINEAR_FORMS}
 
     def draw(self, draw: Draw, difficulty: str) -> dict[str, Any]:
         (low, high), spread, b_spread, places, douts = LEVELS[difficulty]
@@ -70,7 +75,6 @@ class TanhNeuron(Kind):
         def tanh_local(slug: str, words: str, wrong) -> Slip:
             return engine.local_swapped("z", slug, words, wrong)
 
-        swapped = "dw and dx are swapped: dw = dz * x takes the input, dx = dz * w the weight"
         return [
             tanh_local("tanh-not-derivative", "tanh(z) = a was used where 1 - a**2 belongs", lambda val: val(a)),
             tanh_local("z-squared", "1 - z**2 was used: the local derivative is 1 - a**2, with a = tanh(z)",
@@ -85,8 +89,7 @@ class TanhNeuron(Kind):
             tanh_local("tanh-skipped", "tanh's local derivative 1 - a**2 was skipped: dz is not just dout",
                        lambda val: np.ones_like(val(a))),
             engine.flipped("z", "the sign is flipped: 1 - a**2 is positive, so dz has the sign of dout"),
-            engine.local_swapped("w", "dw-dx-swapped", swapped, lambda val: val(w)),
-            engine.local_swapped("x", "dw-dx-swapped", swapped, lambda val: val(x)),
+            *swapped_inputs(w, x),
         ]
 
     def question(self, inputs: dict[str, Any]) -> str:
@@ -102,3 +105,10 @@ class TanhNeuron(Kind):
         low, high = WORTH_DOING
         z, dout = np.abs(batch.value("z")), np.abs(batch.value("dout"))
         return (low <= z) & (z <= high) & (dout != 0) & (dout != 1)
+
+
+def swapped_inputs(w: Node, x: Node) -> list[Slip]:
+    """dw and dx swapped: each of w and x takes the other's local derivative."""
+    words = "dw and dx are swapped: dw = dz * x takes the input, dx = dz * w the weight"
+    return [engine.local_swapped("w", "dw-dx-swapped", words, lambda val: val(w)),
+            engine.local_swapped("x", "dw-dx-swapped", words, lambda val: val(x))]
