@@ -58,7 +58,9 @@ class BatchNorm(Kind):
               "`hpreact = bngain * bnraw + bnbias`")
     asks = ("`dbngain`, `dbnbias`, `dhprebn`; hard also `dbnraw`, `dbnvar_inv`, `dbnvar`, `dbndiff2`, `dbndiff`, "
             "`dbnmeani`")
-    slip_names = ("bessel-forgotten", "mean-path-dropped", "pow-exponent-kept", "variance-path-dropped")
+    slip_names = (
+        "bessel-forgotten", "bessel-multiplied", "mean-path-dropped", "pow-exponent-kept", "variance-path-dropped",
+    )
     inputs = (
         Input("hprebn", (("n", "n_hidden"),), "the pre-activations: one row per example of the batch"),
         Input("bngain", (("1", "n_hidden"),), "the gain, one per column"),

@@ -67,9 +67,9 @@ class MLP(Kind):
     lesson = "exercise 1 of makemore Part 4: `dlogprobs` … `dC`, every intermediate from the loss back to `C`"
     asks = "all 26 gradients, `dlogprobs` … `dC`, in the notebook's order"
     slip_names = (
-        "averaged-not-summed", "bessel-forgotten", "counts-sum-path-dropped", "mean-forgotten",
-        "mean-path-dropped", "probs-path-dropped", "scatter-assigned", "tanh-not-derivative",
-        "variance-path-dropped", "z-squared",
+        "averaged-not-summed", "bessel-forgotten", "bessel-multiplied", "counts-sum-path-dropped",
+        "fused-mean-forgotten", "mean-forgotten", "mean-path-dropped", "one-minus-h", "probs-path-dropped",
+        "scatter-assigned", "tanh-not-derivative", "transpose-forgotten", "variance-path-dropped", "z-squared",
     )
     inputs = (
         Input("C", (("V", "d"),), "the embedding table: a row of n_embd numbers per character"),
