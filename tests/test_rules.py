@@ -2,7 +2,7 @@
 evaluated on the forward values, equals the value the backward pass multiplies by, for every op of every kind.
 
 The text is read with `ast` and walked through the few forms the engine prints (names, numbers, + - * / **,
-`.T`, `.argmax(k)`, `onehot(...)`): nothing is evaluated by Python itself.
+`.T`, `.argmax(k)`, `onehot(...)`, `.log()` and the like): nothing is evaluated by Python itself.
 """
 
 import ast
@@ -17,6 +17,7 @@ from handgrad_cli.problem import DIFFICULTIES
 
 BINARY = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul, ast.Div: operator.truediv,
           ast.Pow: operator.pow}
+ELEMENTWISE = {"log": np.log, "exp": np.exp, "tanh": np.tanh, "sigmoid": lambda x: 0.5 * (1 + np.tanh(0.5 * x))}
 
 
 class OneHot:
@@ -51,6 +52,8 @@ def evaluate(text, names, shape):
             return OneHot(walk(node.args[0]))
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "argmax":
             return walk(node.func.value).argmax(axis=node.args[0].value)
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in ELEMENTWISE:
+            return ELEMENTWISE[node.func.attr](walk(node.func.value))  # an unnamed value's label: (p.log())
         raise AssertionError(f"a form the engine does not print: {ast.dump(node)}")
 
     value = walk(ast.parse(text, mode="eval").body)
@@ -62,7 +65,7 @@ def one_problem_names(graph):
     names = {}
     for node in graph.walk.order:
         names.update({name: value[0] for name, value in node.aux.items()})
-        if node.name and not node.fixed:
+        if node.name and (not node.fixed or node.name in graph.t):  # a given input (a label y) too
             names[node.name] = node.value[0]
     names.update({name: np.asarray(value)[0] for name, value in graph.t.items() if isinstance(value, Index)})
     return names
