@@ -53,14 +53,13 @@ def test_drilled_units_are_worth_doing_by_hand():
     assert {problem.inputs["y"] for problem in problems} == {0.0, 1.0}
 
 
-@pytest.mark.parametrize(("slug", "dz"), [
-    ("label-not-subtracted", lambda p, y: p),
-    ("label-flipped", lambda p, y: p - (1 - y)),
-    ("tanh-derivative", lambda p, y: (1 - p**2) * (-y / p + (1 - y) / (1 - p))),
-    ("sigmoid-skipped", lambda p, y: -y / p + (1 - y) / (1 - p)),
+@pytest.mark.parametrize(("slug", "dz", "label"), [
+    ("label-flipped", lambda p, y: p, 1.0),  # p alone: the label not subtracted
+    ("label-flipped", lambda p, y: p - 1, 0.0),  # the label taken the wrong way round
+    ("tanh-derivative", lambda p, y: (1 - p**2) * (-y / p + (1 - y) / (1 - p)), 1.0),
+    ("sigmoid-skipped", lambda p, y: -y / p + (1 - y) / (1 - p), 0.0),
 ])
-def test_the_slips_of_dz_are_named(slug, dz):
-    label = 0.0 if slug == "label-flipped" else 1.0  # where y = 1, p - (1 - y) is p alone: label-not-subtracted
+def test_the_slips_of_dz_are_named(slug, dz, label):
     problem = next(problem for problem in set_problems(["sigmoid-bce"], 20, 3, "medium")
                    if problem.inputs["y"] == label)
     graded = grade(problem, "dz", dz(problem.forward["p"], problem.inputs["y"]))

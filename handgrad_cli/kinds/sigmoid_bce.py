@@ -47,8 +47,7 @@ class SigmoidBCE(Kind):
         **LINEAR_RULES,
     }
     closed_form = {"dz": "dz = p - y", **LINEAR_FORMS}
-    slip_names = ("dw-dx-swapped", "label-flipped", "label-not-subtracted", "sigmoid-local-as-p", "sigmoid-skipped",
-                  "tanh-derivative")
+    slip_names = ("dw-dx-swapped", "label-flipped", "sigmoid-local-as-p", "sigmoid-skipped", "tanh-derivative")
 
     def draw(self, draw: Draw, difficulty: str) -> dict[str, Any]:
         (low, high), spread, b_spread, places = LEVELS[difficulty]
@@ -70,10 +69,8 @@ class SigmoidBCE(Kind):
             return engine.local_swapped("z", slug, words, wrong)
 
         return [
-            Slip("label-not-subtracted", "z", "p alone: dz = p - y, the label subtracted (softmax's p - onehot)",
-                 whole=lambda g, val: val(p)),
-            Slip("label-flipped", "z", "the label is taken the wrong way round: dz = p - y, not p - (1 - y)",
-                 whole=lambda g, val: g + 2 * val(y) - 1),
+            Slip("label-flipped", "z", "the label is taken the wrong way round (or not subtracted where y = 1): "
+                 "dz = p - y, softmax's p - onehot", whole=lambda g, val: g + 2 * val(y) - 1),
             engine.flipped("z", "the sign is flipped: dz = p - y, not y - p"),
             sigmoid_local("sigmoid-skipped", "sigmoid's local derivative p * (1 - p) was skipped: dz is not just dp",
                           lambda val: np.ones_like(val(p))),
