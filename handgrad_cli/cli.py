@@ -21,6 +21,7 @@ from handgrad_cli.console import (
     DifficultyOption,
     JsonFlag,
     NoHistoryOption,
+    NoPagerOption,
     OneLineUsageErrors,
     RtolOption,
     fail,
@@ -117,7 +118,9 @@ def explain_command(
     subject: Annotated[str, typer.Argument(help="A kind (see `handgrad kinds`) or a problem ID such as softmax-ce-m42.")],
     values: Annotated[
         Optional[list[str]],
-        typer.Argument(metavar="[NAME=VALUES]...", help="A kind's inputs, e.g. logits=2,1,0 target=0 (rows by ';')."),
+        typer.Argument(metavar="[NAME=VALUES|GRADIENT|GROUP]...",
+                       help="A kind's inputs, e.g. logits=2,1,0 target=0 (rows by ';'); gradients or groups "
+                            "(mlp: loss, layer2, tanh, batchnorm, layer1, embedding) to show only their steps."),
     ] = None,
     seed: Annotated[Optional[int], typer.Option(min=0, help="Seed of a random problem (default: a fresh one).")] = None,
     difficulty: Annotated[
@@ -127,27 +130,40 @@ def explain_command(
     decimals: DecimalsOption = 3,
     output_format: TextFormatOption = None,
     json_output: JsonFlag = False,
+    no_pager: NoPagerOption = False,
 ) -> None:
     """Show a derivation step by step: each gradient as local derivative × upstream gradient, one term per path.
 
     Give a problem ID, a kind with its inputs (`handgrad explain tanh-neuron x=2,0 w=-3,1 b=6.88 dout=1`),
-    or a kind alone for a random problem.
+    or a kind alone for a random problem; then gradients or groups (`handgrad explain mlp-m5 batchnorm`)
+    for only their steps. Long output goes through $HANDGRAD_PAGER, $PAGER or `less -FRX` on a terminal.
     """
     as_json = wants_json(output_format, json_output)
     from handgrad_cli.kinds import get_kind, problem_for
     from handgrad_cli.answers import read_named_inputs
 
-    typed = read_named_inputs(values or [])
+    from handgrad_cli.parts import split_words
+
+    inputs, named = split_words(values or [])
+    typed = read_named_inputs(inputs)
     problem = problem_for(subject, typed, seed, difficulty.value if difficulty else None, fresh_seed)
+    from handgrad_cli.parts import chosen
+
+    only = chosen(problem, named)
     if as_json:
         from handgrad_cli.render.records import problem_record
 
         print_json(problem_record(problem))
         return
-    from handgrad_cli.render.terminal import explanation
+    from handgrad_cli.pager import Pager
+    from handgrad_cli.render.terminal import explain_summary, explanation, explanation_of
 
-    extras = get_kind(problem.kind).extras(problem, lr)
-    stdout_console().print(explanation(problem, extras, decimals))
+    console = stdout_console()
+    shown = explanation_of(problem, only, decimals) if only else explanation(
+        problem, get_kind(problem.kind).extras(problem, lr), decimals)
+    paged, height = Pager(console, not no_pager).show_counted(shown)
+    if not paged and not only and height > 2 * console.height:  # a long derivation: its parts, in a screen
+        console.print(explain_summary(problem))
     warn_if_unsound(problem)
 
 
@@ -360,7 +376,7 @@ SetSeedOption = Annotated[
 ]
 FirstDifficultyOption = Annotated[
     Optional[Difficulty],
-    typer.Option("--difficulty", "-d", help="easy, medium (default; easy on a first drill, with no history) or hard."),
+    typer.Option("--difficulty", "-d", help="easy, medium (default; easy until something is answered) or hard."),
 ]
 FromSetOption = Annotated[
     Optional[Path], typer.Option("--from", metavar="SET.jsonl", help="Practise a set: what `generate -f jsonl` wrote.")
@@ -386,13 +402,15 @@ def drill_command(
         bool, typer.Option("--mistakes", help="Aim at your most frequent mistakes of the last 4 weeks, each after its card.")
     ] = False,
     from_set: FromSetOption = None,
+    no_pager: NoPagerOption = False,
 ) -> None:
     """Practise in the terminal: each gradient prompted, graded, hinted and explained.
 
     Asks the same problems as `generate` with the same kinds, seed and difficulty; or the problems
     named by their IDs (`handgrad drill softmax-ce-m42 tanh-neuron-e7`); or a teacher's set (--from).
-    At a prompt: ? or hint (three hints, the last is the answer), explain, skip, help, quit. When
-    stdin is not a terminal, reads one answer a line. The score counts gradients. Exit 0; 130 on Ctrl-C.
+    At a prompt: ? or hint (three hints, the last is the answer), values, explain, skip, help, quit.
+    After each problem on a terminal: steps, steps NAME, explain, values, or Enter. When stdin is not a
+    terminal, reads one answer a line. The score counts gradients. Exit 0; 130 on Ctrl-C.
     Each graded answer is recorded in your history as it is graded (see `handgrad stats`);
     --review picks the kinds and difficulties from it (--difficulty is then not used).
     """
@@ -400,7 +418,7 @@ def drill_command(
     from handgrad_cli.grading import Tolerance
 
     practise(subjects, count, seed, difficulty, DrillSettings(Tolerance(atol, rtol), tries, decimals), no_history,
-             review, from_set, mistakes=mistakes)
+             review, from_set, mistakes=mistakes, no_pager=no_pager)
 
 
 @app.command("code")
@@ -452,7 +470,7 @@ def code_command(
 
 def practise(subjects, count, seed, difficulty, settings, no_history: bool, review: bool, from_set, *,
              mistakes: bool = False, command: str = "drill", default_kinds=None, make=None, default_settings=None,
-             flags=()) -> None:
+             flags=(), no_pager: bool = False) -> None:
     """A drill or a code session: the problems chosen, asked, recorded, then the summary and replay line."""
     from handgrad_cli.asked import Asked, given_ids, seeded_set, set_file, split_subjects
     from handgrad_cli.drill import DrillSettings, replay_command, run_drill, session_id
@@ -467,12 +485,12 @@ def practise(subjects, count, seed, difficulty, settings, no_history: bool, revi
     asked = given_ids(ids) if ids else set_file(from_set) if fixed else None  # read before the history is touched
     names, count = chosen_kinds(kinds or default_kinds), count or 5
     seed = fresh_seed() if seed is None else seed
-    first_run = not no_history and not history_file().exists()  # asked before opening creates it
-    difficulty = difficulty or (Difficulty.easy if first_run else Difficulty.medium)
     history = open_drill_history(no_history)  # a damaged file stops here, before anything is asked
     mode = "code" if command == "code" else "drill"
     try:
         console = stdout_console()
+        first_run = history is not None and history.is_empty()  # nothing answered yet (not: no history file)
+        difficulty = difficulty or (Difficulty.easy if first_run else Difficulty.medium)
         if review:
             levels, problems = review_problems_due(history, kinds and names, count, seed, console, mode)
             asked = Asked(problems, count, f"{', '.join(levels[:count])}; review, seed {seed}", [])
@@ -482,8 +500,11 @@ def practise(subjects, count, seed, difficulty, settings, no_history: bool, revi
             asked = seeded_set(names, count, seed, difficulty.value)
         read_line = reader_for(sys.stdin, console)  # a closed stdin stops here, before anything is asked
         console.print(drill_intro(asked.count, asked.about, first_run, command=command))
+        from handgrad_cli.pager import Pager
+
         summary = run_drill(asked.problems, read_line, console, settings=settings, total=asked.count,
-                            recorder=None if history is None else history.record, session=session_id(), make=make)
+                            recorder=None if history is None else history.record, session=session_id(), make=make,
+                            pause=sys.stdin.isatty() and command == "drill", show=Pager(console, not no_pager).show)
     finally:
         if history is not None:
             history.close()
@@ -492,7 +513,7 @@ def practise(subjects, count, seed, difficulty, settings, no_history: bool, revi
         console.print(review_line(asked.problems.asked))  # wrapped between IDs, never inside one
     else:
         replay = replay_command([*asked.replay, *flags], settings, command, default_settings or DrillSettings())
-        console.print(replay_line(replay), soft_wrap=True)
+        console.print(replay_line(replay, console.width), soft_wrap=True)
     if summary.interrupted:
         raise fail("interrupted", ExitStatus.INTERRUPTED)
 
@@ -710,16 +731,24 @@ def mistakes_due(history, kinds: list[str], count: int, seed: int, console):
 @app.command("stats")
 @user_errors
 def stats_command(
+    kinds: Annotated[
+        Optional[list[str]],
+        typer.Argument(metavar="[KIND]...", help="Kinds to show, as for drill (`all`: every kind; default: every "
+                                                 "kind practised and the lesson's two)."),
+    ] = None,
     output_format: Annotated[StatsFormat, typer.Option("--format", "-f", help="table or json.")] = StatsFormat.table,
+    no_pager: NoPagerOption = False,
 ) -> None:
     """Your progress: accuracy per kind and difficulty, its trend, common mistakes, streak, review boxes."""
     from handgrad_cli.cards import cards_record
     from handgrad_cli.decks import DECKS
     from handgrad_cli import summary_sql
-    from handgrad_cli.history import read_with
+    from handgrad_cli.history import read_history, read_with
+    from handgrad_cli.kinds import chosen_kinds
     from handgrad_cli.mistakes import aims_record
     from handgrad_cli.stats import summary
 
+    names = chosen_kinds(kinds) if kinds else None  # checked before the history is read
     path, now = history_file(), utc_now()
 
     def read(history):
@@ -727,19 +756,26 @@ def stats_command(
         return (summary_sql.summary(history, now, kinds), aims_record(summary_sql.recent_attempts(history, now), now),
                 history.card_reviews())
 
-    data, top_mistakes, reviews = read_with(path, read, (summary([], now, remembered_kinds([])), [], []))
+    if names is None:
+        data, top_mistakes, reviews = read_with(path, read, (summary([], now, remembered_kinds([])), [], []))
+    else:  # some kinds only: their attempts, read whole
+        attempts, reviews = read_history(path)
+        attempts = [attempt for attempt in attempts if attempt.kind in names]
+        data, top_mistakes = summary(attempts, now, names), aims_record(attempts, now)
     note_if_others_can_read(path)
     data |= {"cards": cards_record(DECKS, reviews, now), "top_mistakes": top_mistakes}
     if output_format is StatsFormat.json:
         print_json(data)
         return
+    from rich.console import Group
+
+    from handgrad_cli.pager import Pager
     from handgrad_cli.render.learn import aims_table
     from handgrad_cli.render.progress import stats_view
 
     console = stdout_console()
-    console.print(stats_view(data))
-    if data["top_mistakes"]:
-        console.print(aims_table(data["top_mistakes"]))
+    shown = [stats_view(data), *([aims_table(data["top_mistakes"])] if data["top_mistakes"] else [])]
+    Pager(console, not no_pager).show(Group(*shown))
 
 
 def remembered_kinds(practised) -> list[str]:
@@ -760,12 +796,24 @@ def note_if_others_can_read(path) -> None:
 @user_errors
 def history_command(
     output_format: Annotated[HistoryFormat, typer.Option("--format", "-f", help="csv or jsonl.")] = HistoryFormat.csv,
+    no_pager: NoPagerOption = False,
 ) -> None:
-    """Every graded try with its gradient's status, oldest first, for export."""
+    """Every graded try with its gradient's status, oldest first, for export (paged on a terminal)."""
     from handgrad_cli.history import read_attempts
+    from handgrad_cli.pager import page_text, terminal_pager
     from handgrad_cli.render.progress import HISTORY_FORMATS
 
-    HISTORY_FORMATS[output_format.value](read_attempts(history_file(), unsettled=True), sys.stdout)
+    attempts = read_attempts(history_file(), unsettled=True)
+    pager = terminal_pager(not no_pager)
+    if pager is None:
+        HISTORY_FORMATS[output_format.value](attempts, sys.stdout)
+        return
+    import io
+    import shutil
+
+    text = io.StringIO()
+    HISTORY_FORMATS[output_format.value](attempts, text)
+    page_text(text.getvalue(), pager, shutil.get_terminal_size().lines, sys.stdout)
 
 
 @app.command("cards")

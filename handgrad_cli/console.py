@@ -11,6 +11,7 @@ import errno
 import functools
 import math
 import os
+import re
 import sys
 from collections.abc import Callable
 from enum import Enum
@@ -71,6 +72,7 @@ RtolOption = Annotated[float, typer.Option(min=0, callback=finite, help="Relativ
 DifficultyOption = Annotated[Difficulty, typer.Option("--difficulty", "-d", help="easy, medium or hard.")]
 NoHistoryOption = Annotated[bool, typer.Option("--no-history", help="Keep nothing: do not read or write the history.")]
 DecimalsOption = Annotated[int, typer.Option(min=0, max=12, help="Decimals shown (JSON keeps full precision).")]
+NoPagerOption = Annotated[bool, typer.Option("--no-pager", help="Print long output as it is, not through a pager.")]
 
 
 class TextFormat(str, Enum):
@@ -236,6 +238,41 @@ def terminal_reader() -> Callable[[str], str]:
 
 
 NUL_ENDS = "that was not text (it holds a NUL byte): the input ends here"
+MAX_CONTINUED = 64  # lines of one pasted answer
+CONTINUED = "... "  # the prompt while a bracket is open
+
+
+def pasted(read_line: Callable[[str], str]) -> Callable[[str], str]:
+    """A reader that takes a multi-line paste (numpy's or torch's print of a matrix) as one answer: while a
+    bracket is open it reads on, with a `...` prompt, until the brackets close or a line is empty."""
+
+    def read_answer(prompt: str) -> str:
+        lines = [read_line(prompt)]
+        while _open_brackets(" ".join(lines)) > 0 and len(lines) < MAX_CONTINUED:
+            more = read_line(CONTINUED)
+            if not more.strip():
+                break
+            lines.append(more)
+        if len(lines) == 1:
+            return numpy_rows(lines[0])  # a line as typed: its indentation may matter (a line of code)
+        return numpy_rows(" ".join(line.strip() for line in lines))
+
+    return read_answer
+
+
+def _open_brackets(text: str) -> int:
+    return text.count("[") + text.count("(") - text.count("]") - text.count(")")
+
+
+_BETWEEN_NUMBERS = re.compile(r"(?<=[0-9.\]])\s+(?=[-+0-9.\[])")
+
+
+def numpy_rows(text: str) -> str:
+    """numpy's print of an array (``[[0.1 0.2]`` `` [0.3 0.4]]``: no commas) with its commas put back;
+    any other text as it is. The answer reader then reads it as it reads a nested list."""
+    if not text.lstrip().startswith("[") or "," in text:
+        return text
+    return _BETWEEN_NUMBERS.sub(", ", text)
 
 
 def piped_reader(stream: TextIO, console) -> Callable[[str], str]:
@@ -271,10 +308,10 @@ def reader_for(stream: TextIO | None, console) -> Callable[[str], str]:
     if stream is None:
         raise UserError("standard input is closed: answers are read from it (run in a terminal, or pipe them in)")
     if stream.isatty():
-        return text_lines(terminal_reader(), print)
+        return pasted(text_lines(terminal_reader(), print))
     from rich.text import Text
 
-    return text_lines(piped_reader(stream, console), lambda message: console.print(Text(message, style="yellow")))
+    return pasted(text_lines(piped_reader(stream, console), lambda message: console.print(Text(message, style="yellow"))))
 
 
 # --- output -------------------------------------------------------------------------------

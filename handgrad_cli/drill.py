@@ -13,6 +13,7 @@ does not count.
 
 from __future__ import annotations
 
+import itertools
 import os
 import time
 from collections.abc import Callable, Iterable
@@ -24,16 +25,17 @@ from rich.text import Text
 
 from handgrad_cli.answers import describe_shape, negative_power_note, read_values, shape_words
 from handgrad_cli import clock
-from handgrad_cli.attempts import ANSWER_HINT, Attempt, Recorder, Try, settled_status
+from handgrad_cli.attempts import ANSWER_HINT, EXPLAINED, WRONG, Attempt, Recorder, Try, settled_status
 from handgrad_cli.errors import UserError
-from handgrad_cli.grading import Grade, Tolerance, first_wrong_step, grade
+from handgrad_cli.grading import Grade, Tolerance, grade
 from handgrad_cli.history import utc_stamp
 from handgrad_cli.kinds import get_kind
 from handgrad_cli.numbers import DEFAULT_DECIMALS, as_typed
 from handgrad_cli.outcomes import DrillSummary, Outcome
 from handgrad_cli.problem import Problem
-from handgrad_cli.render.drill import COMMANDS, problem_heading, prompt_help, verdict, wrong_line
-from handgrad_cli.render.terminal import explanation
+from handgrad_cli.render.drill import COMMANDS, problem_heading, prompt_help, wrong_line
+from handgrad_cli.render.feedback import MORE_WORDS, Result, more_help, more_prompt, shortened
+from handgrad_cli.render.terminal import explanation, forward_table, steps_view
 
 HINTS = ANSWER_HINT  # the rule, the forward values it needs, the answer itself
 QUIT = ("q", "quit", "exit")
@@ -66,17 +68,22 @@ def run_drill(
     now: Callable[[], datetime] = clock.now,
     total: int | None = None,
     make: Callable[..., _Drill] | None = None,
+    pause: bool = False,
+    show: Callable[[object], object] | None = None,
 ) -> DrillSummary:
     """Ask each problem in turn; return the summary of what was settled, however the session ends.
 
     `total` is how many problems `problems` yields; give it for a generator, which is then read
-    lazily (the first prompt need not wait for a long set).
+    lazily (the first prompt need not wait for a long set). `pause` (a terminal): after each problem,
+    a prompt offers more (steps, explain, values) until Enter; piped, the feedback shows the wrong
+    gradients' steps in full and goes on. `show` prints long output (a pager); default: the console.
     """
     if total is None:
         problems = list(problems)
         total = len(problems)
     summary = DrillSummary(problems=total)
     drill = (make or _Drill)(read_line, console, settings, recorder, session, clock, now, summary)
+    drill.pause, drill.show = pause, show or console.print
     started = clock()
     try:
         for number, problem in enumerate(problems, 1):
@@ -99,6 +106,7 @@ class _Gradient:
         self.name, self.shape, self.started = name, shape, started
         self.hints = 0
         self.last: Grade | None = None  # the latest graded answer
+        self.miss: Grade | None = None  # the first wrong answer
         self.tries: list[Try] = []  # every graded answer, as the history keeps it
         self.recorded = False  # its status is written already (by the try that settled it)
 
@@ -117,44 +125,57 @@ class _Drill:
         self.session, self.clock, self.now, self.summary = session, clock, now, summary
         self.mode = mode  # as the history keeps it: "drill", "debug" when `handgrad debug` asks the fix, or "code"
         self.earlier: dict[str, Grade] = {}  # this problem's graded answers so far, by gradient
+        self.accepted: dict = {}  # of those, the ones accepted: a group's header shows them
+        self.group: str | None = None  # the first gradient of the group being asked
+        self.pause = False
+        self.show: Callable[[object], object] = console.print
+        self.settled: dict[str, tuple] = {}  # this problem's gradients as settled: status, last answer, first miss
 
     def ask_problem(self, problem: Problem, number: int) -> None:
         asked = self.asked(problem)
         self.console.print(problem_heading(problem, number, self.summary.problems, asked))
-        grades: dict[str, Grade | None] = dict.fromkeys(asked)
-        self.earlier = {}  # the learner's own graded answers so far: later gradients are judged from them
-        revealed = []
+        self.earlier, self.accepted, self.group = {}, {}, None  # later gradients are judged from earlier answers
+        self.settled = {}
         for i, name in enumerate(asked):
             self.show_group(problem, name)
-            status, grades[name] = self.ask_gradient(problem, name)
-            if grades[name] is not None and grades[name].given:
-                self.earlier[name] = grades[name]
-            if status == "revealed":
-                revealed.append(name)
-            if status == "explained":
+            ending, last = self.ask_gradient(problem, name)
+            if last is not None and last.given:
+                self.earlier[name] = last
+                if last.correct:
+                    self.accepted[name] = last.yours
+            if ending == EXPLAINED:
                 for rest in asked[i + 1:]:  # the derivation showed these answers too
-                    self.settle(problem, _Gradient(rest, (), self.clock()), "explained")
+                    self.settle(problem, _Gradient(rest, (), self.clock()), EXPLAINED)
                 break
-        self.show_verdict(problem, grades, explained=status == "explained", revealed=revealed)
+        results = [Result(name, *self.settled[name]) for name in asked if name in self.settled]
+        self.show_feedback(problem, results, last=number == self.summary.problems)
 
     def asked(self, problem: Problem) -> tuple[str, ...]:
         return problem.asked
 
     def show_group(self, problem: Problem, name: str) -> None:
         """A long problem asks its gradients in groups: a heading and the values it reads before each."""
+        kind = get_kind(problem.kind)
+        if name in kind.groups:
+            self.group = name
+            self.console.print(self.group_view(problem, limit=True))
+
+    def group_view(self, problem: Problem, limit: bool):
+        """The heading of the group being asked and the values it reads; `limit`: within one screen."""
         from handgrad_cli.render.drill import group_heading
 
         kind = get_kind(problem.kind)
-        if name in kind.groups:
-            values = kind.group_values(problem, name)
-            self.console.print(group_heading(kind.groups[name], values, problem, self.settings.decimals))
+        values = kind.group_values(problem, self.group)
+        lines = max(self.console.height - HEADER_ROOM, 6) if limit else None
+        return group_heading(kind.groups[self.group], values, problem, self.settings.decimals, self.accepted, lines)
 
     def ask_gradient(self, problem: Problem, name: str) -> tuple[str, Grade | None]:
-        """Prompt until this gradient is settled; its status and the latest graded answer."""
+        """Prompt until this gradient is settled; how it ended and the latest graded answer."""
         shape = problem.answers[name].shape
         state = _Gradient(name, shape, self.clock())
         places = problem.typed_decimals[name]
-        prompt = f"{name} ({shape_words(shape)}{f', to {places} decimals' if places > 3 else ''}) > "
+        typing = "; rows by ';', blocks by ';;'" if len(shape) == 3 else ""
+        prompt = f"{name} ({shape_words(shape)}{f', to {places} decimals' if places > 3 else ''}{typing}) > "
         while True:
             status = self.respond(problem, state, self.read_line(prompt).strip())
             if status:
@@ -177,6 +198,9 @@ class _Drill:
             raise Quit
         if command == "help":
             self.console.print(prompt_help(describe_shape(state.shape)))
+            return None
+        if command == "values":
+            self.show(self.group_view(problem, limit=False) if self.group else forward_table(problem, self.settings.decimals))
             return None
         if not line:
             self.say(f"Type {describe_shape(state.shape)}, or {COMMANDS}.", "dim")
@@ -231,19 +255,52 @@ class _Drill:
 
     def explain(self, problem: Problem) -> None:
         extras = get_kind(problem.kind).extras(problem, 1.0)
-        self.console.print(explanation(problem, extras, self.settings.decimals))
+        self.show(explanation(problem, extras, self.settings.decimals))
 
-    def show_verdict(self, problem: Problem, grades: dict[str, Grade | None], explained: bool,
-                     revealed: list[str]) -> None:
-        answered = [graded or grade(problem, name, None) for name, graded in grades.items()]
-        wrong_step = first_wrong_step(answered)
-        self.console.print(verdict(problem, answered, self.settings.decimals, wrong_step, steps=not explained,
-                                   revealed=revealed))
+    def show_feedback(self, problem: Problem, results: list[Result], last: bool) -> None:
+        """What went wrong, in a screen; on a terminal, then a pause that offers the rest."""
+        steps = all(result.status != EXPLAINED for result in results)  # the derivation was just shown
+        versions = shortened(problem, results, self.settings.decimals, steps)
+        shown = next(versions)
+        if self.pause:  # on a terminal: the first version that fits a screen (piped: the fullest)
+            for shown in itertools.chain([shown], versions):
+                if _height(self.console, shown) <= self.console.height - FEEDBACK_ROOM:
+                    break
+        self.console.print(shown)
+        if self.pause:
+            self.more(problem, last)
+
+    def more(self, problem: Problem, last: bool) -> None:
+        """The pause after a problem: steps, steps NAME, explain, values, help or quit, until Enter."""
+        from handgrad_cli.parts import choices, chosen, steps_for
+
+        decimals = self.settings.decimals
+        while line := self.read_line(more_prompt(last)).strip():
+            word, _, rest = line.partition(" ")
+            word = word.lower()
+            if word in QUIT:
+                raise Quit
+            try:
+                if word == "steps":
+                    names = chosen(problem, rest.split()) if rest.strip() else problem.asked
+                    self.show(steps_view(problem, decimals, only=steps_for(problem, names)))
+                elif word == "explain":
+                    self.explain(problem)
+                elif word == "values":
+                    self.show(forward_table(problem, decimals))
+                elif word in ("help", "?"):
+                    self.console.print(more_help(choices(problem)))
+                else:
+                    self.say(f"Type {MORE_WORDS} or help, or press Enter to go on.", "dim")
+            except UserError as error:
+                self.say(str(error), "yellow")
 
     def record_try(self, problem: Problem, state: _Gradient) -> str | None:
         """Keep the graded answer as a try and write it, with the gradient's status if it settles it;
         how it ends the gradient (None: the learner may try again)."""
         seconds = round(self.clock() - state.started, 3)
+        if not state.last.correct and state.miss is None:
+            state.miss = state.last
         state.tries.append(Try(len(state.tries) + 1, state.last.correct, _slug(state.last), state.hints, seconds))
         ending = _ending(state, self.settings.tries)
         self.record(problem, state, ending and settled_status(state.tries, ending), seconds)
@@ -251,9 +308,12 @@ class _Drill:
         return ending
 
     def settle(self, problem: Problem, state: _Gradient, ending: str) -> None:
-        """Count the gradient and record it at once (unless its last try did), so a later Ctrl-C loses nothing."""
+        """Count the gradient and record it at once (unless its last try did), so a later Ctrl-C loses nothing;
+        kept for the problem's feedback."""
         status = settled_status(state.tries, ending)
-        self.summary.outcomes.append(Outcome(problem.label, problem.kind, state.name, status))
+        carried = status == WRONG and state.last is not None and state.last.carried_forward
+        self.summary.outcomes.append(Outcome(problem.label, problem.kind, state.name, status, carried))
+        self.settled[state.name] = (status, state.last, state.miss)
         if not state.recorded:
             self.record(problem, state, status, round(self.clock() - state.started, 3))
 
@@ -279,6 +339,15 @@ class _Drill:
 
     def say(self, message: str, style: str = "") -> None:
         self.console.print(Text(message, style=style))
+
+
+HEADER_ROOM = 4  # rows kept free under a group's header: a prompt and a verdict
+FEEDBACK_ROOM = 3  # and under a problem's feedback: the pause's prompt and the last gradient's verdict
+
+
+def _height(console: Console, renderable) -> int:
+    """How many rows the renderable takes on the console."""
+    return len(console.render_lines(renderable, console.options, pad=False))
 
 
 def _slug(graded: Grade | None) -> str | None:

@@ -319,9 +319,10 @@ def div(a: Node, b: Node | float) -> Node:
     x, y = _aligned(a, b)
     out = Node(x / y, f"{_factor(a)} / {_factor(b)}")
     out.links = (
-        _elementwise(a, out.shape, f"1 / {b.label}", lambda val: 1 / val(b), "a / b: the local derivative in a is 1/b"),
+        _elementwise(a, out.shape, f"1 / {b.label}", lambda val: 1 / val(b),
+                     f"{a.label} / {b.label}: the local derivative in {a.label} is 1/{b.label}"),
         _elementwise(b, out.shape, f"-{a.label} / {b.label}**2", lambda val: -_times(val(a), val(b) ** -2.0),
-                     "a / b: the local derivative in b is -a / b**2"),
+                     f"{a.label} / {b.label}: the local derivative in {b.label} is -{a.label} / {b.label}**2"),
     )
     return out
 

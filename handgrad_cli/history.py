@@ -28,7 +28,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import TypeVar
 
-from handgrad_cli.attempts import (ATTEMPT_FIELDS, CARD_GRADES, CARD_REVIEW_FIELDS, PATH_STEP_FIELDS, STATUSES,
+from handgrad_cli.attempts import (ANSWERED, ATTEMPT_FIELDS, CARD_GRADES, CARD_REVIEW_FIELDS, PATH_STEP_FIELDS, STATUSES,
                                    TRY_FIELDS, Attempt, CardReview, PathStep, Try)
 from handgrad_cli.errors import UserError, shell_word, shown_path
 from handgrad_cli.paths import history_file_exists
@@ -297,6 +297,12 @@ class History:
                             params)
         tries = self._tries(f"attempt IN (SELECT id FROM attempts WHERE {where})" if where != "1" else "1", params)
         return self._readable("attempts", rows, lambda row: _attempt(row[1:], tries.get(row[0], ())), warned)
+
+    def is_empty(self) -> bool:
+        """Nothing answered yet: no try graded and no gradient answered (a first drill is easy by this)."""
+        answered = ", ".join(f"'{status}'" for status in ANSWERED)
+        return not self._select(f"SELECT 1 FROM attempts WHERE status IN ({answered}) "
+                                "OR id IN (SELECT attempt FROM tries) LIMIT 1")
 
     def _tries(self, where: str = "1", params: Sequence = ()) -> dict[int, tuple[Try, ...]]:
         found: dict[int, list[Try]] = {}

@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 
 DEFAULT_DECIMALS = 3
+NOISE = 1e-9  # a difference below this is float arithmetic's, not a learner's
 
 
 def format_number(value: float, decimals: int = DEFAULT_DECIMALS) -> str:
@@ -18,11 +19,17 @@ def format_number(value: float, decimals: int = DEFAULT_DECIMALS) -> str:
 
 
 def format_difference(value: float, decimals: int = DEFAULT_DECIMALS) -> str:
-    """A difference with the digits its size needs: two significant ones at least, so 0.00004 is not 0.0000."""
+    """A difference in one format: three significant figures (0.0000400, -0.00100, 0.500), or ``0`` exactly.
+
+    A difference below 1e-9 is the float arithmetic's noise, not the learner's: it reads ``0``.
+    `decimals` is kept for callers that pass it; the significant figures do not depend on it.
+    """
     size = abs(float(value))
-    if size == 0 or not math.isfinite(size):
-        return format_number(value, decimals + 1)
-    return format_number(value, min(12, max(decimals + 1, 1 - math.floor(math.log10(size)))))
+    if not math.isfinite(size):
+        return str(float(value))
+    if size < NOISE:
+        return "0"
+    return f"{float(value):.{max(0, 2 - math.floor(math.log10(size)))}f}"
 
 
 def format_value(value: Any, decimals: int = DEFAULT_DECIMALS) -> str:

@@ -15,6 +15,7 @@ class Outcome(NamedTuple):
     kind: str
     gradient: str
     status: str  # as the history keeps it: right, right after a miss, wrong, revealed, explained or skipped
+    carried: bool = False  # wrong, but worked right from an earlier wrong answer (error carried forward)
 
     @property
     def solved(self) -> bool:

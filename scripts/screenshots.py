@@ -2,12 +2,15 @@
 
 Each command runs as a learner would run it (a subprocess, with colour, in a temporary HANDGRAD_HOME);
 its output is replayed into Rich's recording console and exported with `save_svg`. The drills read
-their answers from a pipe, which echoes each answer after its prompt, so the picture reads as a session.
+their answers from a pipe, which echoes each answer after its prompt, so the picture reads as a session;
+the mlp drill runs in a terminal of 24 rows (a pty), and its picture is the last screen, as a learner sees it.
 """
 
 from __future__ import annotations
 
 import os
+import re
+import select
 import shlex
 import subprocess
 import sys
@@ -71,6 +74,53 @@ def debug_answers(args: list[str]) -> list[str]:
 DEBUG = ["debug", "tanh-neuron", "-n", "1", "--seed", "4", "-d", "easy"]
 
 
+MLP_DRILL = ["drill", "mlp", "-n", "1", "--seed", "5", "-d", "medium"]
+MLP_SLIPS = {"dcounts": "counts-sum-path-dropped", "dhpreact": "tanh-not-derivative"}  # each typed twice
+ROWS = 24
+CURSOR_CODES = re.compile(r"\x1b\[\??[0-9;]*[A-Za-ln-z]|\x1b[=>]|\r")  # the terminal's own codes; colours stay
+
+
+def mlp_answers() -> list[str]:
+    """The whole mlp problem answered, two gradients wrong twice (named slips), the rest right."""
+    from handgrad_cli.kinds import build, get_kind, set_ids
+    from handgrad_cli.numbers import as_typed
+
+    problem = build(next(iter(set_ids(["mlp"], 1, 5, "medium"))))
+    slips = {m.gradient: m.value for m in get_kind("mlp").mistakes(problem) if MLP_SLIPS.get(m.gradient) == m.slug}
+    return [as_typed(value, 4) for name in problem.asked
+            for value in ([slips[name]] * 2 if name in slips else [problem.answers[name]])]
+
+
+def last_screen(args: list[str], home: Path, answers: list[str], until: str) -> str:
+    """The screen of a terminal 24 rows high once `until` is shown, the answers typed ahead."""
+    import fcntl
+    import pty
+    import struct
+    import termios
+
+    env = {key: value for key, value in os.environ.items() if key not in ("NO_COLOR", "PAGER", "HANDGRAD_PAGER")}
+    env.update(HANDGRAD_HOME=str(home), TERM="xterm-256color", COLORTERM="truecolor")
+    leader, follower = pty.openpty()
+    fcntl.ioctl(follower, termios.TIOCSWINSZ, struct.pack("HHHH", ROWS, WIDTH, 0, 0))
+    child = subprocess.Popen([sys.executable, "-m", "handgrad_cli", *args], stdin=follower, stdout=follower,
+                             stderr=follower, env=env, cwd=ROOT, start_new_session=True)
+    os.close(follower)
+    os.write(leader, "".join(line + "\n" for line in answers).encode())
+    shown = b""
+    while until.encode() not in shown:
+        ready, _, _ = select.select([leader], [], [], 60)
+        if not ready:
+            raise SystemExit(f"handgrad {shlex.join(args)}: no {until!r} on the screen")
+        shown += os.read(leader, 65536)
+    child.kill()
+    child.wait()
+    os.close(leader)
+    rows = []  # the terminal wraps a long line (an answer typed) at its last column
+    for line in Text.from_ansi(CURSOR_CODES.sub("", shown.decode("utf-8", "replace"))).split("\n"):
+        rows += line.divide(range(WIDTH, len(line), WIDTH)) if len(line) > WIDTH else [line]
+    return Text("\n").join(rows[-ROWS:])
+
+
 def handgrad(args: list[str], home: Path, answers: list[str] | None = None, **extra: str) -> str:
     """The command's output as a terminal 80 columns wide would show it, colours included."""
     env = {key: value for key, value in os.environ.items() if key != "NO_COLOR"}
@@ -83,12 +133,12 @@ def handgrad(args: list[str], home: Path, answers: list[str] | None = None, **ex
     return done.stdout
 
 
-def save(name: str, args: list[str], output: str) -> Path:
+def save(name: str, args: list[str], output: str | Text) -> Path:
     """The prompt line and the output, recorded at 80 columns and saved as docs/NAME.svg."""
     console = Console(record=True, width=WIDTH, force_terminal=True, color_system="truecolor",
                       file=open(os.devnull, "w"))
     console.print(Text("$ ", style="bold green") + Text("handgrad " + shlex.join(args), style="bold"))
-    console.print(Text.from_ansi(output.rstrip("\n")), soft_wrap=True)
+    console.print(output if isinstance(output, Text) else Text.from_ansi(output.rstrip("\n")), soft_wrap=True)
     path = DOCS / f"{name}.svg"
     console.save_svg(str(path), title="handgrad " + shlex.join(args))
     return path
@@ -113,6 +163,9 @@ def main() -> None:
         saved.append(save("learn-status", ["learn", "--status"],
                           handgrad(["learn", "--status"], home / "path", HANDGRAD_NOW=NOW)))
         saved.append(save("debug", DEBUG, handgrad(DEBUG, home / "debug", debug_answers(DEBUG), HANDGRAD_NOW=NOW)))
+        (home / "mlp").mkdir()
+        saved.append(save("feedback", MLP_DRILL, last_screen(MLP_DRILL, home / "mlp", mlp_answers(),
+                                                              "Enter for the summary > ")))
     for path in saved:
         print(path.relative_to(ROOT))
 

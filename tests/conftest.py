@@ -21,8 +21,12 @@ def _private_handgrad_home(tmp_path_factory, monkeypatch):
 
 @pytest.fixture
 def returning_learner():
-    """A learner who has drilled before: the history exists, so a drill is not a first one (medium by default)."""
+    """A learner who has drilled before: a try graded, so a drill is not a first one (medium by default).
+    Its gradient was left mid-way (no status): no review, stats or export of these tests' drills sees it."""
+    from handgrad_cli.attempts import Attempt, Try
     from handgrad_cli.history import open_history
     from handgrad_cli.paths import history_path
 
-    open_history(history_path()).close()
+    with open_history(history_path()) as history:
+        history.record(Attempt("2025-01-01T00:00:00Z", "before", "softmax-ce-e1", "softmax-ce", "easy", "dlogits",
+                               None, None, 0, 10.0, (Try(1, True, None, 0, 10.0),)))

@@ -181,10 +181,13 @@ def test_a_spaced_subtraction_with_the_right_count_is_taken():
 def test_differences_get_the_digits_their_size_needs():
     from handgrad_cli.numbers import format_difference
 
-    assert format_difference(0.001) == "0.0010"
-    assert format_difference(0.00004) == "0.000040"
-    assert format_difference(0.5) == "0.5000"
-    assert format_difference(0.0) == "0.0000"
+    assert format_difference(0.001) == "0.00100"
+    assert format_difference(0.00004) == "0.0000400"
+    assert format_difference(-0.000091) == "-0.0000910"
+    assert format_difference(0.5) == "0.500"
+    assert format_difference(12.345) == "12.3"
+    assert format_difference(0.0) == "0"
+    assert format_difference(1e-17) == "0"  # float noise, not the learner's
 
 
 @pytest.mark.parametrize(("text", "shape", "message"), [

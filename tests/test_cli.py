@@ -32,10 +32,14 @@ def test_module_entry_point_works():
     assert out.stdout.splitlines()[0].startswith("softmax-ce")
 
 
-def test_kinds_lists_a_line_each():
-    result = run("kinds")
+def test_kinds_lists_each_kind_wrapped_under_its_summary():
+    result = CliRunner(env={"COLUMNS": "80"}).invoke(app, ["kinds"])
     assert result.exit_code == 0
-    assert [line.split()[0] for line in result.stdout.splitlines()] == list(KINDS)
+    lines = result.stdout.splitlines()
+    assert [line.split()[0] for line in lines if not line.startswith(" ")] == list(KINDS)
+    assert all(len(line) <= 80 for line in lines)
+    summaries = " ".join(" ".join(line.split()) for line in lines)
+    assert all(kind.summary in summaries for kind in KINDS.values())  # wrapped between words, none cut
 
 
 def test_explain_reproduces_the_lesson_softmax_example():
@@ -329,3 +333,15 @@ def test_explain_json_is_strict_at_extreme_logits():
     (term,) = record["steps"][0]["terms"]  # the fused op's closed form stays finite
     assert term["local"]["value"] == pytest.approx([1.0, -1.0, 0.0])
     assert record["answers"]["dlogits"] == pytest.approx([1.0, -1.0, 0.0])
+
+
+def test_check_counts_the_entries_of_gradients_not_given():
+    from handgrad_cli.kinds import build
+    from handgrad_cli.numbers import as_typed
+
+    problem = build("tanh-neuron-m5")
+    entries = sum(value.size for value in problem.answers.values())
+    result = CliRunner(env={"COLUMNS": "200"}).invoke(app, ["check", "tanh-neuron-m5",
+                                                            f"dz={as_typed(problem.answers['dz'], 6)}"])
+    assert result.exit_code == 1
+    assert f"1/{entries} entries correct; not given: dw, db, dx" in result.stdout

@@ -155,7 +155,8 @@ def test_a_second_try_can_still_solve_it_and_both_tries_are_kept():
 def test_three_graded_hints_the_last_gives_the_answer_which_is_not_solved():
     summary, attempts, script, out = loop([SOFTMAX], ["?", "hint", "?", "?", *right(SOFTMAX)])
     assert "Hint 1/3: Softmax followed by cross-entropy" in out
-    assert "Hint 2/3: dlogits = (probs - onehot(target)) / n, with probs = " in out
+    assert "Hint 2/3: dlogits = (probs - onehot(target)) / n. It reads probs [3] (a forward value: above, " in out
+    assert "Its first entry not 0: dlogits[0] = " in out  # worked for one entry, not the whole answer
     assert f"Hint 3/3: dlogits = {as_typed(build(SOFTMAX).answers['dlogits'])}" in out
     assert "No more hints" in out
     assert "correct, but the answer was revealed" in out
@@ -285,14 +286,15 @@ def test_end_of_input_prints_the_summary_and_exits_0():
     assert result.stderr == ""
 
 
-def test_the_replay_command_and_echoed_answers_are_never_wrapped():
+def test_the_replay_command_wraps_between_flags_as_the_shell_reads_it_and_echoes_are_never_wrapped():
     answer = ", ".join(["0.123456789"] * 12)
     result = CliRunner(env={"COLUMNS": "40"}).invoke(
         app, ["drill", "tanh-neuron", "softmax-ce", "-n", "1", "--seed", "12", "--atol", "0.5"], input="skip\n" + answer
     )
-    assert "Replay: handgrad drill tanh-neuron softmax-ce --count 1 --seed 12 --difficulty medium --atol 0.5\n" in (
-        result.stdout
-    )
+    replay = result.stdout[result.stdout.index("Replay: "):].splitlines()
+    assert replay == ["Replay: handgrad drill tanh-neuron \\", "    softmax-ce --count 1 --seed 12 \\",
+                      "    --difficulty medium --atol 0.5"]
+    assert all(len(line) <= 40 for line in replay)
     assert f"dw (3 values) > {answer}\n" in result.stdout
 
 
@@ -438,5 +440,5 @@ def test_a_gradient_typed_back_after_its_reveal_reads_revealed():
     answer_text = as_typed(build(problem_id).answers["dlogits"], 6)
     lines = iter(["?", "?", "?", answer_text])
     run_drill([build(problem_id)], lambda prompt: next(lines), Console(file=out, width=120))
-    table = out.getvalue().split("verdict")[1]
-    assert "revealed" in table and "correct" not in table.split("\n\n")[0]
+    feedback = out.getvalue().split(f"{problem_id}: ")[1]
+    assert feedback.startswith("not right\n") and re.search(r"^  dlogits  revealed$", feedback, re.M)

@@ -160,3 +160,13 @@ def test_a_sign_flip_with_dout_minus_one_is_named_with_the_sign():
         {"x": np.array([2.0, 0.0]), "w": np.array([-3.0, 1.0]), "b": 6.8813735870195432, "dout": -1.0}, "custom", None)
     graded = grade(problem, "dz", -problem.answers["dz"], TOLERANCE)
     assert "sign" in graded.mistake.description
+
+
+def test_a_dropped_dout_is_said_once_not_again_as_the_generic_upstream_dropped():
+    from handgrad_cli.grading import grade
+    from handgrad_cli.kinds import build, get_kind
+
+    problem = build("tanh-neuron-m5")
+    slip = next(m for m in get_kind("tanh-neuron").mistakes(problem) if m.slug == "dout-dropped" and m.gradient == "dz")
+    mistake = grade(problem, "dz", slip.value).mistake
+    assert mistake.slug == "dout-dropped" and "; or " not in mistake.description

@@ -8,6 +8,7 @@ from typer.testing import CliRunner
 
 from handgrad_cli.cli import app
 from handgrad_cli.kinds import KINDS
+from tests.screen_helpers import replayed
 
 runner = CliRunner()
 
@@ -21,8 +22,7 @@ def asked_ids(out: str) -> list[str]:
 
 
 def replay(out: str) -> list[str]:
-    line = next(line for line in out.splitlines() if line.startswith("Replay: "))
-    return line.removeprefix("Replay: handgrad drill ").split()
+    return replayed(out).removeprefix("handgrad drill ").split()
 
 
 def assert_one_line_error(result, text):
@@ -75,7 +75,7 @@ def test_drill_from_a_set_asks_its_problems_and_replays_the_same_command(set_fil
     assert result.exit_code == 0, result.output
     assert asked_ids(result.stdout) == ids
     assert f"Drill: 3 problems (from {set_file})." in " ".join(result.stdout.split())  # wrapped at 80
-    assert f"Replay: handgrad drill --from '{set_file}'" in result.stdout  # quoted for the shell: a space
+    assert replayed(result.stdout) == f"handgrad drill --from '{set_file}'"  # quoted for the shell: a space
     assert "Drill over: 3 problems" in result.stdout
 
 

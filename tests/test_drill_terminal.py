@@ -67,7 +67,11 @@ def test_a_terminal_session_answered_hinted_then_interrupted():
     child.expect_exact(" > ")
     child.sendline(answer(0, "dlogits"))
     child.expect_exact("dlogits: correct.")
+    child.expect_exact("Enter for the next problem > ")  # a terminal pauses after a problem
+    child.sendline("steps")
     child.expect_exact("Backward pass: local derivative × upstream gradient")
+    child.expect_exact("Enter for the next problem > ")
+    child.sendline("")
     child.expect_exact("dz (1 value) > ")
     child.sendline("0.123")  # wrong
     child.expect_exact("incorrect")

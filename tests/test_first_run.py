@@ -6,6 +6,7 @@ from typer.testing import CliRunner
 from handgrad_cli.cli import app
 from handgrad_cli.grading import ROUNDING_RULE_LINES
 from handgrad_cli.render.drill import FIRST_RUN
+from tests.screen_helpers import replayed
 
 runner = CliRunner()
 
@@ -36,17 +37,18 @@ def test_the_first_drill_says_how_to_answer_hint_and_quit_and_is_easy(empty_home
     assert "?" in how[3] and "quit" in how[4]
     assert all(len(line) <= 80 for line in how)
     assert "softmax-ce-e" in result.stdout  # the problem asked is an easy one
-    assert "Replay: handgrad drill softmax-ce tanh-neuron --count 5 --seed 7 --difficulty easy" in result.stdout
+    assert replayed(result.stdout) == "handgrad drill softmax-ce tanh-neuron --count 5 --seed 7 --difficulty easy"
 
 
 def test_the_second_drill_is_medium_with_the_usual_lines(empty_home):
-    drill("--seed", "7")
+    drill("--seed", "7", answers="0.5, 0.5, 0.5\nq\n")  # one try graded
     assert (empty_home / "history.sqlite3").exists()
     result = drill("--seed", "7")
-    head, how, *rule, commands = first_lines(result, 5)
+    head, how, more, *rule, commands = first_lines(result, 6)
     assert rule == list(ROUNDING_RULE_LINES)
     assert head == "Drill: 5 problems (softmax-ce, tanh-neuron; medium, seed 7)."
-    assert how.startswith("Type values separated by commas") and commands.startswith("At any prompt:")
+    assert how.startswith("Type values separated by commas") and "blocks of rows (3-D) by ';;'" in how
+    assert "numpy or torch print" in more and commands.startswith("At any prompt:")
     assert FIRST_RUN[0] not in result.stdout
 
 
@@ -67,3 +69,10 @@ def test_a_drill_without_history_is_not_a_first_run(empty_home):
 def test_the_first_drill_of_given_ids_says_the_three_lines_too(empty_home):
     result = drill("tanh-neuron-h3")
     assert first_lines(result) == ["Drill: 1 problem (tanh-neuron-h3).", *FIRST_RUN]
+
+
+def test_a_first_drill_quit_unanswered_leaves_the_next_one_a_first_drill(empty_home):
+    drill("--seed", "7")  # quit at the first prompt: the history file exists, nothing is answered
+    assert (empty_home / "history.sqlite3").exists()
+    head, *how = first_lines(drill("--seed", "7"))
+    assert head == "Drill: 5 problems (softmax-ce, tanh-neuron; easy, seed 7)." and how == list(FIRST_RUN)

@@ -200,3 +200,12 @@ def test_sheets_show_the_program_and_its_values():
     assert "| `expr` | $\\mathrm{e}=\\mathrm{a}" in markdown and "$\\mathrm{dL}=1$)." in markdown
     latex = run("generate", "scalar-graph", "-n", "2", "-d", "easy", "-f", "latex").stdout
     assert "\\mathrm{expr} = \\texttt{e = a" in latex
+
+
+def test_hints_name_the_problems_own_values_never_placeholder_letters():
+    """Rules say the op as the problem writes it: in `d = e / c`, the local derivative in e is 1/c."""
+    from handgrad_cli.engine import div, leaf
+
+    e, c = leaf(np.array([[2.0]]), "e"), leaf(np.array([[4.0]]), "c")
+    rules = [link.rule for link in div(e, c).links]
+    assert rules == ["e / c: the local derivative in e is 1/c", "e / c: the local derivative in c is -e / c**2"]

@@ -135,6 +135,7 @@ def test_make_runs_start_takes_a_new_learner_and_one_on_the_path_to_learn_and_ot
 
 def test_make_run_for_a_learner_who_drills_without_the_path_is_a_drill(monkeypatch):
     monkeypatch.setenv("HANDGRAD_NOW", DAY[1])
-    runner.invoke(app, ["drill", "-n", "1", "--seed", "1"], input="skip\n")
-    result = runner.invoke(app, ["start"], input="quit\n")
+    (first,) = set_problems(["softmax-ce", "tanh-neuron"], 1, 1, "easy")
+    runner.invoke(app, ["drill", "-n", "1", "--seed", "1"], input=as_typed(first.answers["dlogits"]) + "\n")
+    result = runner.invoke(app, ["start"], input="quit\n")  # a gradient answered: no longer a first drill
     assert result.exit_code == 0 and result.stdout.startswith("Drill: 5 problems (softmax-ce, tanh-neuron; medium")

@@ -101,6 +101,7 @@ class Kind:
     slip_names: tuple[str, ...] = ()  # every slip its `slips` can name (besides EVERY_KIND_SLIPS)
     zero_by_design: tuple[str, ...] = ()  # gradients that are 0 by the maths (dlogit_maxes, db1): 0 is their answer
     groups: dict[str, str] = {}  # a long problem's parts: first gradient of a group -> its heading (the drill's)
+    group_words: dict[str, str] = {}  # first gradient of a group -> its short name (`explain ID NAME`, `steps NAME`)
 
     # --- what a kind writes ------------------------------------------------------------------
 
@@ -132,6 +133,11 @@ class Kind:
     def closed_forms(self, graph: Graph, asked: Sequence[str]) -> dict[str, str]:
         """Each asked gradient's formula in one line, for problems of this graph (default: the kind's)."""
         return {name: formula for name, formula in self.closed_form.items() if name in asked}
+
+    def panel_question(self, inputs: dict[str, Any]) -> tuple[str, tuple[str, ...]]:
+        """The question as the terminal's panel shows it: its prose, and its forward program a statement a
+        line (default: the question whole, no program apart)."""
+        return self.question(inputs), ()
 
     def takes_input(self, name: str) -> bool:
         """Whether `name` may be typed as an input (`explain KIND NAME=VALUES`)."""
@@ -289,10 +295,12 @@ class Kind:
         """The kind's slips, then 'the upstream gradient dropped' for each asked gradient."""
         slips = list(self.slips(graph.t, graph.nodes))
         flipped_at = {slip.at for slip in slips if slip.slug == "sign-flipped"}
+        dropped_at = {slip.at for slip in slips if slip.slug == f"{graph.seed_name}-dropped"}  # tanh's dout, in words
         for name in asked:
             if name[1:] not in flipped_at and name not in self.zero_by_design:  # -0 is no slip
                 slips.append(engine.flipped(name[1:], f"the sign of {name} is flipped"))
-            if not self._fed_by_loss(graph, graph.nodes[name[1:]]):  # dropping the loss's own 1 is no slip
+            # dropping the loss's own 1 is no slip; a kind that says it in its own words (tanh's dout) is not said twice
+            if not self._fed_by_loss(graph, graph.nodes[name[1:]]) and name[1:] not in dropped_at:
                 slips.append(engine.upstream_dropped(name[1:], "the upstream gradient was dropped: the local "
                                                                "derivative must be multiplied by the gradient from above"))
         return slips
@@ -468,19 +476,13 @@ class Kind:
         return loss, at
 
     def hints(self, problem: Problem, gradient: str, decimals: int = 3) -> tuple[str, str]:
-        """The rule for this gradient, then the values it is made from (the answer is the third hint)."""
-        step = next(step for step in problem.steps if step.quantity == gradient)
-        rule = self.rules.get(gradient) or "; ".join(dict.fromkeys(term.rule for term in step.terms)) + "."
-        shown = max(decimals, problem.shown_decimals)
-        given = self.hint_values(problem, gradient)
-        values = given or self._values_read(problem, gradient)
-        parts = [f"{name} = {_hint_text(value, shown, exact=name in problem.inputs)}" for name, value in values.items()]
-        for term in step.terms:
-            if term.upstream in step.formula:  # not the loss's own gradient of 1
-                given = term.upstream in problem.inputs  # dout, as the problem gives it
-                value = problem.inputs[term.upstream] if given else term.upstream_value
-                parts.append(f"{term.upstream} = {_hint_text(value, shown, exact=given)}")
-        return rule, f"{step.formula}, with " + ", ".join(dict.fromkeys(parts))
+        """The rule for this gradient, then what it reads and where, with its first entry worked (the
+        answer is the third hint): see `hints.py`."""
+        from handgrad_cli.hints import rule_hint, values_hint
+
+        named = {name: value for name, value in self.hint_values(problem, gradient).items()}
+        return (self.rules.get(gradient) or rule_hint(problem, gradient),
+                values_hint(problem, gradient, max(decimals, problem.shown_decimals), named))
 
     def group_values(self, problem: Problem, first: str) -> dict[str, Any]:
         """The values the gradients of the group starting at `first` read (it runs to the next group)."""
@@ -488,6 +490,10 @@ class Kind:
         start = asked.index(first)
         stop = min([asked.index(name) for name in self.groups if asked.index(name) > start] + [len(asked)])
         return self._values_read(problem, *asked[start:stop])
+
+    def values_read(self, problem: Problem, *gradients: str) -> dict[str, Any]:
+        """The forward values the local derivatives of these gradients read (what `explain ID NAME` shows)."""
+        return self._values_read(problem, *gradients)
 
     def hint_values(self, problem: Problem, gradient: str) -> dict[str, Any]:
         """The forward values the second hint shows; default: those the local derivatives read."""
@@ -534,15 +540,6 @@ class Kind:
 
 
 # --- helpers -----------------------------------------------------------------------------------
-
-
-def _hint_text(value: Any, decimals: int, exact: bool = False) -> str:
-    """A value in a hint: an input or a count as written, anything computed with the digits it needs."""
-    from handgrad_cli.numbers import format_input, format_value
-
-    if exact or isinstance(value, (int, np.integer)):
-        return format_input(value)
-    return format_value(value, decimals)
 
 
 def _non_finite(value: Any) -> str:

@@ -50,6 +50,11 @@ def batchnorm_layer(hprebn: Node, bngain: Node, bnbias: Node) -> Node:
     return (bngain * bnraw + bnbias).named("hpreact")
 
 
+PROGRAM = ("bnmeani = hprebn.mean(0, keepdim=True)", "bndiff = hprebn - bnmeani", "bndiff2 = bndiff**2",
+           "bnvar = bndiff2.sum(0, keepdim=True) / (n - 1)", "bnvar_inv = (bnvar + 1e-5)**-0.5",
+           "bnraw = bndiff * bnvar_inv", "hpreact = bngain * bnraw + bnbias")
+
+
 class BatchNorm(Kind):
     name = "batchnorm"
     title = "Batch normalisation"
@@ -69,6 +74,7 @@ class BatchNorm(Kind):
     )
     gradients = ("dbngain", "dbnbias", "dbnraw", "dbnvar_inv", "dbnvar", "dbndiff2", "dbndiff", "dbnmeani",
                  "dhprebn")
+    group_words = {"dbngain": "scale", "dbnvar_inv": "variance", "dbndiff": "mean"}  # hard asks them all
     rules = {
         "dbngain": "hpreact = bngain * bnraw + bnbias: mul swaps its inputs, and bngain [1, n_hidden] was broadcast "
                    "over the batch, so dbngain = (bnraw * dhpreact).sum(0, keepdim=True).",
@@ -144,6 +150,12 @@ class BatchNorm(Kind):
                 "bnvar = bndiff2.sum(0, keepdim=True) / (n - 1) (Bessel's correction: n - 1, not n); "
                 "bnvar_inv = (bnvar + 1e-5)**-0.5; bnraw = bndiff * bnvar_inv; hpreact = bngain * bnraw + bnbias. "
                 "Compute the gradients asked, in order, from dbngain to dhprebn.")
+
+    def panel_question(self, inputs: dict[str, Any]) -> tuple[str, tuple[str, ...]]:
+        rows, cols = inputs["hprebn"].shape
+        return (f"makemore's batchnorm layer over a batch of n = {rows} rows, {cols} columns, given the upstream "
+                "gradient dhpreact (Bessel's correction: n - 1, not n). Compute the gradients asked, in order, "
+                "from dbngain to dhprebn.", PROGRAM)
 
     def extras(self, problem: Problem, lr: float) -> list[Quantity]:
         dhprebn = problem.answers["dhprebn"]

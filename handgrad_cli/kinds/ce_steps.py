@@ -52,6 +52,11 @@ def cross_entropy_steps(logits: Node, Yb: Any) -> Node:
     return (-logprobs[range(n), Yb].mean(0)).named("loss")
 
 
+PROGRAM = ("logit_maxes = logits.max(1, keepdim=True)", "norm_logits = logits - logit_maxes",
+           "counts = norm_logits.exp()", "counts_sum = counts.sum(1, keepdim=True)", "counts_sum_inv = counts_sum**-1",
+           "probs = counts * counts_sum_inv", "logprobs = probs.log()", "loss = -logprobs[range(n), Yb].mean()")
+
+
 class CESteps(Kind):
     name = "ce-steps"
     title = "Cross-entropy, step by step"
@@ -71,6 +76,7 @@ class CESteps(Kind):
     gradients = ("dlogprobs", "dprobs", "dcounts_sum_inv", "dcounts_sum", "dcounts", "dnorm_logits",
                  "dlogit_maxes", "dlogits")
     zero_by_design = ("dlogit_maxes",)
+    group_words = {"dlogprobs": "loss", "dcounts_sum_inv": "normalise", "dnorm_logits": "max"}
     rules = {
         "dlogprobs": "loss = -logprobs[range(n), Yb].mean(): the mean gives each picked entry 1/n of the gradient "
                      "and the minus flips it, so dlogprobs is -1/n at [range(n), Yb] and 0 elsewhere.",
@@ -149,6 +155,11 @@ class CESteps(Kind):
                 "counts_sum_inv = counts_sum**-1; probs = counts * counts_sum_inv; logprobs = probs.log(); "
                 "loss = -logprobs[range(n), Yb].mean(). Compute, in order, dlogprobs, dprobs, dcounts_sum_inv, "
                 "dcounts_sum, dcounts, dnorm_logits, dlogit_maxes and dlogits.")
+
+    def panel_question(self, inputs: dict[str, Any]) -> tuple[str, tuple[str, ...]]:
+        rows = "1 row" if len(inputs["logits"]) == 1 else f"{len(inputs['logits'])} rows"
+        return (f"Cross-entropy of {rows} of logits in makemore's atomic steps. Compute, in order, dlogprobs, "
+                "dprobs, dcounts_sum_inv, dcounts_sum, dcounts, dnorm_logits, dlogit_maxes and dlogits.", PROGRAM)
 
     def extras(self, problem: Problem, lr: float) -> list[Quantity]:
         dlogits = problem.answers["dlogits"]

@@ -60,6 +60,21 @@ GROUPS = {  # the first gradient of each group -> its heading in the drill
 }
 
 
+GROUP_WORDS = {"dlogprobs": "loss", "dh": "layer2", "dhpreact": "tanh", "dbngain": "batchnorm",
+               "dembcat": "layer1", "demb": "embedding"}
+
+
+PROGRAM = (
+    "emb = C[Xb]", "embcat = emb.view(n, -1)", "hprebn = embcat @ W1 + b1",
+    "bnmeani = 1/n * hprebn.sum(0, keepdim=True)", "bndiff = hprebn - bnmeani", "bndiff2 = bndiff**2",
+    "bnvar = 1/(n-1) * bndiff2.sum(0, keepdim=True)", "bnvar_inv = (bnvar + 1e-5)**-0.5",
+    "bnraw = bndiff * bnvar_inv", "hpreact = bngain * bnraw + bnbias", "h = tanh(hpreact)",
+    "logits = h @ W2 + b2", "logit_maxes = logits.max(1, keepdim=True)", "norm_logits = logits - logit_maxes",
+    "counts = norm_logits.exp()", "counts_sum = counts.sum(1, keepdim=True)", "counts_sum_inv = counts_sum**-1",
+    "probs = counts * counts_sum_inv", "logprobs = probs.log()", "loss = -logprobs[range(n), Yb].mean()",
+)
+
+
 class MLP(Kind):
     name = "mlp"
     title = "makemore's MLP, all 26 gradients"
@@ -88,6 +103,7 @@ class MLP(Kind):
                  "demb", "dC")
     zero_by_design = ("dlogit_maxes", "db1")
     groups = GROUPS
+    group_words = GROUP_WORDS
     rules = {
         "dlogit_maxes": "logit_maxes is subtracted from every logit of its row, and shifting a row leaves its "
                         "softmax unchanged: so what must -dnorm_logits.sum(1, keepdim=True) come to?",
@@ -215,6 +231,14 @@ class MLP(Kind):
                 "1/(n-1), eps 1e-5), hpreact = bngain * bnraw + bnbias, h = tanh(hpreact), logits = h @ W2 + b2, "
                 "softmax by logit_maxes, counts, counts_sum, counts_sum_inv, probs, logprobs; "
                 "loss = -logprobs[range(n), Yb].mean(). Compute the 26 gradients of exercise 1, dlogprobs to dC.")
+
+    def panel_question(self, inputs: dict[str, Any]) -> tuple[str, tuple[str, ...]]:
+        n, block = np.shape(inputs["Xb"])
+        vocab, n_embd = np.shape(inputs["C"])
+        hidden = np.shape(inputs["W1"])[1]
+        return (f"A batch of n = {n} examples through makemore's MLP (vocab {vocab}, block {block}, n_embd {n_embd}, "
+                f"n_hidden {hidden}), in the notebook's atomic steps (eps 1e-5). Compute the 26 gradients of "
+                "exercise 1, dlogprobs to dC.", PROGRAM)
 
     def clear(self, batch: Batch) -> np.ndarray:
         top = np.sort(batch.value("logits"), axis=-1)[..., -2:]

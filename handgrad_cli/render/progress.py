@@ -60,7 +60,11 @@ def bar(value: float | None, width: int = BAR_WIDTH) -> Text:
 
 
 def mistakes_text(mistakes: Sequence[dict[str, Any]], separator: str = ", ") -> str:
-    return separator.join(f"{visible(item['mistake'])} x{item['count']}" for item in mistakes) or "-"
+    """Each mistake in words (a slug from the history, shown as text, never markup), with how often:
+    "sign flipped x2"."""
+    from handgrad_cli.mistake_words import mistake_words
+
+    return separator.join(f"{visible(mistake_words(item['mistake']))} x{item['count']}" for item in mistakes) or "-"
 
 
 def from_history(*lines: str) -> Text:
@@ -94,9 +98,9 @@ def levels_table(rows: Sequence[dict[str, Any]]) -> Table:
     (skipped, revealed, explained), accuracy above first-try accuracy, the recent accuracy above its
     trend, and a mistake a line, so that 80 columns leave the mistakes room to be read whole."""
     table = Table(title="By kind and difficulty", title_justify="left", header_style="bold")
-    for column, justify in (("kind\ndifficulty", "left"), ("answered\n+ apart", "right"),
-                            ("accuracy\nfirst try", "right"), ("recent\ntrend", "right"),
-                            ("common mistakes", "left")):
+    table.add_column("kind\ndifficulty", no_wrap=True)  # a kind's name is never cut
+    for column, justify in (("answered\n+ apart", "right"), ("accuracy\nfirst try", "right"),
+                            ("recent\ntrend", "right"), ("common mistakes", "left")):
         table.add_column(column, justify=justify, overflow="fold")
     for row in rows:
         apart = [f"+{count} {status}" for status, count in row["not_answered"].items() if count]
@@ -123,7 +127,7 @@ def sessions_chart(sessions: Sequence[dict[str, Any]]) -> Table:
 def review_table(levels: Sequence[dict[str, Any]]) -> Table:
     table = Table(title="Review (Leitner boxes 1-5)", title_justify="left", header_style="bold")
     for column in ("kind", "difficulty", "box", "due"):
-        table.add_column(column)
+        table.add_column(column, no_wrap=column == "kind")
     for level in levels:
         due = "new" if level["new"] else "now" if level["due_now"] else local_time(level["due"])
         table.add_row(from_history(level["kind"]), from_history(level["difficulty"]), str(level["box"]),
@@ -207,7 +211,7 @@ def decks_table(statuses: Sequence[DeckStatus]) -> Table:
     table = Table(header_style="bold")
     for column, justify in (("deck", "left"), ("cards", "right"), ("new", "right"), ("due now", "right"),
                             ("next due", "left")):
-        table.add_column(column, justify=justify)
+        table.add_column(column, justify=justify, no_wrap=column == "deck")
     for status in statuses:
         next_due = local_time(utc_stamp(status.next_due)) if status.next_due else "-"
         table.add_row(status.deck, str(status.cards), str(status.new),
