@@ -237,10 +237,3 @@ def diagnose(problem: Problem, gradient: str, yours: Any, tolerance: Tolerance =
     first = matches[0]
     return first._replace(description="; or ".join(words)) if len(words) > 1 else first
 
-
-def first_wrong_step(grades: list[Grade]) -> str | None:
-    """The chain-rule step where the learner most likely went wrong, when it can be told."""
-    for grade_ in grades:
-        if grade_.given and not grade_.correct and not grade_.carried_forward:
-            return grade_.mistake.step if grade_.mistake else grade_.gradient
-    return None
