@@ -33,7 +33,7 @@ def test_module_entry_point_works():
 
 
 def test_kinds_lists_each_kind_wrapped_under_its_summary():
-    result = CliRunner(env={"COLUMNS": "80"}).invoke(app, ["kinds"])
+    result = run("kinds", env={"COLUMNS": "80"})
     assert result.exit_code == 0
     lines = result.stdout.splitlines()
     assert [line.split()[0] for line in lines if not line.startswith(" ")] == list(KINDS)
@@ -341,7 +341,6 @@ def test_check_counts_the_entries_of_gradients_not_given():
 
     problem = build("tanh-neuron-m5")
     entries = sum(value.size for value in problem.answers.values())
-    result = CliRunner(env={"COLUMNS": "200"}).invoke(app, ["check", "tanh-neuron-m5",
-                                                            f"dz={as_typed(problem.answers['dz'], 6)}"])
+    result = run("check", "tanh-neuron-m5", f"dz={as_typed(problem.answers['dz'], 6)}", env={"COLUMNS": "200"})
     assert result.exit_code == 1
     assert f"1/{entries} entries correct; not given: dw, db, dx" in result.stdout

@@ -10,10 +10,15 @@ BEGIN = "<!-- the kinds: written from the registry by `make readme`; edit the ki
 END = "<!-- end of the kinds -->"
 
 
-def listing() -> list[str]:
-    """`handgrad kinds`: a line per kind, its name and summary."""
+def listing(columns: int = 80) -> list[str]:
+    """`handgrad kinds`: each kind's name and summary, wrapped between words at 80 columns under the
+    summary's first word."""
+    import textwrap
+
     width = max(len(name) for name in KINDS)
-    return [f"{kind.name:<{width}}  {kind.summary}" for kind in KINDS.values()]
+    return [line for kind in KINDS.values()
+            for line in textwrap.wrap(f"{kind.name:<{width}}  {kind.summary}", columns, subsequent_indent=" " * (width + 2),
+                                      break_long_words=False, break_on_hyphens=False)]
 
 
 def table() -> list[str]:
