@@ -18,6 +18,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
+from handgrad_cli.engine import WhatIf
 from handgrad_cli.grading import Tolerance, grade, grade_all
 from handgrad_cli.kinds import KINDS, get_kind, set_problems
 from handgrad_cli.numbers import format_grid
@@ -50,7 +51,7 @@ def shown_rejected(problem) -> tuple[int, int]:
     given = {spec.name for spec in kind.inputs}
     copied = {name: printed(node.value[0], problem.shown_decimals)[None]
               for name, node in graph.nodes.items() if name not in given}
-    grads = kind.backward(graph, values=lambda node: copied.get(node.name, node.value)).grads
+    grads = kind.backward(graph, WhatIf(values=lambda node: copied.get(node.name, node.value))).grads
     tolerance = Tolerance()
     rejected = sum(not tolerance.accepts(np.round(grads[graph.nodes[name[1:]]][0], 3), reference).all()
                    for name, reference in problem.answers.items())

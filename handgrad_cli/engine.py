@@ -639,20 +639,31 @@ def plan(root: Node) -> Plan:
     return Plan(order, consumers)
 
 
-def backward(root: Node, seed: np.ndarray, *, seed_name: str | None = None, values: Values | None = None,
-             overrides: dict[str, np.ndarray] | None = None, slip: Slip | None = None,
-             shown: Callable[[np.ndarray], np.ndarray] | None = None, walk: Plan | None = None,
-             words: bool = True) -> Backward:
+class WhatIf(NamedTuple):
+    """What a backward pass supposes besides the exact maths: the forward values its local derivatives
+    read (`values`: as printed, say), gradients replaced by a learner's own answers (`overrides`, by node
+    name: later ones then follow from them), one named `slip` made, and each upstream gradient read as
+    shown (`rounded`). The defaults are the exact maths."""
+
+    values: Values | None = None
+    overrides: dict[str, np.ndarray] = {}
+    slip: Slip | None = None
+    rounded: Callable[[np.ndarray], np.ndarray] | None = None
+
+
+EXACT = WhatIf()
+
+
+def backward(root: Node, seed: np.ndarray, *, seed_name: str | None = None, walk: Plan | None = None,
+             what_if: WhatIf = EXACT, words: bool = True) -> Backward:
     """Every node's gradient, walking back from `root` whose gradient is `seed`.
 
-    `seed_name` is how the steps call the seed (``dout``: the upstream a problem gives);
-    `values` gives the forward values the local derivatives read (default: exact); `overrides`
-    replaces named gradients by a learner's own (so later ones follow from them); `slip` makes one
-    named mistake; `shown` rounds each upstream gradient as it would be shown. `walk` is the
-    graph's `plan`, when it has one; `words` False skips the steps' text (numbers only).
+    `seed_name` is how the steps call the seed (``dout``: the upstream a problem gives); `walk` is the
+    graph's `plan`, when it has one; `what_if` what the pass supposes (default: the exact maths);
+    `words` False skips the steps' text (numbers only).
     """
-    values = values or (lambda node: node.value)
-    overrides = overrides or {}
+    values = what_if.values or (lambda node: node.value)
+    slip, overrides = what_if.slip, what_if.overrides
     order, consumers = walk or plan(root)
     grads: dict[Node, np.ndarray] = {root: np.asarray(seed, dtype=float)}
     terms: dict[Node, list[Term]] = {}
@@ -664,7 +675,7 @@ def backward(root: Node, seed: np.ndarray, *, seed_name: str | None = None, valu
             continue
         if node is not root:
             paths = consumers.get(id(node), [])
-            parts = [_term(consumer, link, grads, upstream_names, values, slip, node, shown, loss, words)
+            parts = [_term(consumer, link, grads, upstream_names, values, slip, node, what_if.rounded, loss, words)
                      for consumer, link in paths]
             terms[node] = [part for part in parts if part is not None]
             links[node] = [link for (_, link), part in zip(paths, parts) if part is not None]
@@ -698,11 +709,11 @@ def _upstream_name(node: Node, consumers, names: dict[int, str]) -> str:
     return grad_name(node)
 
 
-def _term(consumer: Node, link: Link, grads, names, values: Values, slip: Slip | None, node: Node, shown,
+def _term(consumer: Node, link: Link, grads, names, values: Values, slip: Slip | None, node: Node, rounded,
           loss: Node | None, words: bool = True) -> Term | None:
     up = grads[consumer]
-    if shown is not None:
-        up = shown(up)
+    if rounded is not None:
+        up = rounded(up)
     local = np.asarray(link.local_value(values))
     if not np.issubdtype(local.dtype, np.integer):  # indices (an embedding's rows) stay whole numbers
         local = local.astype(float)

@@ -19,7 +19,7 @@ from typing import NamedTuple
 import numpy as np
 
 from handgrad_cli.attempts import Attempt
-from handgrad_cli.engine import Slip
+from handgrad_cli.engine import Slip, WhatIf
 from handgrad_cli.problem import Problem
 
 RECENT_WEEKS = 4
@@ -119,7 +119,7 @@ def slipped(problem: Problem, slip: Slip) -> dict[str, np.ndarray]:
 
     kind = get_kind(problem.kind)
     graph = kind.graph([problem.inputs])
-    grads = kind.backward(graph, slip=slip, words=False).grads
+    grads = kind.backward(graph, WhatIf(slip=slip), words=False).grads
     return {name: grads[graph.nodes[name[1:]]][0] for name in problem.asked}
 
 

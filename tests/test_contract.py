@@ -18,6 +18,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from handgrad_cli.answers import read_rows
+from handgrad_cli.engine import WhatIf
 from handgrad_cli.grading import Tolerance, grade, grade_all, grades_by_name
 from handgrad_cli.kinds import KINDS, build, catalogue, get_kind, set_problems
 from handgrad_cli.kinds.base import CLEAR, SOUND_MARGIN
@@ -243,7 +244,7 @@ def test_answers_computed_from_the_printed_forward_values_are_accepted(data, kin
     k, graph, names = named_values(problem)
     given_inputs = {spec.name for spec in k.inputs}
     copied = {name: printed(graph.nodes[name].value[0], shown)[None] for name in names if name not in given_inputs}
-    back = k.backward(graph, values=lambda node: copied.get(node.name, node.value))
+    back = k.backward(graph, WhatIf(values=lambda node: copied.get(node.name, node.value)))
     tolerance = Tolerance()
     for name, reference in problem.answers.items():
         typed = np.round(back.grads[graph.nodes[name[1:]]][0], 3)

@@ -11,6 +11,7 @@ from typer.testing import CliRunner
 from handgrad_cli.attempts import Attempt, Try
 from handgrad_cli.cli import app
 from handgrad_cli.history import open_history, read_attempts
+from handgrad_cli.engine import WhatIf
 from handgrad_cli.kinds import build, get_kind, set_problems
 from handgrad_cli.mistakes import CARDS, aims, discriminating
 from handgrad_cli.paths import history_path
@@ -42,7 +43,7 @@ def slipped_gradient(problem, slug: str, gradient: str) -> np.ndarray:
     kind = get_kind(problem.kind)
     graph = kind.graph([problem.inputs])
     slip = next(slip for slip in kind.named_slips(graph, problem.asked) if slip.slug == slug)
-    return kind.backward(graph, slip=slip).grads[graph.nodes[gradient[1:]]][0]
+    return kind.backward(graph, WhatIf(slip=slip)).grads[graph.nodes[gradient[1:]]][0]
 
 
 def test_aims_are_the_frequent_mistakes_of_the_last_weeks_where_they_were_made():

@@ -16,7 +16,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from handgrad_cli import engine
-from handgrad_cli.engine import Node, Slip
+from handgrad_cli.engine import Node, Slip, WhatIf
 from handgrad_cli.errors import UserError
 from handgrad_cli.problem import DIFFICULTIES, Draw, Mistake, Problem, ProblemId, Quantity, Solved
 
@@ -249,8 +249,10 @@ class Kind:
                 t[spec.name] = engine.leaf(stacked, spec.name, nudges)
         return t, seed, seed_name
 
-    def backward(self, graph: Graph, **options) -> engine.Backward:
-        return engine.backward(graph.root, graph.seed, seed_name=graph.seed_name, walk=graph.walk, **options)
+    def backward(self, graph: Graph, what_if: engine.WhatIf = engine.EXACT, words: bool = True) -> engine.Backward:
+        """The graph's backward pass, supposing `what_if` (default: the exact maths)."""
+        return engine.backward(graph.root, graph.seed, seed_name=graph.seed_name, walk=graph.walk, what_if=what_if,
+                               words=words)
 
     def solve_batch(self, inputs: list[dict[str, Any]], difficulty: str,
                     problem_ids: list[ProblemId | None]) -> list[Problem]:
@@ -322,7 +324,7 @@ class Kind:
             if name not in self.zero_by_design:  # there zeros is the answer
                 sound &= _misses(np.zeros_like(reference), reference)
         for slip in self.named_slips(graph, asked):
-            slipped = self.backward(graph, slip=slip, words=False).grads
+            slipped = self.backward(graph, WhatIf(slip=slip), words=False).grads
             sound &= _first_change_misses(slipped, graph, answers, asked)
         return sound
 
@@ -339,7 +341,7 @@ class Kind:
             rounded = lambda value, d=decimals: np.round(value, d)  # noqa: E731
             ok = np.ones(count, dtype=bool)
             for carried in (None, rounded):  # a learner's own intermediates kept whole, or rounded as shown
-                by_values = self.backward(graph, values=lambda node: rounded(node.value), shown=carried,
+                by_values = self.backward(graph, WhatIf(values=lambda node: rounded(node.value), rounded=carried),
                                           words=False).grads
                 for name, reference in answers.items():
                     ok &= _close_enough(by_values[graph.nodes[name[1:]]], reference)
@@ -419,7 +421,7 @@ class Kind:
         typed: dict[str, np.ndarray] = {}
         drift = np.zeros(decimals.shape)
         for i, name in enumerate(asked):
-            value = self.backward(graph, overrides=typed, values=printed, words=False).grads[graph.nodes[name[1:]]]
+            value = self.backward(graph, WhatIf(printed, typed), words=False).grads[graph.nodes[name[1:]]]
             reference = answers[name]
             drift[:, i] = largest(np.abs(value - reference) / (ATOL + RTOL * np.abs(reference)))
             scale = 10.0 ** decimals[:, i].reshape((-1,) + (1,) * (value.ndim - 1))
@@ -432,7 +434,7 @@ class Kind:
         overrides = _by_node(earlier)
         found = []
         for slip in self.named_slips(graph, problem.asked):
-            grads = self.backward(graph, slip=slip, overrides=overrides, words=False).grads
+            grads = self.backward(graph, WhatIf(overrides=overrides, slip=slip), words=False).grads
             for name in problem.asked:
                 if earlier and name in earlier:
                     continue
@@ -446,7 +448,7 @@ class Kind:
         """Each asked gradient as it follows from the learner's own earlier answers (and from `values`,
         the forward values a learner reads: exact by default)."""
         graph = self.one_graph(problem)
-        grads = self.backward(graph, overrides=_by_node(earlier), values=values, words=False).grads
+        grads = self.backward(graph, WhatIf(values, _by_node(earlier)), words=False).grads
         return {name: grads[graph.nodes[name[1:]]][0] for name in problem.asked}
 
     def printed(self, problem: Problem) -> engine.Values:
