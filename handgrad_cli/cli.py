@@ -691,13 +691,13 @@ def review_problems_due(history, kinds: list[str], count: int, seed: int, consol
     from handgrad_cli.mistakes import aims, with_aimed
     from handgrad_cli.render.learn import aim_view
     from handgrad_cli.review import Taken, chosen_levels, problems_of
-    from handgrad_cli.summary_sql import practised_kinds, recent_attempts, schedule
+    from handgrad_cli.summary_sql import practised_kinds, recent_mistakes, schedule
 
     now = utc_now()
     kinds = kinds or remembered_kinds(practised_kinds(history, mode))  # none named: every kind practised
     chosen = chosen_levels(schedule(history, kinds, mode), now)
     levels = [f"{level.kind} {level.difficulty}" for level in chosen]
-    aimed = aims(recent_attempts(history, now, mode), now, kinds)
+    aimed = aims(recent_mistakes(history, now, mode), now, kinds)
     return levels, Taken(with_aimed(problems_of(chosen, count, seed), aimed, seed, lambda aim: console.print(aim_view(aim))))
 
 
@@ -710,10 +710,10 @@ def mistakes_due(history, kinds: list[str], count: int, seed: int, console):
     from handgrad_cli.mistakes import aimed_problems, aims
     from handgrad_cli.render.learn import aim_view
     from handgrad_cli.review import Taken
-    from handgrad_cli.summary_sql import recent_attempts
+    from handgrad_cli.summary_sql import recent_mistakes
 
     now = utc_now()
-    chosen = aims(recent_attempts(history, now), now, kinds or None)
+    chosen = aims(recent_mistakes(history, now), now, kinds or None)
     if not chosen:
         typer.echo("No named mistakes in your history of the last 4 weeks: nothing to aim at. "
                    "`handgrad drill --review` asks what is due.", err=True)
@@ -752,9 +752,8 @@ def stats_command(
     path, now = history_file(), utc_now()
 
     def read(history):
-        kinds = remembered_kinds(summary_sql.practised_kinds(history))
-        return (summary_sql.summary(history, now, kinds), aims_record(summary_sql.recent_attempts(history, now), now),
-                history.card_reviews())
+        return (summary_sql.summary(history, now, remembered_kinds),
+                aims_record(summary_sql.recent_mistakes(history, now), now), history.card_reviews())
 
     if names is None:
         data, top_mistakes, reviews = read_with(path, read, (summary([], now, remembered_kinds([])), [], []))

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import errno
 import functools
+import json
 import os
 import shutil
 import sqlite3
@@ -295,7 +296,8 @@ class History:
         kept = where if unsettled else f"status IS NOT NULL AND ({where})"
         rows = self._select(f"SELECT id, {', '.join(ATTEMPT_FIELDS)} FROM attempts WHERE {kept} ORDER BY answered_at, id",
                             params)
-        tries = self._tries(f"attempt IN (SELECT id FROM attempts WHERE {where})" if where != "1" else "1", params)
+        ids = json.dumps([row[0] for row in rows])
+        tries = self._tries("attempt IN (SELECT value FROM json_each(?))", (ids,)) if where != "1" else self._tries()
         return self._readable("attempts", rows, lambda row: _attempt(row[1:], tries.get(row[0], ())), warned)
 
     def is_empty(self) -> bool:
@@ -340,11 +342,6 @@ class History:
     def _select(self, sql: str, params: Sequence = ()) -> list[tuple]:
         with _translated(self.path):
             return self._db.execute(sql, params).fetchall()
-
-    @property
-    def odd_times(self) -> bool:
-        """Some readable time is in another format than the history's own (and does not sort as text)."""
-        return self.settled is not None and self._odd_times
 
     def rows(self, sql: str, params: Sequence = ()) -> list[tuple]:
         """A query's rows, for figures worked out in SQL (`settled()` selects the rows to count)."""

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
 from typing import Any
@@ -30,12 +30,14 @@ IS_ANSWERED, IS_SOLVED = f"status IN ({_listed(ANSWERED)})", f"status IN ({_list
 # --- stats --------------------------------------------------------------------------------
 
 
-def summary(history: History, now: datetime, kinds: Sequence[str], tz: tzinfo | None = None) -> dict[str, Any]:
-    """`stats.summary` of the history's attempts."""
-    groups = history.rows(f"""
-        SELECT kind, difficulty, mode, count(*), sum({IS_ANSWERED}), sum({IS_SOLVED}), sum(status = 'right'),
-               {', '.join(f"sum(status = '{status}')" for status in NOT_ANSWERED)}
-        FROM attempts WHERE {history.settled()} GROUP BY kind, difficulty, mode""")
+def summary(history: History, now: datetime, kinds: Sequence[str] | Callable[[list[str]], Sequence[str]],
+            tz: tzinfo | None = None) -> dict[str, Any]:
+    """`stats.summary` of the history's attempts; `kinds` may be worked out from the kinds practised."""
+    groups = sorted(_counted(history, ("kind", "difficulty", "mode"), (
+        "count(*)", f"sum({IS_ANSWERED})", f"sum({IS_SOLVED})", "sum(status = 'right')",
+        *(f"sum(status = '{status}')" for status in NOT_ANSWERED))))
+    if callable(kinds):
+        kinds = kinds([row[0] for row in groups])
     levels = _levels(history, groups)
     counted = {name: sum(getattr(level.stats, name) for level in levels)
                for name in ("attempts", "answered", "correct", "right_first_try")}
@@ -56,6 +58,12 @@ def summary(history: History, now: datetime, kinds: Sequence[str], tz: tzinfo | 
         "review": [_schedule_record(level, now) for level in queue(schedule(history, kinds, "drill"), now)],
         "modes": [record for mode in MODES if (record := _mode_record(history, mode, groups, now))],
     }
+
+
+def _counted(history: History, keys: Sequence[str], sums: Sequence[str], where: str = "1") -> list[tuple]:
+    """`SELECT *keys, *sums ... GROUP BY *keys` over the settled gradients handgrad can read."""
+    return history.rows(f"SELECT {', '.join([*keys, *sums])} FROM attempts WHERE {history.settled()} AND {where} "
+                        f"GROUP BY {', '.join(keys)}")
 
 
 def _share(part: int, whole: int) -> float | None:
@@ -183,17 +191,20 @@ def _of_mode(mode: str | None) -> str:
 
 
 def practised_kinds(history: History, mode: str | None = None) -> list[str]:
-    """The kinds of the settled gradients (of a mode), in the order first practised."""
-    return [kind for (kind,) in history.rows(f"""
-        SELECT kind FROM attempts WHERE {history.settled()} AND {_of_mode(mode)}
-        GROUP BY kind ORDER BY min(answered_at)""")]
+    """The kinds of the settled gradients (of a mode)."""
+    return [kind for kind, _ in _counted(history, ("kind",), ("count(*)",), _of_mode(mode))]
 
 
-def recent_attempts(history: History, now: datetime, mode: str | None = None) -> list[Attempt]:
-    """The settled gradients (of a mode) of the last 2 × RECENT_WEEKS, with their tries: what `mistakes.aims`
-    counts. Times not in the history's own format do not compare as text: with any of those, every attempt."""
-    since = "" if history.odd_times else utc_stamp(now - 2 * timedelta(weeks=RECENT_WEEKS))
-    return history.attempts(warned=True, where=f"answered_at >= ? AND {_of_mode(mode)}", params=(since,))
+def recent_mistakes(history: History, now: datetime, mode: str | None = None) -> list[Attempt]:
+    """The settled gradients (of a mode) with a named mistake, of the last 2 × RECENT_WEEKS, with their tries:
+    all that `mistakes.aims` counts. Times not in the history's own format do not compare as text: with any
+    of those, every attempt."""
+    mistaken = (f"(mistake <> '' OR EXISTS (SELECT 1 FROM tries WHERE tries.attempt = attempts.id "
+                f"AND tries.mistake <> '')) AND {_of_mode(mode)}")
+    if history.odd_times:
+        return history.attempts(warned=True, where=mistaken)
+    window = (utc_stamp(now - 2 * timedelta(weeks=RECENT_WEEKS)), utc_stamp(now))
+    return history.attempts(warned=True, where=f"answered_at BETWEEN ? AND ? AND {mistaken}", params=window)
 
 
 def schedule(history: History, kinds: Sequence[str], mode: str = "drill") -> dict[tuple[str, str], Level]:

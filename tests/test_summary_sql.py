@@ -85,7 +85,7 @@ def test_the_sql_figures_are_those_of_every_attempt(history_attempts, zone, days
             found = summary_sql.summary(history, now, KINDS, zone)
         with open_history(db, warn=lambda line: None) as history:
             found_levels = {mode: summary_sql.schedule(history, KINDS, mode) for mode in ("drill", "code")}
-            found_aims = aims(summary_sql.recent_attempts(history, now), now)
+            found_aims = aims(summary_sql.recent_mistakes(history, now), now)
     assert found == expected
     assert warned_sql == warned_pure
     assert found_aims == expected_aims
