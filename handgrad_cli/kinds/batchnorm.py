@@ -25,8 +25,8 @@ from handgrad_cli import engine
 from handgrad_cli.engine import Node, Slip
 from handgrad_cli.errors import UserError
 from handgrad_cli.kinds.base import Input, Kind, Tensors
-from handgrad_cli.numbers import format_input
 from handgrad_cli.problem import Draw, Problem, Quantity
+from handgrad_cli.question import Code, Question, Value
 
 EPS = 1e-5  # batchnorm's epsilon, as in the notebook
 # difficulty -> (batch sizes, columns, variances allowed (None: any whole number), decimals of dhpreact)
@@ -143,13 +143,14 @@ class BatchNorm(Kind):
     def question(self, inputs: dict[str, Any]) -> str:
         hprebn = inputs["hprebn"]
         rows, cols = hprebn.shape
-        return (f"hprebn = {format_input(hprebn)} (a batch of n = {rows} rows, {cols} columns), "
-                f"bngain = {format_input(inputs['bngain'])}, bnbias = {format_input(inputs['bnbias'])}, "
-                f"and the upstream gradient dhpreact = {format_input(inputs['dhpreact'])}. "
-                "Forward: bnmeani = hprebn.mean(0, keepdim=True); bndiff = hprebn - bnmeani; bndiff2 = bndiff**2; "
-                "bnvar = bndiff2.sum(0, keepdim=True) / (n - 1) (Bessel's correction: n - 1, not n); "
-                "bnvar_inv = (bnvar + 1e-5)**-0.5; bnraw = bndiff * bnvar_inv; hpreact = bngain * bnraw + bnbias. "
-                "Compute the gradients asked, in order, from dbngain to dhprebn.")
+        return Question(Value("hprebn", hprebn), f" (a batch of n = {rows} rows, {cols} columns), ",
+                        Value("bngain", inputs["bngain"]), ", ", Value("bnbias", inputs["bnbias"]),
+                        ", and the upstream gradient ", Value("dhpreact", inputs["dhpreact"]), ". Forward: ",
+                        Code("bnmeani = hprebn.mean(0, keepdim=True)"), "; ", Code("bndiff = hprebn - bnmeani"), "; ",
+                        Code("bndiff2 = bndiff**2"), "; ", Code("bnvar = bndiff2.sum(0, keepdim=True) / (n - 1)"),
+                        " (Bessel's correction: n - 1, not n); ", Code("bnvar_inv = (bnvar + 1e-5)**-0.5"), "; ",
+                        Code("bnraw = bndiff * bnvar_inv"), "; ", Code("hpreact = bngain * bnraw + bnbias"),
+                        ". Compute the gradients asked, in order, from dbngain to dhprebn.")
 
     def panel_question(self, inputs: dict[str, Any]) -> tuple[str, tuple[str, ...]]:
         rows, cols = inputs["hprebn"].shape

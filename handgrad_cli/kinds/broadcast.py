@@ -23,8 +23,8 @@ import numpy as np
 from handgrad_cli import engine
 from handgrad_cli.engine import Node, Slip
 from handgrad_cli.kinds.base import Batch, Input, Kind, Tensors, every
-from handgrad_cli.numbers import format_input
 from handgrad_cli.problem import Draw
+from handgrad_cli.question import Code, Question, Value
 
 SHAPE_WORDS = "each in its variable's exact shape"
 
@@ -41,8 +41,8 @@ def averaged(at: str, gradient: str, axis_words: str, count: int) -> Slip:
                          lambda val: 1 / count)
 
 
-def stated(name: str, value: Any, shape: str) -> str:
-    return f"{name} {shape} = {format_input(value)}"
+def stated(name: str, value: Any, shape: str) -> Value:
+    return Value(name, value, f" {shape}")
 
 
 class BroadcastHpreact(Kind):
@@ -99,11 +99,12 @@ class BroadcastHpreact(Kind):
 
     def question(self, inputs: dict[str, Any]) -> str:
         rows, cols = np.shape(inputs["bnraw"])
-        return (f"hpreact = bngain * bnraw + bnbias, with {stated('bngain', inputs['bngain'], f'[1, {cols}]')}, "
-                f"{stated('bnraw', inputs['bnraw'], f'[{rows}, {cols}]')}, "
-                f"{stated('bnbias', inputs['bnbias'], f'[1, {cols}]')} and the upstream gradient "
-                f"{stated('dhpreact', inputs['dhpreact'], f'[{rows}, {cols}]')}. "
-                f"Compute dbngain, dbnbias and dbnraw, {SHAPE_WORDS}.")
+        return Question(Code("hpreact = bngain * bnraw + bnbias"), ", with ",
+                        stated("bngain", inputs["bngain"], f"[1, {cols}]"), ", ",
+                        stated("bnraw", inputs["bnraw"], f"[{rows}, {cols}]"), ", ",
+                        stated("bnbias", inputs["bnbias"], f"[1, {cols}]"), " and the upstream gradient ",
+                        stated("dhpreact", inputs["dhpreact"], f"[{rows}, {cols}]"),
+                        f". Compute dbngain, dbnbias and dbnraw, {SHAPE_WORDS}.")
 
 
 class BroadcastProbs(Kind):
@@ -153,11 +154,12 @@ class BroadcastProbs(Kind):
 
     def question(self, inputs: dict[str, Any]) -> str:
         rows, classes = np.shape(inputs["counts"])
-        return (f"probs = counts * counts_sum_inv, with {stated('counts', inputs['counts'], f'[{rows}, {classes}]')}, "
-                f"{stated('counts_sum_inv', inputs['counts_sum_inv'], f'[{rows}, 1]')} (given here as an input: "
-                f"its own path back into counts is another step) and the upstream gradient "
-                f"{stated('dprobs', inputs['dprobs'], f'[{rows}, {classes}]')}. "
-                f"Compute dcounts_sum_inv and dcounts, {SHAPE_WORDS}.")
+        return Question(Code("probs = counts * counts_sum_inv"), ", with ",
+                        stated("counts", inputs["counts"], f"[{rows}, {classes}]"), ", ",
+                        stated("counts_sum_inv", inputs["counts_sum_inv"], f"[{rows}, 1]"),
+                        " (given here as an input: its own path back into counts is another step) and the upstream "
+                        "gradient ", stated("dprobs", inputs["dprobs"], f"[{rows}, {classes}]"),
+                        f". Compute dcounts_sum_inv and dcounts, {SHAPE_WORDS}.")
 
 
 class BroadcastNormLogits(Kind):
@@ -204,10 +206,12 @@ class BroadcastNormLogits(Kind):
 
     def question(self, inputs: dict[str, Any]) -> str:
         rows, classes = np.shape(inputs["logits"])
-        return (f"logit_maxes = logits.max(1, keepdim=True) and norm_logits = logits - logit_maxes, with "
-                f"{stated('logits', inputs['logits'], f'[{rows}, {classes}]')} and an upstream gradient "
-                f"{stated('dnorm_logits', inputs['dnorm_logits'], f'[{rows}, {classes}]')} (not from softmax, "
-                f"so the path through the max shows). Compute dlogit_maxes and dlogits, {SHAPE_WORDS}.")
+        return Question(Code("logit_maxes = logits.max(1, keepdim=True)"), " and ",
+                        Code("norm_logits = logits - logit_maxes"), ", with ",
+                        stated("logits", inputs["logits"], f"[{rows}, {classes}]"), " and an upstream gradient ",
+                        stated("dnorm_logits", inputs["dnorm_logits"], f"[{rows}, {classes}]"),
+                        f" (not from softmax, so the path through the max shows). Compute dlogit_maxes and dlogits, "
+                        f"{SHAPE_WORDS}.")
 
     def clear(self, batch: Batch) -> np.ndarray:
         """No ties: each row has one largest logit, so the max's gradient goes to one entry."""

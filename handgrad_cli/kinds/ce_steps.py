@@ -27,8 +27,8 @@ from handgrad_cli import engine
 from handgrad_cli.engine import Node, Slip
 from handgrad_cli.kinds.base import Input, Kind, Tensors
 from handgrad_cli.kinds.softmax_ce import onehot, softmax
-from handgrad_cli.numbers import format_input
 from handgrad_cli.problem import Draw, Problem, Quantity
+from handgrad_cli.question import Code, Question, Value
 
 # difficulty -> (rows, classes, logit range, decimals); rows and classes are (low, high)
 LEVELS = {
@@ -149,12 +149,14 @@ class CESteps(Kind):
     def question(self, inputs: dict[str, Any]) -> str:
         logits, target = inputs["logits"], inputs["Yb"]
         rows = "1 row" if len(logits) == 1 else f"{len(logits)} rows"
-        return (f"logits = {format_input(logits)} ({rows}), Yb = {format_input(target)}. "
-                "Forward: logit_maxes = logits.max(1, keepdim=True); norm_logits = logits - logit_maxes; "
-                "counts = norm_logits.exp(); counts_sum = counts.sum(1, keepdim=True); "
-                "counts_sum_inv = counts_sum**-1; probs = counts * counts_sum_inv; logprobs = probs.log(); "
-                "loss = -logprobs[range(n), Yb].mean(). Compute, in order, dlogprobs, dprobs, dcounts_sum_inv, "
-                "dcounts_sum, dcounts, dnorm_logits, dlogit_maxes and dlogits.")
+        lines = ("logit_maxes = logits.max(1, keepdim=True)", "norm_logits = logits - logit_maxes",
+                 "counts = norm_logits.exp()", "counts_sum = counts.sum(1, keepdim=True)",
+                 "counts_sum_inv = counts_sum**-1", "probs = counts * counts_sum_inv", "logprobs = probs.log()",
+                 "loss = -logprobs[range(n), Yb].mean()")
+        forward = [part for line in lines for part in ("; ", Code(line))][1:]
+        return Question(Value("logits", logits), f" ({rows}), ", Value("Yb", target), ". Forward: ", *forward,
+                        ". Compute, in order, dlogprobs, dprobs, dcounts_sum_inv, dcounts_sum, dcounts, "
+                        "dnorm_logits, dlogit_maxes and dlogits.")
 
     def panel_question(self, inputs: dict[str, Any]) -> tuple[str, tuple[str, ...]]:
         rows = "1 row" if len(inputs["logits"]) == 1 else f"{len(inputs['logits'])} rows"

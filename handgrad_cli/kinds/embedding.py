@@ -15,8 +15,8 @@ import numpy as np
 from handgrad_cli import engine
 from handgrad_cli.engine import Node, Slip
 from handgrad_cli.kinds.base import Input, Kind, Tensors
-from handgrad_cli.numbers import format_input
 from handgrad_cli.problem import Draw, Problem
+from handgrad_cli.question import Code, Question, Value
 
 # difficulty -> (vocabulary V, embedding size d, examples N, block size T, decimals); N * T > V
 LEVELS = {
@@ -72,11 +72,11 @@ class Embedding(Kind):
 
     def question(self, inputs: dict[str, Any]) -> str:
         (vocabulary, size), (examples, block) = np.shape(inputs["C"]), np.shape(inputs["Xb"])
-        return (f"emb = C[Xb] looks up a row of C for each index, and embcat = emb.view(N, -1) puts each "
-                f"example's rows side by side. C [{vocabulary}, {size}] = {format_input(inputs['C'])}, "
-                f"Xb [{examples}, {block}] = {format_input(inputs['Xb'])}, and the upstream gradient dembcat "
-                f"[{examples}, {block * size}] = {format_input(inputs['dembcat'])}. Compute demb "
-                f"[{examples}, {block}, {size}] and dC [{vocabulary}, {size}].")
+        return Question(Code("emb = C[Xb]"), " looks up a row of C for each index, and ", Code("embcat = emb.view(N, -1)"),
+                        " puts each example's rows side by side. ", Value("C", inputs["C"], f" [{vocabulary}, {size}]"),
+                        ", ", Value("Xb", inputs["Xb"], f" [{examples}, {block}]"), ", and the upstream gradient ",
+                        Value("dembcat", inputs["dembcat"], f" [{examples}, {block * size}]"),
+                        f". Compute demb [{examples}, {block}, {size}] and dC [{vocabulary}, {size}].")
 
 
 def assigned(link, local: np.ndarray, up: np.ndarray, values) -> np.ndarray:

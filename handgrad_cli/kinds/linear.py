@@ -15,8 +15,8 @@ import numpy as np
 from handgrad_cli import engine
 from handgrad_cli.engine import Node, Slip
 from handgrad_cli.kinds.base import Batch, Input, Kind, Tensors, every, smallest
-from handgrad_cli.numbers import format_input
 from handgrad_cli.problem import Draw
+from handgrad_cli.question import Code, Question, Value
 
 # difficulty -> (batch sizes N, (n, m) pairs with n != m, spread, decimals)
 LEVELS = {
@@ -75,10 +75,10 @@ class Linear(Kind):
     def question(self, inputs: dict[str, Any]) -> str:
         X, W, b, dY = (inputs[name] for name in ("X", "W", "b", "dY"))
         (rows, n), m = X.shape, W.shape[1]
-        return (f"A linear layer Y = X @ W + b over a batch of N = {rows}: X [{rows}, {n}] = {format_input(X)}, "
-                f"W [{n}, {m}] = {format_input(W)}, b [{m}] = {format_input(b)}, and the upstream gradient "
-                f"dY = dL/dY [{rows}, {m}] = {format_input(dY)}. Compute dX, dW and db, each in its "
-                "variable's shape.")
+        return Question("A linear layer ", Code("Y = X @ W + b"), f" over a batch of N = {rows}: ",
+                        Value("X", X, f" [{rows}, {n}]"), ", ", Value("W", W, f" [{n}, {m}]"), ", ",
+                        Value("b", b, f" [{m}]"), ", and the upstream gradient ", Value("dY", dY, f" = dL/dY [{rows}, {m}]"),
+                        ". Compute dX, dW and db, each in its variable's shape.")
 
     def worth_doing(self, batch: Batch) -> np.ndarray:
         """No row of X, W or dY is all zeros (a row of the answer would be 0), and dY is not all ones

@@ -29,6 +29,7 @@ from handgrad_cli.kinds.batchnorm import batchnorm_layer
 from handgrad_cli.kinds.ce_steps import cross_entropy_steps
 from handgrad_cli.kinds.embedding import assigned, embedding_lookup
 from handgrad_cli.problem import Draw
+from handgrad_cli.question import Code, Question, Value
 
 
 class Size(NamedTuple):
@@ -225,12 +226,14 @@ class MLP(Kind):
         n, block = np.shape(inputs["Xb"])
         vocab, n_embd = np.shape(inputs["C"])
         hidden = np.shape(inputs["W1"])[1]
-        return (f"A batch of n = {n} examples through makemore's MLP (vocab {vocab}, block {block}, "
-                f"n_embd {n_embd}, n_hidden {hidden}), in the notebook's atomic steps: emb = C[Xb], "
-                "embcat = emb.view(n, -1), hprebn = embcat @ W1 + b1, batchnorm (variance with Bessel's "
-                "1/(n-1), eps 1e-5), hpreact = bngain * bnraw + bnbias, h = tanh(hpreact), logits = h @ W2 + b2, "
-                "softmax by logit_maxes, counts, counts_sum, counts_sum_inv, probs, logprobs; "
-                "loss = -logprobs[range(n), Yb].mean(). Compute the 26 gradients of exercise 1, dlogprobs to dC.")
+        return Question(f"A batch of n = {n} examples through makemore's MLP (vocab {vocab}, block {block}, "
+                        f"n_embd {n_embd}, n_hidden {hidden}), in the notebook's atomic steps: ", Code("emb = C[Xb]"),
+                        ", ", Code("embcat = emb.view(n, -1)"), ", ", Code("hprebn = embcat @ W1 + b1"),
+                        ", batchnorm (variance with Bessel's 1/(n-1), eps 1e-5), ",
+                        Code("hpreact = bngain * bnraw + bnbias"), ", ", Code("h = tanh(hpreact)"), ", ",
+                        Code("logits = h @ W2 + b2"), ", softmax by logit_maxes, counts, counts_sum, counts_sum_inv, "
+                        "probs, logprobs; ", Code("loss = -logprobs[range(n), Yb].mean()"),
+                        ". Compute the 26 gradients of exercise 1, dlogprobs to dC.")
 
     def panel_question(self, inputs: dict[str, Any]) -> tuple[str, tuple[str, ...]]:
         n, block = np.shape(inputs["Xb"])

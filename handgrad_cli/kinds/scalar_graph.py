@@ -18,8 +18,8 @@ from handgrad_cli import engine
 from handgrad_cli.engine import Link, Node, Slip
 from handgrad_cli.errors import UserError, shown
 from handgrad_cli.kinds.base import Batch, Graph, Input, Kind, Tensors, largest
-from handgrad_cli.numbers import format_input
 from handgrad_cli.problem import Draw, Problem, ProblemId, Quantity
+from handgrad_cli.question import Code, Question, Value
 
 # Every template uses some node twice, except the lecture's own graph (the first of easy).
 TEMPLATES = {
@@ -308,10 +308,10 @@ class ScalarGraph(Kind):
 
     def question(self, inputs: dict[str, Any]) -> str:
         program = parse(inputs["expr"])
-        values = ", ".join(f"{leaf} = {format_input(inputs[leaf])}" for leaf in program.leaves)
+        values = [part for leaf in program.leaves for part in (", ", Value(leaf, inputs[leaf]))][1:]
         out = program.output
-        return (f"The forward pass {program.text.strip()} runs with {values}. Backpropagate from {out}: "
-                f"each dx asked is d{out}/dx (and d{out} = 1).")
+        return Question("The forward pass ", Code(program.text.strip()), " runs with ", *values,
+                        f". Backpropagate from {out}: each dx asked is d{out}/dx (and d{out} = 1).")
 
     def clear(self, batch: Batch) -> np.ndarray:
         """Finite values, no relu input or denominator at 0 (a kink, a pole), and every answer nonzero."""

@@ -12,8 +12,8 @@ import numpy as np
 from handgrad_cli import engine
 from handgrad_cli.engine import Node, Slip
 from handgrad_cli.kinds.base import Input, Kind, Tensors
-from handgrad_cli.numbers import format_input
 from handgrad_cli.problem import Draw, Problem, Quantity
+from handgrad_cli.question import Code, Question, Value
 
 # difficulty -> (rows, classes, logit range, decimals); rows and classes are (low, high)
 LEVELS = {
@@ -90,11 +90,13 @@ class SoftmaxCE(Kind):
     def question(self, inputs: dict[str, Any]) -> str:
         logits, target = inputs["logits"], inputs["target"]
         if np.ndim(logits) == 1:
-            return (f"logits = {format_input(logits)}, target = {target}. "
-                    "With probs = softmax(logits) and loss = -log(probs[target]), compute dlogits = dloss/dlogits.")
-        return (f"logits = {format_input(logits)} ({len(logits)} rows), target = {format_input(target)}. "
-                "With probs = softmax(logits) row by row and loss = -mean(log(probs[range(N), target])), "
-                "compute dlogits = dloss/dlogits.")
+            return Question(Value("logits", logits), ", ", Value("target", target), ". With ",
+                            Code("probs = softmax(logits)"), " and ", Code("loss = -log(probs[target])"),
+                            ", compute ", Code("dlogits = dloss/dlogits"), ".")
+        return Question(Value("logits", logits), f" ({len(logits)} rows), ", Value("target", target), ". With ",
+                        Code("probs = softmax(logits)"), " row by row and ",
+                        Code("loss = -mean(log(probs[range(N), target]))"), ", compute ",
+                        Code("dlogits = dloss/dlogits"), ".")
 
     def extras(self, problem: Problem, lr: float) -> list[Quantity]:
         logits, target = problem.inputs["logits"], problem.inputs["target"]

@@ -13,8 +13,8 @@ import numpy as np
 from handgrad_cli import engine
 from handgrad_cli.engine import Node, Slip
 from handgrad_cli.kinds.base import Batch, Input, Kind, Tensors
-from handgrad_cli.numbers import format_input
 from handgrad_cli.problem import Draw
+from handgrad_cli.question import Code, Question, Value
 
 # difficulty -> (inputs (low, high), spread of x and w, spread of b, decimals, dout choices or None)
 LEVELS = {
@@ -94,9 +94,9 @@ class TanhNeuron(Kind):
 
     def question(self, inputs: dict[str, Any]) -> str:
         x, w, b, dout = (inputs[name] for name in ("x", "w", "b", "dout"))
-        return (f"x = {format_input(x)}, w = {format_input(w)}, b = {format_input(b)}; "
-                f"z = w.x + b, a = tanh(z), and the upstream gradient dout = dL/da = {format_input(dout)}. "
-                "Compute dz, dw, db and dx.")
+        return Question(Value("x", x), ", ", Value("w", w), ", ", Value("b", b), "; ", Code("z = w.x + b"), ", ",
+                        Code("a = tanh(z)"), ", and the upstream gradient ", Value("dout", dout, " = dL/da"),
+                        ". Compute dz, dw, db and dx.")
 
     def clear(self, batch: Batch) -> np.ndarray:
         return (np.abs(batch.value("a")) < SATURATED) & super().clear(batch)
