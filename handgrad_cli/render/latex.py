@@ -1,30 +1,44 @@
-r"""LaTeX: a whole document for pdflatex, inputs and answers as math, the key on its own page.
+r"""LaTeX: a whole document, inputs and answers as math, the key on its own page.
 
-T1 font encoding and Latin Modern, so Latin-script names compile (ð, þ, đ, ŋ, ł, ő, ș …); the packages
-are those of a base TeX install plus Latin Modern (Debian's `texlive-latex-base` and `lmodern`).
-A name pdflatex cannot typeset (Greek, Cyrillic, CJK, Arabic, Vietnamese's stacked accents …) is refused
-in one line before anything is written.
+Under pdflatex: T1 font encoding and Latin Modern, so Latin-script names compile (ð, þ, đ, ŋ, ł, ő, ș …),
+with the packages of a base TeX install plus Latin Modern (Debian's `texlive-latex-base` and `lmodern`).
+Under LuaLaTeX: fontspec's Latin Modern, with fonts that hold other scripts as fallbacks, so any name
+prints (Greek, Cyrillic, CJK, Arabic, Vietnamese's stacked accents …). `pdflatex_cannot_set` lists the
+names that need LuaLaTeX, for the command to say so once.
+
+Every display may break across pages between its lines, and each block of a 3-D value is a line of its
+own, so a problem taller than a page (the mlp) breaks cleanly and nothing runs into a margin.
 """
 
 from __future__ import annotations
 
-import re
 import unicodedata
+from collections.abc import Iterable
 from typing import Any, TextIO
 
 import numpy as np
 
-from handgrad_cli.errors import UserError, shown
 from handgrad_cli.numbers import format_input, format_number
 from handgrad_cli.problem import Problem
+from handgrad_cli.question import ROUNDING_RULE, render
 from handgrad_cli.render.sheets import ProblemSet, Sheet, human_title, write_printed
 
 PREAMBLE = r"""\documentclass[11pt]{article}
+\usepackage{iftex}
+\ifPDFTeX
 \usepackage[T1]{fontenc}
 \usepackage{lmodern}
+\else
+\usepackage{fontspec}
+\ifLuaTeX
+\directlua{luaotfload.add_fallback("handgradnames", {"DejaVu Sans:mode=harf;", "Droid Sans Fallback:mode=harf;"})}
+\setmainfont{Latin Modern Roman}[RawFeature={fallback=handgradnames}]
+\fi
+\fi
 \usepackage[margin=2.5cm]{geometry}
 \usepackage{amsmath}
 \setcounter{MaxMatrixCols}{40}
+\allowdisplaybreaks
 \setlength{\parindent}{0pt}
 \setlength{\parskip}{0.5em}
 \sloppy
@@ -76,14 +90,10 @@ def typesettable(char: str) -> bool:
     return 0x20 <= code < 0x7F or any(low <= code <= high for low, high in TYPESET)
 
 
-def check_name(name: str) -> None:
-    """Refuse, in one line, a name pdflatex would stop on: better now than a TeX error page later."""
-    for char in unicodedata.normalize("NFC", name):
-        if not typesettable(char):
-            raise UserError(
-                f"{shown(name)}: pdflatex cannot typeset {char!r} (U+{ord(char):04X}); the latex format takes "
-                "Latin-script names: write the name in Latin letters, or use --format markdown"
-            )
+def pdflatex_cannot_set(names: Iterable[str | None]) -> list[str]:
+    """The names with a character pdflatex cannot typeset: their sheets need LuaLaTeX."""
+    return [name for name in names
+            if name is not None and not all(map(typesettable, unicodedata.normalize("NFC", name)))]
 
 
 def escape(text: str) -> str:
@@ -103,106 +113,44 @@ def name(text: str) -> str:
     return r"\mathrm{" + escape(text) + "}"
 
 
-# --- formulas in the question, as math ------------------------------------------------------
+# --- the question: prose as text, code and stated values as code --------------------------------
 
-_TOKEN = re.compile(r"\s*(?:(?P<number>\d+(?:\.\d+)?)|(?P<word>[A-Za-z_][A-Za-z0-9_]*)|(?P<other>\S))")
-_MATH_SYMBOLS = {"*": r"\cdot ", "[": "[", "]": "]", ",": r",\,\allowbreak ", "-": "-", "+": "+", "=": "=", "/": "/"}
-
-
-def formula(text: str) -> str:
-    """``loss = -log(probs[target])`` as inline math. The preamble forbids line breaks at signs and
-    relations (none after a minus or an equals sign); a long list may break after a comma."""
-    parts, previous = [], ""
-    for match in _TOKEN.finditer(text):
-        if match["number"]:
-            token = match["number"]
-        elif match["word"]:
-            token = name(match["word"])
-        elif match["other"] == "." and previous == "word":
-            token = r"\cdot "  # w.x: the dot product
-        else:
-            token = _MATH_SYMBOLS.get(match["other"], escape(match["other"]))
-        previous = match.lastgroup
-        parts.append(token)
-    return "$" + "".join(parts) + "$"
-
-
-def _formula_end(tokens: list[str], start: int) -> int:
-    """Where the formula starting at tokens[start] (``NAME = ...``) ends: over operators and open brackets."""
-    end = start + 3
-    depth = sum(map(_opened, tokens[start:end]))
-    while end < len(tokens) and (depth > 0 or tokens[end] in _OPERATORS):
-        depth += _opened(tokens[end])
-        if tokens[end] in _OPERATORS and end + 1 < len(tokens):
-            end += 1
-            depth += _opened(tokens[end])
-        end += 1
-    return end
-
-
-_OPERATORS = ("=", "+", "-", "*", "/")
-
-
-def _opened(token: str) -> int:
-    """How many brackets a token leaves open (negative: closes)."""
-    return token.count("[") + token.count("(") - token.count("]") - token.count(")")
-
-
-def question_parts(question: str) -> list[tuple[bool, str]]:
-    """The question cut into (is a formula, text): each ``NAME = expression`` apart from the prose."""
-    tokens, parts, i = question.split(" "), [], 0
-    while i < len(tokens):
-        if i + 2 < len(tokens) and tokens[i + 1] == "=":
-            end = _formula_end(tokens, i)
-            text = " ".join(tokens[i:end])
-            trail = re.search(r"[.,;)]*$", text).group()
-            kept = text[:len(text) - len(trail)]
-            while trail.startswith(")") and kept.count("(") > kept.count(")"):  # a formula's own parenthesis
-                kept, trail = kept + ")", trail[1:]
-            parts += [(True, kept), (False, trail)]
-            i = end
-        else:
-            parts.append((False, tokens[i]))
-            i += 1
-    return parts
-
-
-def typeset_question(question: str, as_formula, as_text) -> str:
-    """The question with each ``NAME = expression`` set by `as_formula` and the prose around it by `as_text`
-    (LaTeX here, Markdown's math there), spaced as the sentence reads."""
-    out = ""
-    for is_formula, text in question_parts(question):
-        if out and text and not (not is_formula and text[0] in ".,;)"):
-            out += " "
-        out += as_formula(text) if is_formula else as_text(text)
-    return out
+def code(text: str) -> str:
+    """Code as code, in the typewriter face: it may break at its spaces, never mid-name."""
+    return r"\texttt{" + escape(text) + "}"
 
 
 def question_text(question: str) -> str:
-    return typeset_question(question, formula, escape)
+    """The question's sentence, as the JSON record's ``question`` reads (pdftotext gives it back)."""
+    return render(question, escape, code)
 
 
 # --- inputs, answers and the space to write them ----------------------------------------------
 
 def matrix(value: Any, number) -> str:
-    """A number, a row vector, a matrix or blocks of matrices, each entry written by `number`; text (a
-    program) as typed."""
+    """A number, a row vector or a matrix, each entry written by `number`; text (a program) as typed."""
     if isinstance(value, str):
-        return r"\texttt{" + escape(value) + "}"
-    if hasattr(value, "tolist"):
-        value = value.tolist()
+        return code(value)
     if not isinstance(value, list):
         return number(value)
-    if value and isinstance(value[0], list) and value[0] and isinstance(value[0][0], list):
-        return r"\left[\," + r",\; ".join(matrix(block, number) for block in value) + r"\,\right]"  # blocks
     rows = value if value and isinstance(value[0], list) else [value]
     body = r" \\ ".join(" & ".join(number(entry) for entry in row) for row in rows)
     return r"\begin{bmatrix} " + body + r" \end{bmatrix}"
 
 
+def lines_of(key: str, value: Any, number) -> list[str]:
+    """A value's display lines: one, or one per block of a 3-D value (``demb[0] = …``), stacked."""
+    if hasattr(value, "tolist"):
+        value = value.tolist()
+    if value and isinstance(value, list) and isinstance(value[0], list) and value[0] and isinstance(value[0][0], list):
+        return [f"{name(key)}[{i}] = {matrix(block, number)}" for i, block in enumerate(value)]
+    return [f"{name(key)} = {matrix(value, number)}"]
+
+
 def equations(values: dict[str, Any], number) -> str:
-    lines = r" \\".join(f"\n  {name(key)} = {matrix(value, number)}" for key, value in values.items())
-    return r"\begin{gather*}" + lines + "\n" + r"\end{gather*}" + "\n"
+    """The values as one display, a line each; a page may break between lines (``\\allowdisplaybreaks``)."""
+    lines = [line for key, value in values.items() for line in lines_of(key, value, number)]
+    return r"\begin{gather*}" + r" \\".join(f"\n  {line}" for line in lines) + "\n" + r"\end{gather*}" + "\n"
 
 
 def answers_math(problem: Problem) -> str:
@@ -240,12 +188,13 @@ class LatexLayout:
     def sheet(self, sheet: Sheet) -> str:
         """A student's sheet starts at page 1, and each of its pages carries the name in its header;
         a sheet the whole class shares has a line for the name and the date instead."""
-        code = self.problem_set.code
-        title = "Problem set" + (f" {code}" if code and not self.problem_set.shows_ids(sheet) else "")
+        set_code = self.problem_set.code
+        title = "Problem set" + (f" {set_code}" if set_code and not self.problem_set.shows_ids(sheet) else "")
+        rule = f"\\textit{{{escape(ROUNDING_RULE)}}}\n\n"
         if sheet.student is None:
-            return new_part(f"\\section*{{{title}}}", title) + NAME_DATE
+            return new_part(f"\\section*{{{title}}}", title) + NAME_DATE + rule
         heading = f"\\section*{{{title} for {escape(sheet.student)}}}"
-        return new_part(heading, cut(sheet.student) + (f"\\quad Set {code}" if code else ""))
+        return new_part(heading, cut(sheet.student) + (f"\\quad Set {set_code}" if set_code else "")) + rule
 
     def problem(self, sheet: Sheet, number: int, problem: Problem, inline: bool) -> str:
         label = f"\\quad \\texttt{{{escape(problem.label)}}}" if self.problem_set.shows_ids(sheet) else ""
@@ -276,7 +225,4 @@ class LatexLayout:
 
 
 def write_latex(problem_set: ProblemSet, out: TextIO) -> None:
-    for sheet in problem_set.sheets:
-        if sheet.student is not None:
-            check_name(sheet.student)
     write_printed(problem_set, out, LatexLayout(problem_set))

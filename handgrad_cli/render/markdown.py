@@ -7,7 +7,7 @@ from typing import TextIO
 
 from handgrad_cli.numbers import format_input
 from handgrad_cli.problem import Problem
-from handgrad_cli.render.latex import formula, typeset_question
+from handgrad_cli.question import ROUNDING_RULE, render
 from handgrad_cli.render.sheets import ProblemSet, Sheet, answer_lines, human_title, write_printed
 
 # What CommonMark (and GitHub's tables and math) reads as syntax inside a line: emphasis, code, links and
@@ -22,18 +22,19 @@ def escape(text: str) -> str:
     return _SPECIAL.sub(r"\\\1", text)
 
 
-def math(text: str) -> str:
-    """A formula as ``$…$`` math, which GitHub and Jupyter render (LaTeX's line-break hints dropped)."""
-    return formula(text).replace(r"\allowbreak ", "")
-
-
-def question_text(question: str) -> str:
-    """The question with its formulas as math."""
-    return typeset_question(question, math, escape)
+def math(value_text: str) -> str:
+    """A value as written (``[[1, -2], [3, 4]]``) as ``$…$`` math, which GitHub and Jupyter render."""
+    return "$" + value_text.replace(", ", r",\, ") + "$"
 
 
 def code(text: str) -> str:
-    return f"`{text}`"
+    """Inline code: a backtick inside is fenced by two (CommonMark's rule)."""
+    return f"`` {text} ``" if "`" in text else f"`{text}`"
+
+
+def question_text(question: str) -> str:
+    """The question with its code and stated values as inline code."""
+    return render(question, escape, code)
 
 
 def cell(text: str) -> str:
@@ -62,7 +63,8 @@ class MarkdownLayout:
 
     def sheet(self, sheet: Sheet) -> str:
         code = "" if self.problem_set.shows_ids(sheet) else f" {self.problem_set.code}".rstrip()
-        return f"# Problem set{code}" + (f" for {escape(sheet.student)}" if sheet.student is not None else "") + "\n\n"
+        heading = f"# Problem set{code}" + (f" for {escape(sheet.student)}" if sheet.student is not None else "")
+        return heading + f"\n\n*{escape(ROUNDING_RULE)}*\n\n"
 
     def problem(self, sheet: Sheet, number: int, problem: Problem, inline: bool) -> str:
         label = f" {escape(problem.label)}" if self.problem_set.shows_ids(sheet) else ""

@@ -17,8 +17,10 @@ from handgrad_cli.render.latex import write_latex
 from handgrad_cli.render.markdown import write_markdown
 from handgrad_cli.render.moodle_xml import write_moodle_xml
 from handgrad_cli.render.qti import write_qti
+from handgrad_cli.question import ROUNDING_RULE
 from handgrad_cli.render.records import problem_json
-from handgrad_cli.render.sheets import ProblemSet, ProblemSource, Sheet, answer_lines, human_title, write_printed
+from handgrad_cli.render.sheets import (ProblemSet, ProblemSource, Sheet, answer_lines, given_lines, human_title,
+                                        write_printed)
 
 __all__ = ["BINARY_FORMATS", "FORMATS", "PRINTED_FORMATS", "ProblemSet", "ProblemSource", "Sheet", "answer_lines"]
 
@@ -47,7 +49,7 @@ class TextLayout:
         self.problem_set = problem_set
 
     def begin(self) -> str:
-        return ""
+        return ROUNDING_RULE + "\n\n" if self.problem_set.answers != "only" else ""
 
     def sheet(self, sheet: Sheet) -> str:
         if self.problem_set.shows_ids(sheet):
@@ -60,6 +62,9 @@ class TextLayout:
             text = f"{number}. {problem.label} ({problem.kind}, {problem.difficulty})\n   {problem.question}\n"
         else:
             text = f"{number}. {human_title(problem)}\n   {problem.question}\n"
+        given = given_lines(problem)
+        if given:
+            text += "   Given:\n" + "".join(f"   {line}\n" for line in given)
         if inline:
             text += "".join(f"   Answer: {line}\n" for line in answer_lines(problem))
         return text + "\n"

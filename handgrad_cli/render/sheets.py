@@ -8,8 +8,9 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Protocol, TextIO
 
-from handgrad_cli.numbers import as_typed
+from handgrad_cli.numbers import as_typed, format_input
 from handgrad_cli.problem import Problem
+from handgrad_cli.question import unstated
 
 ProblemSource = Callable[[], Iterator[Problem]]  # called once per pass over the set
 
@@ -62,6 +63,11 @@ def human_title(problem: Problem) -> str:
     from handgrad_cli.kinds import get_kind
 
     return f"{get_kind(problem.kind).title}, {problem.difficulty}"
+
+
+def given_lines(problem: Problem) -> list[str]:
+    """``C = [[...]]`` for each input the question's sentence does not state: every input is shown somewhere."""
+    return [f"{name} = {format_input(value)}" for name, value in unstated(problem.question, problem.inputs).items()]
 
 
 def answer_lines(problem: Problem) -> Iterable[str]:
