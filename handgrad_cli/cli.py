@@ -223,9 +223,23 @@ def generate_command(
         roster = list(read_roster(read_file(students), shown_path(students)))
     elif variants is not None:
         roster = variant_names(variants)  # built name by name as the sheets are written
+    if output_format.value == "latex" and students is not None:
+        say_which_names_need_lualatex(roster)
     sheets = Roster(roster, names, count, seed, difficulty.value, lambda source: with_progress_if_long(source, count))
     problem_set = ProblemSet(sheets, answers.value if answers else "end", set_code(names, count, seed, difficulty.value))
     FORMATS[output_format.value](problem_set, sys.stdout)
+
+
+def say_which_names_need_lualatex(roster) -> None:
+    """One line naming every student whose name pdflatex cannot set: the document also compiles with LuaLaTeX."""
+    from handgrad_cli.errors import shown
+    from handgrad_cli.render.latex import pdflatex_cannot_set
+
+    names = pdflatex_cannot_set(roster)
+    if names:
+        listed = ", ".join(map(shown, names))
+        typer.echo(f"handgrad: pdflatex cannot set {len(names)} name{'s' if len(names) > 1 else ''} ({listed}): "
+                   "compile with lualatex (the document works with both)", err=True)
 
 
 PROGRESS_FROM = 2000  # smaller sets finish before a progress line helps

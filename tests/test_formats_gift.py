@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from handgrad_cli.grading import Tolerance
 from handgrad_cli.kinds import build
 from handgrad_cli.render.gift import escape
-from tests.teach_helpers import DEFAULT_KIND_NAMES, EVERY_KIND_AND_DIFFICULTY, generate
+from tests.teach_helpers import DEFAULT_KIND_NAMES, EVERY_KIND_AND_DIFFICULTY, generate, visible
 
 SPECIAL = set("~=#{}:")
 ESCAPED = SPECIAL | {"\\", "n"}
@@ -52,9 +52,8 @@ def split_unescaped(text: str, marker: str) -> tuple[str, str]:
 
 
 def as_shown(text: str) -> str:
-    """An ``[html]`` text as Moodle shows it: its nolink spans (kept from the filters) dropped, entities read."""
-    text = text.removeprefix("[html]")
-    return html.unescape(re.sub(r'<span class="nolink">|</span>', "", text))
+    """An ``[html]`` text as Moodle shows it: its markup dropped, entities read."""
+    return visible(text.removeprefix("[html]"))
 
 
 def parse(gift: str):

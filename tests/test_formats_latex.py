@@ -3,22 +3,26 @@
 import shutil
 import subprocess
 
+import numpy as np
 import pytest
 
 from handgrad_cli.classroom import set_code
 from handgrad_cli.kinds import DEFAULT_KINDS
 from handgrad_cli.problem import DIFFICULTIES
+from handgrad_cli.numbers import format_input, format_number
 from handgrad_cli.render.latex import escape
-from tests.teach_helpers import KIND_NAMES, generate, run
+from handgrad_cli.question import Code, Question, Value
+from tests.teach_helpers import KIND_NAMES, generate, overfull, pdf_text, run, the_set
 
 needs_pdflatex = pytest.mark.skipif(shutil.which("pdflatex") is None, reason="pdflatex is not installed")
+needs_lualatex = pytest.mark.skipif(shutil.which("lualatex") is None, reason="lualatex is not installed")
 
 
-def compile_pdf(source: str, directory) -> str:
-    """pdflatex's log; the test fails with the log's tail when the document does not compile."""
+def compile_pdf(source: str, directory, engine: str = "pdflatex") -> str:
+    """The engine's output; the test fails with its tail when the document does not compile."""
     (directory / "set.tex").write_text(source, encoding="utf-8")
     done = subprocess.run(
-        ["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "-no-shell-escape", "set.tex"],
+        [engine, "-interaction=nonstopmode", "-halt-on-error", "-no-shell-escape", "set.tex"],
         cwd=directory, capture_output=True, text=True, timeout=120,
     )
     assert done.returncode == 0, done.stdout[-3000:]
@@ -40,12 +44,49 @@ def test_escape_makes_every_special_character_printable():
     )
 
 
+needs_pdftotext = pytest.mark.skipif(shutil.which("pdftotext") is None, reason="pdftotext is not installed")
+
+
+def entries(value) -> list[str]:
+    """A value's entries as a sheet prints them, in order."""
+    return [format_input(entry) for entry in np.ravel(value)]
+
+
+def in_order(words: list[str], text: str) -> bool:
+    """Whether each word is found in `text` after the one before it."""
+    at = 0
+    for word in words:
+        at = text.find(word, at)
+        if at < 0:
+            return False
+        at += len(word)
+    return True
+
+
 @needs_pdflatex
+@needs_pdftotext
 @pytest.mark.parametrize("difficulty", DIFFICULTIES)
-def test_pdflatex_compiles_every_kind_with_inline_answers(difficulty, tmp_path):
-    source = generate(*KIND_NAMES, "-n", str(2 * len(KIND_NAMES)), "-d", difficulty, "-f", "latex",
-                      "--answers", "inline")
-    compile_pdf(source, tmp_path)
+def test_every_kind_fits_its_pages_with_every_input_and_gradient_in_the_sheet_and_the_key(difficulty, tmp_path):
+    args = (*KIND_NAMES, "-n", str(len(KIND_NAMES)), "-d", difficulty, "--seed", "3")
+    compile_pdf(generate(*args, "-f", "latex"), tmp_path)
+    assert overfull(tmp_path / "set.log") == []
+    text = pdf_text(tmp_path / "set.pdf")
+    problems = the_set(*args)
+    starts = [text.index(problem.label) for problem in problems]  # each problem's place on the sheet
+    key_starts = [text.index(problem.label, starts[-1] + 1) for problem in problems]  # and in the key
+    ends = starts[1:] + [key_starts[0]]
+    key_ends = key_starts[1:] + [len(text)]
+    for problem, start, end, key_start, key_end in zip(problems, starts, ends, key_starts, key_ends):
+        sheet, key = text[start:end], text[key_start:key_end]
+        flat = " ".join(sheet.split())
+        assert " ".join(problem.question.split()) in flat  # the JSONL's sentence, word for word
+        for name, value in problem.inputs.items():
+            shown = value if isinstance(value, str) else entries(value)
+            assert name in sheet and in_order([value] if isinstance(value, str) else shown, flat), (problem, name)
+        for gradient, answer in problem.answers.items():
+            assert gradient in sheet, (problem, gradient)  # its boxes
+            assert gradient in key and in_order([format_number(entry) for entry in np.ravel(answer)], key), (
+                problem, gradient)
 
 
 @needs_pdflatex
@@ -99,24 +140,38 @@ def test_latin_script_names_compile_with_t1_and_latin_modern(tmp_path):
     assert "Overfull \\hbox" not in log  # a long name in the running head is cut, not run off the page
 
 
-@pytest.mark.parametrize("student,char", [
-    ("Nguyễn Thị Minh Khai", "ễ"), ("Αλέξανδρος", "Α"), ("Дмитрий", "Д"), ("李小龍", "李"), ("محمد", "م"),
-])
-def test_a_name_pdflatex_cannot_typeset_is_refused_before_anything_is_written(tmp_path, student, char):
+def test_names_pdflatex_cannot_set_are_listed_in_one_line_and_the_sheets_are_still_written(tmp_path):
     roster = tmp_path / "students.txt"
-    roster.write_text(f"Ana\n{student}\n", encoding="utf-8")
-    result = run("generate", "--students", roster, "-f", "latex")
-    assert (result.exit_code, result.stdout) == (2, "")
-    assert result.stderr.startswith(f"handgrad: {student!r}: pdflatex cannot typeset {char!r} (U+{ord(char):04X})")
+    roster.write_text("Ana\nNguyễn Thị Minh Khai\nΑλέξανδρος\nДмитрий\n李小龍\nمحمد\nZoë\n", encoding="utf-8")
+    result = run("generate", "-n", "1", "--students", roster, "-f", "latex")
+    assert result.exit_code == 0 and result.stdout.endswith("\\end{document}\n")
+    assert result.stderr == ("handgrad: pdflatex cannot set 5 names ('Nguyễn Thị Minh Khai', 'Αλέξανδρος', 'Дмитрий', "
+                             "'李小龍', 'محمد'): compile with lualatex (the document works with both)\n")
 
 
-def test_quotes_cut_heads_and_formulas_in_math():
+@needs_lualatex
+def test_lualatex_prints_every_name_whatever_its_script(tmp_path):
+    names = ["Nguyễn Văn An", "王小明", "Zoë", "O'Brien", "Αλέξανδρος", "Дмитрий", "A" * 30 + " " + "B" * 29]
+    roster = tmp_path / "students.txt"
+    roster.write_text("\n".join(names) + "\n", encoding="utf-8")
+    log = compile_pdf(run("generate", "softmax-ce", "-n", "1", "--students", roster, "-f", "latex").stdout,
+                      tmp_path, engine="lualatex")
+    assert "Missing character" not in log
+    assert overfull(tmp_path / "set.log") == []
+    text = pdf_text(tmp_path / "set.pdf")
+    for name in names:  # a long word may break across lines: compared without spaces
+        assert "".join(f"for {name}".split()) in "".join(text.split())
+
+
+def test_formats_set_code_as_code_from_the_question_parts():
     from handgrad_cli.render.latex import cut, question_text
 
     assert escape('"Q" O\'\'B') == "\\textquotedbl{}Q\\textquotedbl{} O'{}'{}B"
     assert cut("x" * 100, 10) == "xxxxxxxxx\\ldots{}"
-    assert "$\\mathrm{loss}=-\\mathrm{log}(\\mathrm{probs}[\\mathrm{target}])$," in question_text(
-        "With loss = -log(probs[target]), compute dlogits.")
+    question = Question("With ", Code("bnvar_inv = (bnvar + 1e-5)**-0.5"), ", compute ", Value("x", [1, -2]), ".")
+    assert question == "With bnvar_inv = (bnvar + 1e-5)**-0.5, compute x = [1, -2]."
+    assert question_text(question) == ("With \\texttt{bnvar\\_inv = (bnvar + 1e-5)**-0.5}, compute "
+                                       "\\texttt{x = [1, -2]}.")
 
 
 def test_a_shared_students_sheet_has_a_name_and_date_line_and_no_ids():

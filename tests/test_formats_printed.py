@@ -11,17 +11,13 @@ import pytest
 from handgrad_cli.kinds import build
 from handgrad_cli.numbers import format_number
 from handgrad_cli.problem import DIFFICULTIES
+from handgrad_cli.question import ROUNDING_RULE
 from handgrad_cli.render.markdown import escape as markdown_escape
-from tests.teach_helpers import KIND_NAMES, generate, run
+from tests.teach_helpers import KIND_NAMES, generate, run, the_set
 
 PRINTED = ("text", "markdown", "latex")
 ALL_FORMATS = PRINTED + ("json", "jsonl", "gift", "moodle-xml")
 KEY_HEADING = {"text": "Answer key", "markdown": "# Answer key", "latex": r"\section*{Answer key}"}
-
-
-def the_set(*args: str):
-    """The problems `generate ARGS` issues, read back from its jsonl."""
-    return [build(json.loads(line)["id"]) for line in generate(*args, "-f", "jsonl").splitlines()]
 
 
 def answer_numbers(problems) -> set[str]:
@@ -79,7 +75,7 @@ def test_text_default_is_the_sheet_then_the_key():
     sheet = "".join(
         f"{n}. {p.label} ({p.kind}, {p.difficulty})\n   {p.question}\n\n" for n, p in enumerate(problems, 1)
     )
-    assert generate("-n", "2", "--seed", "1").startswith(sheet + "Answer key\n\n1. ")
+    assert generate("-n", "2", "--seed", "1").startswith(ROUNDING_RULE + "\n\n" + sheet + "Answer key\n\n1. ")
 
 
 def test_markdown_has_a_heading_and_an_inputs_table_per_problem():
@@ -89,7 +85,7 @@ def test_markdown_has_a_heading_and_an_inputs_table_per_problem():
     for number, problem in enumerate(problems, 1):
         assert f"## {number}.\n\n*{human_title(problem)}*\n" in page and problem.label not in page
         for name in problem.inputs:
-            assert f"| `{name}` | $" in page
+            assert f"| `{name}` | `" in page
 
 
 def markdown_tables(page: str) -> list[list[list]]:
@@ -114,7 +110,7 @@ def markdown_tables(page: str) -> list[list[list]]:
 
 
 @pytest.mark.parametrize("difficulty", DIFFICULTIES)
-def test_markdown_inputs_read_back_as_math_with_the_numbers_shown(difficulty):
+def test_markdown_inputs_read_back_as_code_with_the_numbers_shown(difficulty):
     args = (*KIND_NAMES, "-n", "2", "--seed", "6", "-d", difficulty)
     problems = the_set(*args)
     tables = markdown_tables(generate(*args, "-f", "markdown", "--answers", "none"))
@@ -124,11 +120,12 @@ def test_markdown_inputs_read_back_as_math_with_the_numbers_shown(difficulty):
         assert len(rows) == len(problem.inputs)
         for (name, value), (name_cell, value_cell) in zip(problem.inputs.items(), rows):
             assert name_cell == [("code_inline", name)]
-            ((kind, latex),) = value_cell  # one math span: nothing around it is read as Markdown
-            assert kind == "math_inline"
+            ((kind, typed),) = value_cell  # one code span: nothing around it is read as Markdown
+            assert kind == "code_inline"
             if isinstance(value, str):
-                continue  # a program (scalar-graph's expr): typeset, not a list of numbers
-            shown = json.loads(latex.replace(r"\,", " "))
+                assert typed == value  # a program (scalar-graph's expr), as typed
+                continue
+            shown = json.loads(typed)
             assert np.array_equal(shown, value)  # the very numbers drawn
 
 

@@ -15,6 +15,7 @@ import pytest
 from handgrad_cli.classroom import set_code
 from handgrad_cli.grading import Tolerance
 from handgrad_cli.kinds import DEFAULT_KINDS, build, get_kind, set_ids
+from handgrad_cli.question import ROUNDING_RULE
 from tests.teach_helpers import EVERY_KIND_AND_DIFFICULTY, run
 
 QTI = "{http://www.imsglobal.org/xsd/ims_qtiasiv1p2}"
@@ -101,7 +102,7 @@ def test_question_texts_show_problem_numbers_and_the_set_code_never_ids(tmp_path
     texts = [ET.fromstring(f"<div>{item.findtext(f'.//{QTI}mattext')}</div>") for item in assessment.iter(f"{QTI}item")]
     first = ["".join(p.itertext()) for p in texts[0]]
     assert first[0] == f"Problem 1 of set {set_code(list(DEFAULT_KINDS), 2, 0, 'medium')}, for Ana <b>&amp;</b>."
-    assert first[2] == "Give dlogits[0]."
+    assert first[2:] == [ROUNDING_RULE, "Give dlogits[0]."]
     assert {TITLE.match(item.get("title")).group(4) for item in assessment.iter(f"{QTI}item")} == {
         "Ana <b>&amp;</b>", "Bo Li"}
 

@@ -10,7 +10,7 @@ import html
 from typing import TextIO
 
 from handgrad_cli.problem import Problem
-from handgrad_cli.render.platform import Blank, blanks, by_kind, category, decimal, nolink, title
+from handgrad_cli.render.platform import Blank, blanks, by_kind, category, decimal, nolink, stem_html, title
 from handgrad_cli.render.sheets import ProblemSet, Sheet
 
 _ESCAPES = str.maketrans({char: "\\" + char for char in "\\~=#{}:"} | {"\n": "\\n", "\r": ""})
@@ -26,12 +26,12 @@ def html_text(text: str) -> str:
 
 
 def question(sheet: Sheet, problem: Problem, blank: Blank) -> str:
-    text = f"{problem.question} Give {blank.label}."
+    text = escape(stem_html(problem) + f"<p>Give {html.escape(blank.label)}.</p>")
     feedback = problem.closed_form.get(blank.gradient, "")
     answer = f"#{decimal(blank.value)}:{decimal(blank.tolerance)}"
     if feedback:
         answer += f"####{html_text(feedback)}"
-    return f"::{escape(title(sheet, problem, blank.label))}::[html]{html_text(text)}{{{answer}}}\n\n"
+    return f"::{escape(title(sheet, problem, blank.label))}::[html]{text}{{{answer}}}\n\n"
 
 
 def write_gift(problem_set: ProblemSet, out: TextIO) -> None:

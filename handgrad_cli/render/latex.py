@@ -43,6 +43,7 @@ PREAMBLE = r"""\documentclass[11pt]{article}
 \setlength{\parskip}{0.5em}
 \sloppy
 \relpenalty=10000 \binoppenalty=10000
+\hyphenpenalty=10000 \exhyphenpenalty=10000
 \pagestyle{myheadings}
 \begin{document}
 """
@@ -51,7 +52,9 @@ PREAMBLE = r"""\documentclass[11pt]{article}
 # the problem, so a problem is never split across two pages. Not after a heading: the first
 # problem under a heading stays with it.
 KEEP_TOGETHER = "\\filbreak\n"
-HEAD_CHARS = 60  # a longer name is cut with an ellipsis in the running head, which has one line
+HEAD_CHARS = 40  # a longer name is cut with an ellipsis in the running head, which has one line
+LONG_WORD = 16  # a word longer than this (a name without spaces) may break every so many characters
+RAGGED_BREAK = r"\hspace{0pt plus 1fil}\allowbreak\hspace{0pt plus -1fil}"  # a break that leaves the line short
 WORKING_SPACE = "4cm"
 
 _SPECIAL = {
@@ -102,6 +105,14 @@ def escape(text: str) -> str:
     return "".join(_SPECIAL.get(char, char) for char in unicodedata.normalize("NFC", text))
 
 
+def breakable(text: str) -> str:
+    """Escaped text whose over-long words may break (a heading cannot hyphenate a 60-letter name)."""
+    words = unicodedata.normalize("NFC", text).split(" ")
+    pieces = [RAGGED_BREAK.join(escape(word[i:i + LONG_WORD]) for i in range(0, len(word), LONG_WORD))
+              for word in words]
+    return " ".join(pieces)
+
+
 def cut(text: str, limit: int = HEAD_CHARS) -> str:
     """Text for one line: cut with an ellipsis when longer than `limit` characters."""
     text = unicodedata.normalize("NFC", text)
@@ -116,8 +127,9 @@ def name(text: str) -> str:
 # --- the question: prose as text, code and stated values as code --------------------------------
 
 def code(text: str) -> str:
-    """Code as code, in the typewriter face: it may break at its spaces, never mid-name."""
-    return r"\texttt{" + escape(text) + "}"
+    """Code as code, in the typewriter face: it may break at its spaces, never mid-name, nor after a minus
+    (a line ending in "-" reads as a hyphenated word to a PDF reader, which would drop it)."""
+    return r"\texttt{" + escape(text).replace("- ", "-~") + "}"
 
 
 def question_text(question: str) -> str:
@@ -193,7 +205,7 @@ class LatexLayout:
         rule = f"\\textit{{{escape(ROUNDING_RULE)}}}\n\n"
         if sheet.student is None:
             return new_part(f"\\section*{{{title}}}", title) + NAME_DATE + rule
-        heading = f"\\section*{{{title} for {escape(sheet.student)}}}"
+        heading = f"\\section*{{{title} for {breakable(sheet.student)}}}"
         return new_part(heading, cut(sheet.student) + (f"\\quad Set {set_code}" if set_code else "")) + rule
 
     def problem(self, sheet: Sheet, number: int, problem: Problem, inline: bool) -> str:
@@ -214,7 +226,7 @@ class LatexLayout:
         return new_part(f"\\section*{{{title}}}", title)
 
     def key_sheet(self, sheet: Sheet) -> str:
-        return f"{KEEP_TOGETHER}\\subsection*{{{escape(sheet.student)}}}\n\n" if sheet.student is not None else ""
+        return f"{KEEP_TOGETHER}\\subsection*{{{breakable(sheet.student)}}}\n\n" if sheet.student is not None else ""
 
     def answer(self, sheet: Sheet, number: int, problem: Problem) -> str:
         label = f"\\textbf{{{number}.}}~\\texttt{{{escape(problem.label)}}}\n"

@@ -22,11 +22,6 @@ def escape(text: str) -> str:
     return _SPECIAL.sub(r"\\\1", text)
 
 
-def math(value_text: str) -> str:
-    """A value as written (``[[1, -2], [3, 4]]``) as ``$…$`` math, which GitHub and Jupyter render."""
-    return "$" + value_text.replace(", ", r",\, ") + "$"
-
-
 def code(text: str) -> str:
     """Inline code: a backtick inside is fenced by two (CommonMark's rule)."""
     return f"`` {text} ``" if "`" in text else f"`{text}`"
@@ -43,9 +38,9 @@ def cell(text: str) -> str:
 
 
 def inputs_table(problem: Problem) -> str:
-    """Each input's name as it is typed, its value as math, as the question shows it."""
+    """Each input's name and value as typed (``check`` and ``explain`` read them back as they are)."""
     rows = "".join(
-        f"| {cell(code(name))} | {cell(math(format_input(value)))} |\n" for name, value in problem.inputs.items()
+        f"| {cell(code(name))} | {cell(code(format_input(value)))} |\n" for name, value in problem.inputs.items()
     )
     return "| input | value |\n| --- | --- |\n" + rows + "\n"
 

@@ -13,7 +13,7 @@ from typing import TextIO
 import numpy as np
 
 from handgrad_cli.problem import Problem
-from handgrad_cli.render.platform import Blank, blanks, by_kind, category, decimal, nolink, title
+from handgrad_cli.render.platform import Blank, blanks, by_kind, category, decimal, nolink, stem_html, title
 from handgrad_cli.render.sheets import ProblemSet, Sheet
 
 PENALTY = "0.3333333"  # Moodle's default penalty for each wrong try
@@ -57,7 +57,7 @@ def text_html(text: str) -> str:
 
 
 def question_html(sheet: Sheet, problem: Problem) -> str:
-    parts = [f"<p>{nolink(text_html(problem.question))}</p>"]
+    parts = [stem_html(problem, text_html)]
     if sheet.student is not None:
         parts.insert(0, f"<p><em>For {nolink(text_html(sheet.student))}</em></p>")
     for gradient in problem.asked:

@@ -4,14 +4,17 @@ its tolerance equal to the grading tolerance, and the set grouped into a categor
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import html
+from collections.abc import Callable, Iterator
+from functools import partial
 from dataclasses import dataclass
 
 import numpy as np
 
 from handgrad_cli.grading import Tolerance
 from handgrad_cli.problem import Problem
-from handgrad_cli.render.sheets import ProblemSet, Sheet
+from handgrad_cli.question import ROUNDING_RULE, render
+from handgrad_cli.render.sheets import ProblemSet, Sheet, given_lines
 
 CATEGORY_ROOT = "$course$/handgrad"
 PLACES = 10  # decimals written for values and tolerances: far finer than any tolerance
@@ -51,6 +54,15 @@ def nolink(html_text: str) -> str:
     """HTML that Moodle's filters leave alone: its emoticon filter, on by default, would turn the ``(n)`` of
     ``probs[range(n), target]`` into a "no" icon, and ``(y)``, ``:)`` or ``8-)`` in a name into others."""
     return f'<span class="nolink">{html_text}</span>'
+
+
+def stem_html(problem: Problem, escape: Callable[[str], str] = partial(html.escape, quote=False)) -> str:
+    """The question as HTML paragraphs: its sentence with code as ``<code>``, each input the sentence does not
+    state, and the rounding rule; `escape` makes text safe for the format (a cloze also hides its braces)."""
+    code = lambda text: f"<code>{escape(text)}</code>"  # noqa: E731
+    paragraphs = [render(problem.question, escape, code), *map(code, given_lines(problem)),
+                  f"<em>{escape(ROUNDING_RULE)}</em>"]
+    return "".join(f"<p>{nolink(paragraph)}</p>" for paragraph in paragraphs)
 
 
 def category(kind: str) -> str:

@@ -21,7 +21,7 @@ from xml.sax.saxutils import quoteattr
 
 from handgrad_cli.kinds import get_kind
 from handgrad_cli.problem import Problem
-from handgrad_cli.render.platform import Blank, blanks, by_kind, decimal
+from handgrad_cli.render.platform import Blank, blanks, by_kind, decimal, stem_html
 from handgrad_cli.render.sheets import ProblemSet, Sheet
 
 QTI_NAMESPACE = "http://www.imsglobal.org/xsd/ims_qtiasiv1p2"
@@ -73,8 +73,7 @@ def question_html(problem_set: ProblemSet, sheet: Sheet, number_on_sheet: int, p
     heading = f"Problem {number_on_sheet} of set {problem_set.code}".rstrip()
     if sheet.student is not None:
         heading += f", for {sheet.student}"
-    parts = [heading + ".", problem.question, f"Give {blank.label}."]
-    return "".join(f"<p>{html.escape(part)}</p>" for part in parts)
+    return f"<p>{html.escape(heading)}.</p>{stem_html(problem)}<p>Give {html.escape(blank.label)}.</p>"
 
 
 def numerical_item(ident: str, title: str, text_html: str, blank: Blank, feedback: str) -> ET.Element:
