@@ -88,7 +88,8 @@ def test_every_format_writes_a_3d_answer(form):
         record = json.loads(result.stdout)
         assert np.shape(record["answers"]["demb"]) == (2, 3, 2) and np.shape(record["inputs"]["Xb"]) == (2, 3)
     if form == "latex":
-        assert r"\mathrm{demb} = \left[\,\begin{bmatrix}" in result.stdout
+        assert r"\mathrm{demb}[0] = \begin{bmatrix}" in result.stdout  # a block a line: they stack
+        assert r"\mathrm{demb}[1] = \begin{bmatrix}" in result.stdout
     if form == "text":
         assert ";; " in result.stdout  # demb's blocks, as a learner types them
     if form == "gift":
