@@ -8,7 +8,9 @@ from __future__ import annotations
 import csv
 import hashlib
 import heapq
+import itertools
 import json
+import re
 import unicodedata
 from array import array
 from collections import Counter
@@ -53,6 +55,15 @@ def read_roster(text: str, source: str = "the students file") -> list[str]:
     if not names:
         raise UserError(f"{source} lists no students: write one name a line")
     return names
+
+
+APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "`": "'", "\u00b4": "'"})
+
+
+def folded(name: str) -> str:
+    """A name as matching sees it: case, accents, apostrophe style and spacing ignored (``zoë`` is ``Zoe``)."""
+    bare = "".join(char for char in unicodedata.normalize("NFKD", name) if not unicodedata.combining(char))
+    return " ".join(bare.translate(APOSTROPHES).casefold().split())
 
 
 SET_CODE_LETTERS = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford's base 32: no I, L, O or U to misread
@@ -123,6 +134,9 @@ def problem_source(kinds: list[str], count: int, seed: int, difficulty: str, stu
 # --- grading a class -------------------------------------------------------------------------
 
 RESPONSE_COLUMNS = ("student", "id", "gradient", "answer")
+DELIMITERS = (",", ";", "\t")  # what spreadsheets write: the one the header holds most of is the separator
+DECIMAL_COMMA = re.compile(r"(?<=\d),(?=\d)")
+MAX_NUMBER_DIGITS = 9  # a problem number longer than this names no sheet's problem (and is never made an int)
 CARRY_FORWARD_CREDIT = {"full": 1.0, "half": 0.5, "none": 0.0}  # a gradient's credit when its error is carried forward
 DEFAULT_CARRY_FORWARD = "half"
 SHARED = -1  # the student index of a problem issued to everyone
@@ -147,6 +161,7 @@ class IssuedSet:
     shared_problems: array = field(default_factory=lambda: array("l"))
     where: dict[str, int] = field(default_factory=dict)  # a wanted ID -> its first problem
     _students: dict[str, int] = field(default_factory=dict)  # composed (NFC) name -> student index
+    _folded: dict[str, int | None] = field(default_factory=dict)  # folded name -> index (None: two share it)
 
     @property
     def shared(self) -> bool:
@@ -160,7 +175,18 @@ class IssuedSet:
         return ProblemId(self.kinds[self.kind_of[i]], DIFFICULTIES[self.level_of[i]], self.seed_of[i])
 
     def student_index(self, student: str) -> int | None:
-        return self._students.get(unicodedata.normalize("NFC", student))
+        """The roster's student a typed name is: the same name (either Unicode form), or the one name that
+        reads the same with case, accents, apostrophes and spacing ignored."""
+        index = self._students.get(unicodedata.normalize("NFC", student))
+        return index if index is not None else self._folded.get(folded(student))
+
+    def did_you_mean(self, student: str) -> str:
+        """`` (did you mean 'Zoë'?)`` for a name close to one of the roster's, else nothing."""
+        import difflib
+
+        names = {folded(name): name for name in self.roster}
+        close = difflib.get_close_matches(folded(student), list(names), n=1, cutoff=0.75)
+        return f" (did you mean {shown(names[close[0]])}?)" if close else ""
 
     def spelling(self, student: str) -> str:
         """The set's spelling of a name typed in another Unicode form (é composed, or e + accent)."""
@@ -192,6 +218,8 @@ class IssuedSet:
         if index == len(self.roster):
             self.roster.append(student)
             self.own[index] = array("l")
+            key = folded(student)
+            self._folded[key] = None if key in self._folded else index  # a folded name two share matches neither
         self.student_of.append(index)
         self.own[index].append(i)
 
@@ -252,12 +280,14 @@ def _assigned(record: Any, where: str) -> tuple[ProblemId, str | None]:
     return problem_id, student
 
 
-@dataclass(frozen=True)
+@dataclass
 class Note:
-    """A response row reported to the teacher: skipped (unreadable), or a later answer that counts."""
+    """A response row reported to the teacher: skipped (unreadable), or a later answer that counts.
+    Rows with the same note are counted on the first (`more`), not repeated."""
 
     line: int
     text: str
+    more: int = 0
 
 
 @dataclass
@@ -281,10 +311,15 @@ class ResponseRows:
 
 
 def read_response_rows(lines: Iterable[str], source: str = "the responses") -> ResponseRows:
-    """Rows ``student,id,gradient,answer`` (columns in any order and case); a row with a field over the
-    CSV limit is skipped with a note, not the whole class."""
-    reader = csv.reader(lines)
+    """Rows ``student,id,gradient,answer`` (columns in any order and case), separated by commas, semicolons
+    or tabs (the header tells which); a row with a field over the CSV limit is skipped with a note, not the
+    whole class. Where the separator is not a comma, a comma between digits is a decimal comma (``0,5``)."""
+    lines = iter(lines)
+    first = next(lines, None)
+    delimiter = max(DELIMITERS, key=(first or "").count)
+    reader = csv.reader(itertools.chain([first] if first is not None else [], lines), delimiter=delimiter)
     columns = _columns(_first_row(reader, source), source)
+    decimal_comma = delimiter != ","
     rows, skipped = [], []
     while True:
         try:
@@ -295,8 +330,10 @@ def read_response_rows(lines: Iterable[str], source: str = "the responses") -> R
             skipped.append(Note(reader.line_num, f"not CSV ({error})"))
             continue
         if any(cell.strip() for cell in row):
-            rows.append((reader.line_num, {column: row[index].strip() if index < len(row) else ""
-                                           for column, index in columns.items()}))
+            cells = {column: row[index].strip() if index < len(row) else "" for column, index in columns.items()}
+            if decimal_comma:
+                cells["answer"] = DECIMAL_COMMA.sub(".", cells["answer"])
+            rows.append((reader.line_num, cells))
 
 
 def _first_row(reader, source: str) -> list[str] | None:
@@ -319,16 +356,28 @@ def _columns(header: list[str] | None, source: str) -> dict[str, int]:
 
 
 def read_responses(response_rows: ResponseRows, issued: IssuedSet) -> Responses:
-    """Each row's answer read against the set; a row that cannot be used is noted with its line and skipped."""
+    """Each row's answer read against the set; a row that cannot be used is noted with its line and skipped
+    (rows skipped for the same reason, such as a student the set does not know, are counted on one note)."""
     responses = Responses(skipped=list(response_rows.skipped))
     for line, cells in response_rows.rows:
         _take(line, cells, issued, responses)
-    responses.skipped.sort(key=lambda note: note.line)
+    responses.skipped = merged(responses.skipped)
     return responses
 
 
+def merged(notes: list[Note]) -> list[Note]:
+    """Notes in line order, each text once, counting the rows it stood for."""
+    first: dict[str, Note] = {}
+    for note in sorted(notes, key=lambda note: note.line):
+        if note.text in first:
+            first[note.text].more += 1 + note.more
+        else:
+            first[note.text] = note
+    return list(first.values())
+
+
 def _take(line: int, cells: dict[str, str], issued: IssuedSet, responses: Responses) -> None:
-    student, gradient = issued.spelling(cells["student"]), cells["gradient"]
+    student, gradient = issued.spelling(unicodedata.normalize("NFC", cells["student"])), cells["gradient"]
     try:
         if student:
             check_name(student, f"student {shown(student)}")  # as a set's names are: this one is shown too
@@ -346,10 +395,13 @@ def _take(line: int, cells: dict[str, str], issued: IssuedSet, responses: Respon
 
 def _problem(student: str, reference: str, issued: IssuedSet) -> int:
     """The problem a row names: its ID, or its number on the student's sheet (as students' sheets show)."""
+    if not issued.shared and issued.student_index(student) is None:
+        raise UserError(f"{shown(student)} is not a student of the set{issued.did_you_mean(student)}")
     if reference.isdecimal() and reference.isascii():
         sheet = issued.sheet(student)
-        if not 1 <= int(reference) <= len(sheet):
-            raise UserError(f"{shown(student)}'s sheet has no problem {int(reference)}: it has 1 to {len(sheet)}")
+        if len(reference) > MAX_NUMBER_DIGITS or not 1 <= int(reference) <= len(sheet):
+            raise UserError(f"{shown(student)}'s sheet has no problem {int(reference[:MAX_NUMBER_DIGITS + 1])}"
+                            f"{'…' if len(reference) > MAX_NUMBER_DIGITS else ''}: it has 1 to {len(sheet)}")
         return sheet[int(reference) - 1]
     i = issued.where.get(reference)
     if i is None:

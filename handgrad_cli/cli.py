@@ -369,7 +369,8 @@ def grade_command(
         issued = read_set(lines, shown_path(problem_set), response_rows.ids)
     answers = read_responses(response_rows, issued)
     for note in answers.skipped:
-        typer.echo(f"{shown_path(responses)} line {note.line} skipped: {note.text}", err=True)
+        more = f" (and {note.more} more row{'s' if note.more > 1 else ''} for the same reason)" if note.more else ""
+        typer.echo(f"{shown_path(responses)} line {note.line} skipped: {note.text}{more}", err=True)
     for note in answers.replaced:
         typer.echo(f"{shown_path(responses)} line {note.line}: {note.text}", err=True)
     credit = CARRY_FORWARD_CREDIT[carry_forward.value]

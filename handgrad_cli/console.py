@@ -173,15 +173,19 @@ def unreadable(path: Path, error: OSError) -> UserError:
 
 def _text(file, name: str) -> str:
     """UTF-8 text read a chunk at a time, so a file that is not text is refused at its first bad byte;
-    `name` is the file's name as messages show it."""
+    `name` is the file's name as messages show it. UTF-16 with its byte-order mark (a spreadsheet's
+    "Unicode text") is read too."""
     decoder = codecs.getincrementaldecoder("utf-8-sig")()
     parts: list[str] = []
     size = lines = 0
+    utf16 = False
     while chunk := file.read(_CHUNK):
+        if size == 0 and chunk[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE):
+            decoder, utf16 = codecs.getincrementaldecoder("utf-16")(), True
         size += len(chunk)
         if size > MAX_FILE_BYTES:
             raise UserError(f"{name} is larger than {MAX_FILE_BYTES // 2**20} MB: split it")
-        if b"\0" in chunk:
+        if b"\0" in chunk and not utf16:
             line = lines + chunk[:chunk.index(b"\0")].count(b"\n") + 1
             raise UserError(f"{name} line {line} holds a NUL byte: it is not a text file")
         try:
@@ -190,6 +194,9 @@ def _text(file, name: str) -> str:
             line = lines + error.object[:error.start].count(b"\n") + 1
             raise UserError(f"{name} line {line} is not UTF-8 text: save the file as UTF-8 "
                             "('CSV UTF-8' in a spreadsheet)") from None
+        if utf16 and "\0" in parts[-1]:
+            raise UserError(f"{name} line {lines + parts[-1][:parts[-1].index(chr(0))].count(chr(10)) + 1} holds a "
+                            "NUL character: it is not a text file")
         lines += parts[-1].count("\n")
     try:
         parts.append(decoder.decode(b"", final=True))

@@ -93,7 +93,7 @@ def summary(tally: ClassTally, responses: Responses):
 
     from handgrad_cli.render.progress import plural
 
-    notes = [f"{plural(len(responses.skipped), 'row')} skipped"]
+    notes = [f"{plural(sum(1 + note.more for note in responses.skipped), 'row')} skipped"]
     if responses.replaced:
         notes.append(f"{plural(len(responses.replaced), 'answer')} replaced by a later one")
     headline = Text(f"Graded {plural(tally.students, 'student')}, {plural(tally.problems, 'problem')}; "
