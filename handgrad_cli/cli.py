@@ -69,6 +69,11 @@ class CarryForward(str, Enum):
     none = "none"
 
 
+class Points(str, Enum):
+    per_problem = "per-problem"
+    per_entry = "per-entry"
+
+
 class AnswersMode(str, Enum):
     none = "none"
     inline = "inline"
@@ -198,6 +203,12 @@ def generate_command(
     variants: Annotated[
         Optional[int], typer.Option(min=1, help="N sets of their own, named variant-01 ... (instead of --students).")
     ] = None,
+    points: Annotated[
+        Points, typer.Option(help="moodle-xml, qti: each problem worth 1 (its blanks share it), or each blank 1.")
+    ] = Points.per_problem,
+    per_student: Annotated[
+        bool, typer.Option("--per-student", help="qti with --students/--variants: a quiz per student in the zip.")
+    ] = False,
 ) -> None:
     """Print a reproducible problem set on stdout: sheets and keys, learning-platform imports, a set per student."""
     from handgrad_cli.classroom import Roster, read_roster, set_code, variant_names
@@ -217,6 +228,13 @@ def generate_command(
         raise UserError(f"--answers shapes text, markdown and latex; {output_format.value} always carries its answers")
     if students is not None and variants is not None:
         raise UserError("give --students or --variants, not both")
+    has_variants = students is not None or variants is not None
+    if per_student and not (output_format.value == "qti" and has_variants):
+        raise UserError("--per-student makes a qti package of one quiz a student: give it with -f qti and "
+                        "--students or --variants")
+    if output_format.value == "qti" and has_variants and not per_student:
+        raise UserError("Canvas gives every student the whole of a quiz: for students' own sets, add --per-student "
+                        "(one quiz a student, in one zip)")
     names = chosen_kinds(kinds)
     roster: list[str | None] = [None]  # one sheet the whole class shares
     if students is not None:
@@ -226,7 +244,8 @@ def generate_command(
     if output_format.value == "latex" and students is not None:
         say_which_names_need_lualatex(roster)
     sheets = Roster(roster, names, count, seed, difficulty.value, lambda source: with_progress_if_long(source, count))
-    problem_set = ProblemSet(sheets, answers.value if answers else "end", set_code(names, count, seed, difficulty.value))
+    problem_set = ProblemSet(sheets, answers.value if answers else "end", set_code(names, count, seed, difficulty.value),
+                             points.value, per_student)
     FORMATS[output_format.value](problem_set, sys.stdout)
 
 

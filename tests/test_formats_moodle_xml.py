@@ -98,3 +98,33 @@ def test_no_text_is_left_for_moodles_emoticon_filter(tmp_path, fmt):
     for text in texts:  # ...but none of it is where the filter would turn it into an image
         left = filtered_text(text).lower()
         assert [face for face in EMOTICONS if face.lower() in left] == []
+
+
+@pytest.mark.parametrize("points", ["per-problem", "per-entry"])
+def test_each_problem_is_worth_one_mark_or_one_a_blank(points):
+    xml = generate("mlp", "softmax-ce", "-n", "2", "--seed", "3", "-f", "moodle-xml", "--points", points)
+    for question in questions(xml, "cloze"):
+        blanks = len(BLANK.findall(question.findtext("questiontext/text")))
+        assert question.findtext("defaultgrade") == ("1" if points == "per-problem" else str(blanks))
+
+
+def test_students_sets_put_every_variant_of_a_problem_slot_in_one_category():
+    from handgrad_cli.classroom import set_code
+    from handgrad_cli.kinds import DEFAULT_KINDS, set_ids
+
+    root = ET.fromstring(generate("-n", "2", "--variants", "3", "--seed", "9", "-f", "moodle-xml"))
+    kinds = list(DEFAULT_KINDS)
+    code = set_code(kinds, 2, 9, "medium")
+    slots, current = {}, None
+    for question in root:
+        if question.get("type") == "category":
+            current = question.findtext("category/text")
+            slots[current] = []
+        else:
+            slots[current].append(question.findtext("idnumber"))
+    variants = [f"variant-{n:02d}" for n in (1, 2, 3)]
+    assert slots == {
+        f"$course$/handgrad/{code}/problem-{slot}": [
+            str(list(set_ids(kinds, 2, 9, "medium", variant))[slot - 1]) for variant in variants]
+        for slot in (1, 2)
+    }

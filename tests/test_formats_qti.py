@@ -29,17 +29,24 @@ def package(*args: str) -> bytes:
     return result.stdout_bytes
 
 
-def read(data: bytes) -> tuple[ET.Element, ET.Element]:
-    """The manifest and the assessment it names; every file of the zip must be XML."""
+def read_all(data: bytes) -> tuple[ET.Element, list[ET.Element]]:
+    """The manifest and the assessments it names, in its order; every file of the zip must be XML."""
     with zipfile.ZipFile(io.BytesIO(data)) as zipped:
         assert zipped.testzip() is None
         files = {name: ET.fromstring(zipped.read(name)) for name in zipped.namelist()}
     manifest = files.pop("imsmanifest.xml")
-    (resource,) = manifest.iter(f"{MANIFEST}resource")
-    assert resource.get("type") == "imsqti_xmlv1p2"
-    assert [file.get("href") for file in resource.iter(f"{MANIFEST}file")] == [resource.get("href")]
-    assert list(files) == [resource.get("href")]  # one assessment, the one the manifest references
-    return manifest, files[resource.get("href")]
+    resources = list(manifest.iter(f"{MANIFEST}resource"))
+    for resource in resources:
+        assert resource.get("type") == "imsqti_xmlv1p2"
+        assert [file.get("href") for file in resource.iter(f"{MANIFEST}file")] == [resource.get("href")]
+    assert list(files) == [resource.get("href") for resource in resources]  # the files the manifest references
+    return manifest, [files[resource.get("href")] for resource in resources]
+
+
+def read(data: bytes) -> tuple[ET.Element, ET.Element]:
+    """The manifest and the package's one assessment."""
+    manifest, (assessment,) = read_all(data)
+    return manifest, assessment
 
 
 def metadata(item: ET.Element) -> dict[str, str]:
@@ -62,11 +69,11 @@ def groups(assessment: ET.Element) -> list[ET.Element]:
 def test_each_range_holds_the_reference_and_not_its_sign_flipped(kind, difficulty):
     _, assessment = read(package(kind, "-n", "3", "-d", difficulty, "--seed", "4"))
     problems = [build(problem_id) for problem_id in set_ids([kind], 3, 4, difficulty)]
-    entries = 0
+    entries, points = 0, [0.0] * len(problems)
     for item in assessment.iter(f"{QTI}item"):
         assert metadata(item)["question_type"] == "numerical_question"
-        assert metadata(item)["points_possible"] == "1.0"
         number, gradient, index, student = TITLE.match(item.get("title")).groups()
+        points[int(number) - 1] += float(metadata(item)["points_possible"])
         reference = float(np.asarray(problems[int(number) - 1].answers[gradient])[
             tuple(int(i) for i in index.split(",")) if index else ()])
         low, high = accepted_range(item)
@@ -77,34 +84,49 @@ def test_each_range_holds_the_reference_and_not_its_sign_flipped(kind, difficult
             assert not low <= -reference <= high  # a flipped sign scores nothing, as in `check`
         entries += 1
     assert entries == sum(np.size(value) for problem in problems for value in problem.answers.values())
+    assert points == pytest.approx([1.0] * len(problems))  # each problem is worth one point, as in `grade`
 
 
-def test_a_question_group_per_kind_with_all_its_questions():
-    _, assessment = read(package("-n", "5", "--seed", "2"))
+@pytest.mark.parametrize("points", ["per-problem", "per-entry"])
+def test_a_question_group_per_problem_worth_one_point_or_a_point_an_entry(points):
+    _, assessment = read(package("-n", "5", "--seed", "2", "--points", points))
     sections = groups(assessment)
-    assert [section.get("title") for section in sections] == [get_kind(kind).title for kind in DEFAULT_KINDS]
+    kinds = [problem_id.kind for problem_id in set_ids(list(DEFAULT_KINDS), 5, 2, "medium")]
+    assert [section.get("title") for section in sections] == [
+        f"Problem {number}: {get_kind(kind).title}" for number, kind in enumerate(kinds, 1)]
     for section in sections:
         items = section.findall(f"{QTI}item")
         assert section.findtext(f".//{QTI}selection_number") == str(len(items)) != "0"
-        assert section.findtext(f".//{QTI}points_per_item") == "1"
+        each = float(section.findtext(f".//{QTI}points_per_item"))
+        assert {float(metadata(item)["points_possible"]) for item in items} == {each}
+        assert each * len(items) == pytest.approx(1.0) if points == "per-problem" else each == 1.0
 
 
 def test_question_texts_show_problem_numbers_and_the_set_code_never_ids(tmp_path):
     roster = tmp_path / "class.txt"
     roster.write_text("Ana <b>&amp;</b>\nBo Li\n", encoding="utf-8")
-    data = package("-n", "2", "--students", roster)
+    data = package("-n", "2", "--students", roster, "--per-student")
     with zipfile.ZipFile(io.BytesIO(data)) as zipped:
         everything = b"".join(zipped.read(name) for name in zipped.namelist()).decode()
     for student in ("Ana <b>&amp;</b>", "Bo Li"):
         for problem_id in set_ids(list(DEFAULT_KINDS), 2, 0, "medium", student):
             assert str(problem_id) not in everything
-    _, assessment = read(data)
-    texts = [ET.fromstring(f"<div>{item.findtext(f'.//{QTI}mattext')}</div>") for item in assessment.iter(f"{QTI}item")]
+    _, (ana, bo) = read_all(data)  # a quiz per student, each with their own problems only
+    code = set_code(list(DEFAULT_KINDS), 2, 0, "medium")
+    for assessment, student in ((ana, "Ana <b>&amp;</b>"), (bo, "Bo Li")):
+        assert assessment.find(f"{QTI}assessment").get("title") == f"handgrad problem set {code}, {student}"
+        assert {TITLE.match(item.get("title")).group(4) for item in assessment.iter(f"{QTI}item")} == {student}
+    texts = [ET.fromstring(f"<div>{item.findtext(f'.//{QTI}mattext')}</div>") for item in ana.iter(f"{QTI}item")]
     first = ["".join(p.itertext()) for p in texts[0]]
-    assert first[0] == f"Problem 1 of set {set_code(list(DEFAULT_KINDS), 2, 0, 'medium')}, for Ana <b>&amp;</b>."
+    assert first[0] == f"Problem 1 of set {code}, for Ana <b>&amp;</b>."
     assert first[2:] == [ROUNDING_RULE, "Give dlogits[0]."]
-    assert {TITLE.match(item.get("title")).group(4) for item in assessment.iter(f"{QTI}item")} == {
-        "Ana <b>&amp;</b>", "Bo Li"}
+
+
+def test_students_sets_without_per_student_are_refused_not_one_huge_quiz():
+    result = run("generate", "-n", "2", "--variants", "30", "-f", "qti")
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr == ("handgrad: Canvas gives every student the whole of a quiz: for students' own sets, add "
+                             "--per-student (one quiz a student, in one zip)\n")
 
 
 def test_the_same_arguments_give_the_same_bytes_to_a_file_and_a_pipe(tmp_path):

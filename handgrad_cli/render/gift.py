@@ -10,7 +10,7 @@ import html
 from typing import TextIO
 
 from handgrad_cli.problem import Problem
-from handgrad_cli.render.platform import Blank, blanks, by_kind, category, decimal, nolink, stem_html, title
+from handgrad_cli.render.platform import Blank, blanks, category, decimal, groups, nolink, stem_html, title
 from handgrad_cli.render.sheets import ProblemSet, Sheet
 
 _ESCAPES = str.maketrans({char: "\\" + char for char in "\\~=#{}:"} | {"\n": "\\n", "\r": ""})
@@ -37,8 +37,8 @@ def question(sheet: Sheet, problem: Problem, blank: Blank) -> str:
 def write_gift(problem_set: ProblemSet, out: TextIO) -> None:
     out.write("// handgrad problem set: one numerical question per gradient entry.\n")
     out.write("// Each tolerance is handgrad's grading tolerance, atol + rtol * |answer|.\n\n")
-    for kind, items in by_kind(problem_set):
-        out.write(f"$CATEGORY: {category(kind)}\n\n")
+    for group, items in groups(problem_set):
+        out.write(f"$CATEGORY: {category(group)}\n\n")
         for sheet, _, problem in items:
             for gradient in problem.asked:
                 for blank in blanks(problem, gradient):

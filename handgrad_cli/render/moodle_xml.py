@@ -13,7 +13,7 @@ from typing import TextIO
 import numpy as np
 
 from handgrad_cli.problem import Problem
-from handgrad_cli.render.platform import Blank, blanks, by_kind, category, decimal, nolink, stem_html, title
+from handgrad_cli.render.platform import Blank, blanks, category, decimal, entries, groups, nolink, stem_html, title
 from handgrad_cli.render.sheets import ProblemSet, Sheet
 
 PENALTY = "0.3333333"  # Moodle's default penalty for each wrong try
@@ -25,9 +25,9 @@ def _text(parent: ET.Element, tag: str, text: str, **attributes: str) -> ET.Elem
     return element
 
 
-def category_question(kind: str) -> ET.Element:
+def category_question(group: str) -> ET.Element:
     question = ET.Element("question", {"type": "category"})
-    _text(question, "category", category(kind))
+    _text(question, "category", category(group))
     return question
 
 
@@ -65,12 +65,14 @@ def question_html(sheet: Sheet, problem: Problem) -> str:
     return "\n".join(parts)
 
 
-def cloze_question(sheet: Sheet, problem: Problem) -> ET.Element:
+def cloze_question(sheet: Sheet, problem: Problem, points: str) -> ET.Element:
     question = ET.Element("question", {"type": "cloze"})
     _text(question, "name", title(sheet, problem))
     _text(question, "questiontext", question_html(sheet, problem), format="html")
     feedback = "".join(f"<p>{nolink(html.escape(formula))}</p>" for formula in problem.closed_form.values())
     _text(question, "generalfeedback", feedback, format="html")
+    # the question's mark: 1 for the problem, its blanks sharing it (their weights are relative), or 1 a blank
+    ET.SubElement(question, "defaultgrade").text = "1" if points == "per-problem" else str(entries(problem))
     ET.SubElement(question, "penalty").text = PENALTY
     ET.SubElement(question, "hidden").text = "0"
     ET.SubElement(question, "idnumber").text = problem.label
@@ -84,8 +86,8 @@ def _write(element: ET.Element, out: TextIO) -> None:
 
 def write_moodle_xml(problem_set: ProblemSet, out: TextIO) -> None:
     out.write('<?xml version="1.0" encoding="UTF-8"?>\n<quiz>\n')
-    for kind, items in by_kind(problem_set):
-        _write(category_question(kind), out)
+    for group, items in groups(problem_set):
+        _write(category_question(group), out)
         for sheet, _, problem in items:
-            _write(cloze_question(sheet, problem), out)
+            _write(cloze_question(sheet, problem, problem_set.points), out)
     out.write("</quiz>\n")

@@ -1,5 +1,7 @@
-"""What the learning-platform formats (GIFT, Moodle XML) share: one blank per gradient entry,
-its tolerance equal to the grading tolerance, and the set grouped into a category per kind.
+"""What the learning-platform formats (GIFT, Moodle XML, QTI) share: one blank per gradient entry,
+its tolerance equal to the grading tolerance, and the set grouped into a category per kind, or, when each
+student has a set of their own, a category per problem slot holding every student's variant (a quiz of
+"random question from category" slots then gives each student one variant a slot).
 """
 
 from __future__ import annotations
@@ -65,8 +67,8 @@ def stem_html(problem: Problem, escape: Callable[[str], str] = partial(html.esca
     return "".join(f"<p>{nolink(paragraph)}</p>" for paragraph in paragraphs)
 
 
-def category(kind: str) -> str:
-    return f"{CATEGORY_ROOT}/{kind}"
+def category(group: str) -> str:
+    return f"{CATEGORY_ROOT}/{group}"
 
 
 def title(sheet: Sheet, problem: Problem, entry: str | None = None) -> str:
@@ -82,3 +84,21 @@ def by_kind(problem_set: ProblemSet) -> Iterator[tuple[str, Iterator[tuple[Sheet
     kinds = list(dict.fromkeys(problem.kind for _, _, problem in problem_set.items()))
     for kind in kinds:
         yield kind, ((sheet, number, problem) for sheet, number, problem in problem_set.items() if problem.kind == kind)
+
+
+def by_slot(problem_set: ProblemSet) -> Iterator[tuple[str, Iterator[tuple[Sheet, int, Problem]]]]:
+    """Every student's problem N together (``K7Q2MD/problem-3``): one streaming pass per slot."""
+    slots = sum(1 for _ in problem_set.sheets[0].problems()) if problem_set.sheets else 0  # sheets are alike
+    for slot in range(1, slots + 1):
+        yield (f"{problem_set.code}/problem-{slot}",
+               ((sheet, number, problem) for sheet, number, problem in problem_set.items() if number == slot))
+
+
+def groups(problem_set: ProblemSet) -> Iterator[tuple[str, Iterator[tuple[Sheet, int, Problem]]]]:
+    """A category per kind for a shared set; per problem slot when students have sets of their own."""
+    return by_slot(problem_set) if problem_set.has_variants else by_kind(problem_set)
+
+
+def entries(problem: Problem) -> int:
+    """How many blanks a problem has: its gradients' entries."""
+    return sum(int(np.size(value)) for value in problem.answers.values())

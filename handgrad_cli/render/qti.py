@@ -1,8 +1,9 @@
-"""Canvas's QTI 1.2 package: a zip of ``imsmanifest.xml`` and one assessment, which Canvas's
-"QTI .zip file" import makes into a quiz.
+"""Canvas's QTI 1.2 package: a zip of ``imsmanifest.xml`` and assessments, each of which Canvas's
+"QTI .zip file" import makes into a quiz: one for a shared set, one per student with `per_student`.
 
-The assessment has a question group (a ``section``) per kind, and one ``numerical_question`` per
-gradient entry whose accepted range is the reference plus or minus handgrad's grading tolerance.
+An assessment has a question group (a ``section``) per problem, and one ``numerical_question`` per
+gradient entry whose accepted range is the reference plus or minus handgrad's grading tolerance; the
+group's entries share the problem's one point (or are worth one each, `points` "per-entry").
 A zip is bytes: the package goes to the text stream's binary buffer. It streams, problem by
 problem, and the same arguments give the same bytes (fixed timestamps, no seekable tricks).
 """
@@ -11,8 +12,6 @@ from __future__ import annotations
 
 import hashlib
 import html
-import shutil
-import tempfile
 import xml.etree.ElementTree as ET
 import zipfile
 from collections.abc import Iterable
@@ -21,14 +20,13 @@ from xml.sax.saxutils import quoteattr
 
 from handgrad_cli.kinds import get_kind
 from handgrad_cli.problem import Problem
-from handgrad_cli.render.platform import Blank, blanks, by_kind, decimal, stem_html
+from handgrad_cli.render.platform import Blank, blanks, decimal, entries, stem_html
 from handgrad_cli.render.sheets import ProblemSet, Sheet
 
 QTI_NAMESPACE = "http://www.imsglobal.org/xsd/ims_qtiasiv1p2"
 MANIFEST_NAMESPACE = "http://www.imsglobal.org/xsd/imsccv1p1/imscp_v1p1"
 ZIP_TIME = (1980, 1, 1, 0, 0, 0)  # the earliest time a zip can hold: the same bytes on every run
 RESPONSE = "response1"  # Canvas's name for a numerical question's one answer box
-SPOOL_BYTES = 1 << 20  # a question group kept in memory up to this size, then on disk
 
 
 def number(value: float) -> str:
@@ -47,8 +45,17 @@ def set_identifier(problem_set: ProblemSet) -> str:
     return f"handgrad-{problem_set.code}-{digest}"
 
 
-def quiz_title(problem_set: ProblemSet) -> str:
-    return f"handgrad problem set {problem_set.code}".rstrip()
+def quiz_title(problem_set: ProblemSet, sheet: Sheet | None = None) -> str:
+    title = f"handgrad problem set {problem_set.code}".rstrip()
+    return title if sheet is None or sheet.student is None else f"{title}, {sheet.student}"
+
+
+def quiz_identifier(problem_set: ProblemSet, sheet: Sheet) -> str:
+    """The package's identifier, and a student's beside it for their own quiz."""
+    identifier = set_identifier(problem_set)
+    if sheet.student is None:
+        return identifier
+    return f"{identifier}-{hashlib.sha256(sheet.student.encode()).hexdigest()[:8]}"
 
 
 def _field(parent: ET.Element, label: str, entry: str) -> None:
@@ -76,12 +83,12 @@ def question_html(problem_set: ProblemSet, sheet: Sheet, number_on_sheet: int, p
     return f"<p>{html.escape(heading)}.</p>{stem_html(problem)}<p>Give {html.escape(blank.label)}.</p>"
 
 
-def numerical_item(ident: str, title: str, text_html: str, blank: Blank, feedback: str) -> ET.Element:
+def numerical_item(ident: str, title: str, text_html: str, blank: Blank, feedback: str, points: str) -> ET.Element:
     """One entry as Canvas's numerical question: the reference, and the range it accepts."""
     item = ET.Element("item", {"ident": ident, "title": title})
     metadata = ET.SubElement(ET.SubElement(item, "itemmetadata"), "qtimetadata")
     _field(metadata, "question_type", "numerical_question")
-    _field(metadata, "points_possible", "1.0")
+    _field(metadata, "points_possible", points)
     _field(metadata, "original_answer_ids", f"{ident}-answer")
     _field(metadata, "assessment_question_identifierref", f"{ident}-question")
     presentation = ET.SubElement(item, "presentation")
@@ -113,59 +120,63 @@ def _xml(element: ET.Element, level: int) -> bytes:
     return ("  " * level + ET.tostring(element, encoding="unicode") + "\n").encode()
 
 
-def group_items(problem_set: ProblemSet, prefix: str, items: Iterable[tuple[Sheet, int, Problem]], out: BinaryIO) -> int:
-    """Write a kind's questions as XML; returns how many."""
-    count = 0
-    for sheet, number_on_sheet, problem in items:
-        for gradient in problem.asked:
-            feedback = problem.closed_form.get(gradient, "")
-            for blank in blanks(problem, gradient):
-                count += 1
-                item = numerical_item(f"{prefix}-{count}", item_title(sheet, number_on_sheet, blank),
-                                      question_html(problem_set, sheet, number_on_sheet, problem, blank),
-                                      blank, feedback)
-                out.write(_xml(item, 4))
-    return count
+def item_points(problem_set: ProblemSet, problem: Problem) -> str:
+    """What one entry is worth: its share of the problem's point, or a point of its own."""
+    return "1.0" if problem_set.points == "per-entry" else repr(1 / entries(problem))
 
 
-def group_head(ident: str, title: str, count: int) -> bytes:
-    """A question group that gives every student all its questions, a point each."""
+def problem_items(problem_set: ProblemSet, prefix: str, sheet: Sheet, number: int, problem: Problem,
+                  out: BinaryIO) -> None:
+    """Write a problem's questions, one per gradient entry, as XML."""
+    count, points = 0, item_points(problem_set, problem)
+    for gradient in problem.asked:
+        feedback = problem.closed_form.get(gradient, "")
+        for blank in blanks(problem, gradient):
+            count += 1
+            item = numerical_item(f"{prefix}-{count}", item_title(sheet, number, blank),
+                                  question_html(problem_set, sheet, number, problem, blank), blank, feedback, points)
+            out.write(_xml(item, 4))
+
+
+def group_head(ident: str, title: str, count: int, points: str) -> bytes:
+    """A question group that gives every student all its questions, at `points` each."""
     section = ET.Element("section", {"ident": ident, "title": title})
     selection = ET.SubElement(ET.SubElement(section, "selection_ordering"), "selection")
     ET.SubElement(selection, "selection_number").text = str(count)
-    ET.SubElement(ET.SubElement(selection, "selection_extension"), "points_per_item").text = "1"
+    ET.SubElement(ET.SubElement(selection, "selection_extension"), "points_per_item").text = points
     ET.indent(section, space="  ", level=3)
     text = ET.tostring(section, encoding="unicode")
     return ("      " + text.removesuffix("</section>").rstrip() + "\n").encode()
 
 
-def write_assessment(problem_set: ProblemSet, identifier: str, out: BinaryIO) -> None:
+def write_assessment(problem_set: ProblemSet, sheet: Sheet, out: BinaryIO) -> None:
+    """A sheet's quiz: a question group per problem, its entries sharing the problem's point."""
+    identifier = quiz_identifier(problem_set, sheet)
     out.write(f'''<?xml version="1.0" encoding="UTF-8"?>
 <questestinterop xmlns="{QTI_NAMESPACE}">
-  <assessment ident={quoteattr(identifier)} title={quoteattr(quiz_title(problem_set))}>
+  <assessment ident={quoteattr(identifier)} title={quoteattr(quiz_title(problem_set, sheet))}>
     <section ident="root_section">
 '''.encode())
-    for kind, items in by_kind(problem_set):
-        prefix = f"{identifier}-{kind}"
-        # A group's head says how many questions it holds, so they wait in a spool until counted.
-        with tempfile.SpooledTemporaryFile(SPOOL_BYTES) as spool:
-            count = group_items(problem_set, prefix, items, spool)
-            out.write(group_head(prefix, get_kind(kind).title, count))
-            spool.seek(0)
-            shutil.copyfileobj(spool, out)
+    for number, problem in enumerate(sheet.problems(), 1):
+        prefix = f"{identifier}-p{number}"
+        title = f"Problem {number}: {get_kind(problem.kind).title}"
+        out.write(group_head(prefix, title, entries(problem), item_points(problem_set, problem)))
+        problem_items(problem_set, prefix, sheet, number, problem, out)
         out.write(b"      </section>\n")
     out.write(b"    </section>\n  </assessment>\n</questestinterop>\n")
 
 
-def manifest(problem_set: ProblemSet, identifier: str, href: str) -> bytes:
+def manifest(problem_set: ProblemSet, identifier: str, quizzes: Iterable[tuple[str, str]]) -> bytes:
+    """The package's table of contents: a resource per quiz, (identifier, file)."""
     root = ET.Element("manifest", {"identifier": f"{identifier}-manifest", "xmlns": MANIFEST_NAMESPACE})
     metadata = ET.SubElement(root, "metadata")
     ET.SubElement(metadata, "schema").text = "IMS Content"
     ET.SubElement(metadata, "schemaversion").text = "1.1.3"
     ET.SubElement(root, "organizations")
-    resource = ET.SubElement(ET.SubElement(root, "resources"), "resource",
-                             {"identifier": identifier, "type": "imsqti_xmlv1p2", "href": href})
-    ET.SubElement(resource, "file", {"href": href})
+    resources = ET.SubElement(root, "resources")
+    for quiz, href in quizzes:
+        resource = ET.SubElement(resources, "resource", {"identifier": quiz, "type": "imsqti_xmlv1p2", "href": href})
+        ET.SubElement(resource, "file", {"href": href})
     ET.indent(root, space="  ")
     return b'<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode").encode() + b"\n"
 
@@ -185,12 +196,17 @@ class _Unseekable:
 
 
 def write_qti_zip(problem_set: ProblemSet, out: BinaryIO) -> None:
+    """One quiz for the set's one sheet, or a quiz per student's sheet (`per_student`)."""
+    if problem_set.has_variants and not problem_set.per_student:
+        raise ValueError("a QTI package of students' sets holds a quiz per student: set per_student")
     identifier = set_identifier(problem_set)
-    href = f"{identifier}/{identifier}.xml"
+    quizzes = [(quiz, f"{quiz}/{quiz}.xml") for quiz in (quiz_identifier(problem_set, sheet)
+                                                         for sheet in problem_set.sheets)]
     with zipfile.ZipFile(_Unseekable(out), "w") as package:
-        package.writestr(_entry("imsmanifest.xml"), manifest(problem_set, identifier, href))
-        with package.open(_entry(href), "w") as assessment:
-            write_assessment(problem_set, identifier, assessment)
+        package.writestr(_entry("imsmanifest.xml"), manifest(problem_set, identifier, quizzes))
+        for sheet, (_, href) in zip(problem_set.sheets, quizzes):
+            with package.open(_entry(href), "w") as assessment:
+                write_assessment(problem_set, sheet, assessment)
 
 
 def write_qti(problem_set: ProblemSet, out: TextIO) -> None:

@@ -16,6 +16,7 @@ ProblemSource = Callable[[], Iterator[Problem]]  # called once per pass over the
 
 ANSWER_MODES = ("none", "inline", "end", "only")  # no key, after each problem, at the end, the key alone
 DEFAULT_ANSWERS = "end"
+POINTS = ("per-problem", "per-entry")  # a problem is worth 1 (its blanks share it), or each blank 1
 
 
 @dataclass(frozen=True)
@@ -31,10 +32,19 @@ class ProblemSet:
     sheets: Sequence[Sheet]  # a tuple, or sheets made one by one when asked for (a million variants)
     answers: str = DEFAULT_ANSWERS  # one of ANSWER_MODES; only the printed formats use it
     code: str = ""  # the set's short code, printed on students' sheets in place of problem IDs
+    points: str = POINTS[0]  # the learning platforms' marks: one of POINTS
+    per_student: bool = False  # QTI: a quiz per student, in one package
 
     def __post_init__(self) -> None:
         if self.answers not in ANSWER_MODES:
             raise ValueError(f"answers must be one of {', '.join(ANSWER_MODES)}, not {self.answers!r}")
+        if self.points not in POINTS:
+            raise ValueError(f"points must be one of {', '.join(POINTS)}, not {self.points!r}")
+
+    @property
+    def has_variants(self) -> bool:
+        """Whether each student has a sheet of their own."""
+        return bool(self.sheets) and self.sheets[0].student is not None
 
     @classmethod
     def single(cls, problems: ProblemSource, answers: str = DEFAULT_ANSWERS, code: str = "") -> ProblemSet:
@@ -48,7 +58,7 @@ class ProblemSet:
     @property
     def key_title(self) -> str:
         """``Answer key``, with the set code when the sheets carry it (students' sets) to match them up."""
-        coded = self.code and self.sheets and self.sheets[0].student is not None
+        coded = self.code and self.has_variants
         return f"Answer key {self.code}" if coded else "Answer key"
 
     def items(self) -> Iterator[tuple[Sheet, int, Problem]]:
