@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import heapq
+import io
 import itertools
 import json
 import re
@@ -17,7 +18,7 @@ from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache, partial
-from typing import Any
+from typing import Any, NamedTuple
 
 from handgrad_cli.errors import UserError, shown
 from handgrad_cli.grading import Grade, Tolerance, grade_all
@@ -26,6 +27,7 @@ from handgrad_cli.problem import DIFFICULTIES, Problem, ProblemId
 from handgrad_cli.render.sheets import Sheet
 
 MAX_NAME_CHARS = 200
+DELIMITERS = (",", ";", "\t")  # what spreadsheets write: the one the header holds most of is the separator
 
 
 def check_name(student: str, where: str) -> None:
@@ -38,7 +40,60 @@ def check_name(student: str, where: str) -> None:
         raise UserError(f"{where}: a name is longer than {MAX_NAME_CHARS} characters")
 
 
-def read_roster(text: str, source: str = "the students file") -> list[str]:
+class Student(NamedTuple):
+    """A roster's student: the `key` their set is drawn from (the id, or the name on a plain list), the name
+    printed (display only) and an e-mail for the gradebook."""
+
+    key: str
+    name: str
+    email: str = ""
+
+
+ROSTER_COLUMNS = ("id", "name")  # a roster CSV's header names these (and may name email)
+
+
+def read_roster(text: str, source: str = "the students file") -> list[Student]:
+    """A CSV with a header ``id,name[,email]`` (separated by commas, semicolons or tabs), or one name a
+    line, the name then being the key; blank lines are skipped, a key given twice is refused."""
+    first = next((line for line in text.splitlines() if line.strip()), "")
+    delimiter = max(DELIMITERS, key=first.count)
+    header = [cell.strip().lower() for cell in next(csv.reader([first], delimiter=delimiter), [])]
+    if all(column in header for column in ROSTER_COLUMNS):
+        return _roster_csv(text, delimiter, source)
+    return [Student(name, name) for name in _roster_names(text, source)]
+
+
+def _roster_csv(text: str, delimiter: str, source: str) -> list[Student]:
+    rows = csv.reader(io.StringIO(text), delimiter=delimiter)
+    header: list[str] | None = None
+    students: list[Student] = []
+    seen: set[str] = set()
+    for row in rows:
+        if not any(cell.strip() for cell in row):
+            continue
+        if header is None:
+            header = [cell.strip().lower() for cell in row]
+            continue
+        where = f"{source} line {rows.line_num}"
+        cells = {column: row[index].strip() if index < len(row) else "" for index, column in enumerate(header)}
+        key, name, email = cells["id"], cells["name"], cells.get("email", "")
+        if not key:
+            raise UserError(f"{where}: the id is empty; every student needs one")
+        check_name(key, where)
+        check_name(name, where)
+        if email:
+            check_name(email, where)
+        composed = unicodedata.normalize("NFC", key)
+        if composed in seen:
+            raise UserError(f"{where}: the id {shown(key)} is listed twice; ids must be unique")
+        seen.add(composed)
+        students.append(Student(key, name, email))
+    if not students:
+        raise UserError(f"{source} lists no students: write a row id,name[,email] a student under the header")
+    return students
+
+
+def _roster_names(text: str, source: str) -> list[str]:
     """Student names, one a line; blank lines are skipped, a name given twice is refused."""
     names: list[str] = []
     seen: set[str] = set()  # composed (NFC): "José" typed either way is one name
@@ -98,12 +153,20 @@ def variant_names(count: int) -> Sequence[str]:
     return VariantNames(count)
 
 
-class Roster(Sequence[Sheet]):
-    """The sheets of a set, one per student (None: the one the whole class shares), each made when asked for."""
+def fingerprint(code: str, key: str) -> str:
+    """A student's sheet mark (``7KQ2``): printed on the sheet, kept in the set, checked by `grade`."""
+    number = int.from_bytes(hashlib.sha256(f"{code}\n{key}".encode()).digest()[:4], "big")
+    return "".join(SET_CODE_LETTERS[(number >> (5 * i)) % 32] for i in range(4))
 
-    def __init__(self, students: Sequence[str | None], kinds: list[str], count: int, seed: int, difficulty: str,
-                 wrap=lambda source: source) -> None:
+
+class Roster(Sequence[Sheet]):
+    """The sheets of a set, one per student (None: the one the whole class shares), each made when asked for.
+    A student is a `Student`, or a name that is their key too (variants)."""
+
+    def __init__(self, students: Sequence[Student | str | None], kinds: list[str], count: int, seed: int,
+                 difficulty: str, wrap=lambda source: source) -> None:
         self.students, self.parameters, self.wrap = students, (kinds, count, seed, difficulty), wrap
+        self.code = set_code(kinds, count, seed, difficulty)
 
     def __len__(self) -> int:
         return len(self.students)
@@ -112,7 +175,11 @@ class Roster(Sequence[Sheet]):
         if isinstance(index, slice):
             return [self[i] for i in range(*index.indices(len(self)))]
         student = self.students[index]
-        return Sheet(student, self.wrap(problem_source(*self.parameters, student)))
+        if student is None:
+            return Sheet(None, self.wrap(problem_source(*self.parameters, None)))
+        key, name, email = student if isinstance(student, Student) else (student, student, "")
+        return Sheet(name, self.wrap(problem_source(*self.parameters, key)), key if key != name else None, email,
+                     fingerprint(self.code, key))
 
 
 def member_problems(kinds: list[str], count: int, seed: int, difficulty: str, *member: str) -> Iterator[Problem]:
@@ -134,7 +201,7 @@ def problem_source(kinds: list[str], count: int, seed: int, difficulty: str, stu
 # --- grading a class -------------------------------------------------------------------------
 
 RESPONSE_COLUMNS = ("student", "id", "gradient", "answer")
-DELIMITERS = (",", ";", "\t")  # what spreadsheets write: the one the header holds most of is the separator
+OPTIONAL_COLUMNS = ("sheet",)  # the fingerprint printed on the student's sheet, checked when given
 DECIMAL_COMMA = re.compile(r"(?<=\d),(?=\d)")
 MAX_NUMBER_DIGITS = 9  # a problem number longer than this names no sheet's problem (and is never made an int)
 CARRY_FORWARD_CREDIT = {"full": 1.0, "half": 0.5, "none": 0.0}  # a gradient's credit when its error is carried forward
@@ -156,11 +223,15 @@ class IssuedSet:
     level_of: array = field(default_factory=lambda: array("B"))
     seed_of: array = field(default_factory=lambda: array("q"))
     student_of: array = field(default_factory=lambda: array("l"))  # a student index, or SHARED
-    roster: list[str] = field(default_factory=list)  # the students the set names, in the order it names them
+    roster: list[str] = field(default_factory=list)  # the students' keys (ids, or names), in the set's order
+    names: list[str] = field(default_factory=list)  # each student's name as printed (display only)
+    emails: list[str] = field(default_factory=list)
+    sheets: list[str] = field(default_factory=list)  # each student's sheet fingerprint ("" for older sets)
     own: dict[int, array] = field(default_factory=dict)  # student index -> that student's problems, in set order
     shared_problems: array = field(default_factory=lambda: array("l"))
     where: dict[str, int] = field(default_factory=dict)  # a wanted ID -> its first problem
-    _students: dict[str, int] = field(default_factory=dict)  # composed (NFC) name -> student index
+    _students: dict[str, int] = field(default_factory=dict)  # composed (NFC) key -> student index
+    _named: dict[str, int | None] = field(default_factory=dict)  # composed name or e-mail -> index (None: shared)
     _folded: dict[str, int | None] = field(default_factory=dict)  # folded name -> index (None: two share it)
 
     @property
@@ -175,16 +246,29 @@ class IssuedSet:
         return ProblemId(self.kinds[self.kind_of[i]], DIFFICULTIES[self.level_of[i]], self.seed_of[i])
 
     def student_index(self, student: str) -> int | None:
-        """The roster's student a typed name is: the same name (either Unicode form), or the one name that
-        reads the same with case, accents, apostrophes and spacing ignored."""
-        index = self._students.get(unicodedata.normalize("NFC", student))
+        """The roster's student a response names: by their key (id) or e-mail, their name (either Unicode
+        form), or the one name that reads the same with case, accents, apostrophes and spacing ignored."""
+        composed = unicodedata.normalize("NFC", student)
+        index = self._students.get(composed)
+        if index is None:
+            index = self._named.get(composed)
         return index if index is not None else self._folded.get(folded(student))
+
+    def label(self, index: int) -> str:
+        """A student as messages name them: ``'Ana'``, or ``'Ana' (s1)`` when the roster has ids."""
+        key = self.roster[index]
+        return shown(self.names[index]) + (f" ({shown(key)})" if key != self.names[index] else "")
+
+    def display(self, student: str) -> str:
+        """The name printed for a student (their key when the set has no name apart)."""
+        index = self.student_index(student)
+        return student if index is None else self.names[index]
 
     def did_you_mean(self, student: str) -> str:
         """`` (did you mean 'Zoë'?)`` for a name close to one of the roster's, else nothing."""
         import difflib
 
-        names = {folded(name): name for name in self.roster}
+        names = {folded(name): name for name in self.names}
         close = difflib.get_close_matches(folded(student), list(names), n=1, cutoff=0.75)
         return f" (did you mean {shown(names[close[0]])}?)" if close else ""
 
@@ -200,7 +284,7 @@ class IssuedSet:
             return list(self.shared_problems)
         return list(heapq.merge(self.shared_problems, self.own[index]))
 
-    def add(self, problem_id: ProblemId, student: str | None, wanted: set[str]) -> None:
+    def add(self, problem_id: ProblemId, student: Student | None, wanted: set[str], sheet: str = "") -> None:
         i = len(self.seed_of)
         if problem_id.kind not in self.kinds:
             self.kinds.append(problem_id.kind)
@@ -214,14 +298,23 @@ class IssuedSet:
             self.student_of.append(SHARED)
             self.shared_problems.append(i)
             return
-        index = self._students.setdefault(unicodedata.normalize("NFC", student), len(self.roster))
+        index = self._students.setdefault(unicodedata.normalize("NFC", student.key), len(self.roster))
         if index == len(self.roster):
-            self.roster.append(student)
-            self.own[index] = array("l")
-            key = folded(student)
-            self._folded[key] = None if key in self._folded else index  # a folded name two share matches neither
+            self._new_student(index, student, sheet)
         self.student_of.append(index)
         self.own[index].append(i)
+
+    def _new_student(self, index: int, student: Student, sheet: str) -> None:
+        self.roster.append(student.key)
+        self.names.append(student.name)
+        self.emails.append(student.email)
+        self.sheets.append(sheet)
+        self.own[index] = array("l")
+        for other in filter(None, {student.name, student.email}):  # a name or e-mail two share matches neither
+            composed = unicodedata.normalize("NFC", other)
+            self._named[composed] = None if composed in self._named else index
+        key = folded(student.name)
+        self._folded[key] = None if key in self._folded else index
 
 
 def read_set(lines: Iterable[str], source: str = "the set", wanted: Iterable[str] = ()) -> IssuedSet:
@@ -231,8 +324,8 @@ def read_set(lines: Iterable[str], source: str = "the set", wanted: Iterable[str
     """
     issued, wanted = IssuedSet(), set(wanted)
     for where, record in _set_records(iter(lines), source):
-        problem_id, student = _assigned(record, where)
-        issued.add(problem_id, student, wanted)
+        problem_id, student, sheet = _assigned(record, where)
+        issued.add(problem_id, student, wanted, sheet)
     if not len(issued):
         raise UserError(f"{source} holds no problems: give the jsonl that `handgrad generate -f jsonl` wrote")
     return issued
@@ -264,20 +357,25 @@ def _set_records(lines: Iterator[str], source: str) -> Iterator[tuple[str, Any]]
         yield f"{source} line {line}", _json(content, f"{source} line {line}")
 
 
-def _assigned(record: Any, where: str) -> tuple[ProblemId, str | None]:
+def _assigned(record: Any, where: str) -> tuple[ProblemId, Student | None, str]:
+    """A record's problem, the student it was issued to (None: everyone) and their sheet's fingerprint."""
     if not isinstance(record, dict) or not isinstance(record.get("id"), str):
         raise UserError(f"{where} has no problem \"id\": give the jsonl that `handgrad generate -f jsonl` wrote")
-    student = record.get("student")
-    if student is not None:
-        if not isinstance(student, str):
-            raise UserError(f"{where}: \"student\" must be a name")
-        check_name(student, where)
+    fields = {name: record.get(name) for name in ("student", "student_id", "email", "sheet")}
+    for name, value in fields.items():
+        if value is not None:
+            if not isinstance(value, str):
+                raise UserError(f"{where}: \"{name}\" must be text")
+            check_name(value, where)
+    student = None
+    if fields["student"] is not None:
+        student = Student(fields["student_id"] or fields["student"], fields["student"], fields["email"] or "")
     try:
         problem_id = ProblemId.parse(record["id"])
         get_kind(problem_id.kind)
     except UserError as error:
         raise UserError(f"{where}: {error}") from None
-    return problem_id, student
+    return problem_id, student, fields["sheet"] or ""
 
 
 @dataclass
@@ -352,7 +450,7 @@ def _columns(header: list[str] | None, source: str) -> dict[str, int]:
         raise UserError(
             f"{source} has no column {', '.join(missing)}: its header must name {','.join(RESPONSE_COLUMNS)}"
         )
-    return {column: names.index(column) for column in RESPONSE_COLUMNS}
+    return {column: names.index(column) for column in (*RESPONSE_COLUMNS, *OPTIONAL_COLUMNS) if column in names}
 
 
 def read_responses(response_rows: ResponseRows, issued: IssuedSet) -> Responses:
@@ -382,6 +480,7 @@ def _take(line: int, cells: dict[str, str], issued: IssuedSet, responses: Respon
         if student:
             check_name(student, f"student {shown(student)}")  # as a set's names are: this one is shown too
             responses.students[student] = None
+        _check_sheet(student, cells.get("sheet", ""), issued)
         problem, value = _answer(student, cells, issued)
     except UserError as error:
         responses.skipped.append(Note(line, str(error)))
@@ -389,8 +488,21 @@ def _take(line: int, cells: dict[str, str], issued: IssuedSet, responses: Respon
     answers = responses.answers.setdefault((student, problem), {})
     if gradient in answers:
         what = f"{shown(gradient)} of {issued.problem_id(problem)}"
-        responses.replaced.append(Note(line, f"a second answer from {shown(student)} to {what}: it counts"))
+        responses.replaced.append(Note(line, f"a second answer from {shown(issued.display(student))} to {what}: "
+                                             "it counts"))
     answers[gradient] = value
+
+
+def _check_sheet(student: str, fingerprint: str, issued: IssuedSet) -> None:
+    """A row that gives the sheet's fingerprint must give the student's own: a sheet answered under another
+    student's name is reported, not graded."""
+    index = issued.student_index(student)
+    if not fingerprint or index is None or not issued.sheets[index]:
+        return
+    if fingerprint.upper() != issued.sheets[index]:
+        owner = next((i for i, mark in enumerate(issued.sheets) if mark == fingerprint.upper()), None)
+        whose = f"{issued.label(owner)}'s" if owner is not None else "no sheet of the set"
+        raise UserError(f"sheet {shown(fingerprint)} is {whose}, not {issued.label(index)}'s: check who answered it")
 
 
 def _problem(student: str, reference: str, issued: IssuedSet) -> int:
@@ -400,7 +512,7 @@ def _problem(student: str, reference: str, issued: IssuedSet) -> int:
     if reference.isdecimal() and reference.isascii():
         sheet = issued.sheet(student)
         if len(reference) > MAX_NUMBER_DIGITS or not 1 <= int(reference) <= len(sheet):
-            raise UserError(f"{shown(student)}'s sheet has no problem {int(reference[:MAX_NUMBER_DIGITS + 1])}"
+            raise UserError(f"{shown(issued.display(student))}'s sheet has no problem {int(reference[:MAX_NUMBER_DIGITS + 1])}"
                             f"{'…' if len(reference) > MAX_NUMBER_DIGITS else ''}: it has 1 to {len(sheet)}")
         return sheet[int(reference) - 1]
     i = issued.where.get(reference)
@@ -408,7 +520,8 @@ def _problem(student: str, reference: str, issued: IssuedSet) -> int:
         raise UserError(f"{shown(reference) if reference else 'an empty id'} is not a problem of the set")
     owner = issued.student_of[i]
     if owner not in (SHARED, issued.student_index(student)):
-        raise UserError(f"{issued.problem_id(i)} was issued to {shown(issued.roster[owner])}, not to {shown(student)}")
+        raise UserError(f"{issued.problem_id(i)} was issued to {issued.label(owner)}, "
+                        f"not to {shown(issued.display(student))}")
     return i
 
 
@@ -433,11 +546,12 @@ def built(problem_id: ProblemId) -> Problem:
 
 @dataclass(frozen=True)
 class ProblemScore:
-    student: str
+    student: str  # the name printed
     number: int  # its place on the student's sheet, from 1
     problem: Problem
     grades: tuple[Grade, ...]
     carry_credit: float = CARRY_FORWARD_CREDIT[DEFAULT_CARRY_FORWARD]
+    key: str = ""  # the student's key in the set (their id, or their name)
 
     @property
     def asked(self) -> int:
@@ -486,9 +600,9 @@ def grade_class(issued: IssuedSet, responses: Responses, tolerance: Tolerance = 
         own = [i for i in sheet if i not in shared]
         problems = shared | dict(zip(own, build_many(map(issued.problem_id, own))))
         yield [
-            ProblemScore(student, number, problems[i], tuple(
+            ProblemScore(issued.display(student), number, problems[i], tuple(
                 grade_all(problems[i], responses.answers.get((student, i), {}), tolerance)
-            ), carry_credit)
+            ), carry_credit, student)
             for number, i in enumerate(sheet, 1)
         ]
 

@@ -198,7 +198,7 @@ def generate_command(
                           "ipynb: none (default) or inline."),
     ] = None,
     students: Annotated[
-        Optional[Path], typer.Option(help="A file of student names, one a line: each gets a set of their own.")
+        Optional[Path], typer.Option(help="A roster: a CSV id,name[,email], or one name a line; each gets a set of their own.")
     ] = None,
     variants: Annotated[
         Optional[int], typer.Option(min=1, help="N sets of their own, named variant-01 ... (instead of --students).")
@@ -242,7 +242,7 @@ def generate_command(
     elif variants is not None:
         roster = variant_names(variants)  # built name by name as the sheets are written
     if output_format.value == "latex" and students is not None:
-        say_which_names_need_lualatex(roster)
+        say_which_names_need_lualatex([student.name for student in roster])
     sheets = Roster(roster, names, count, seed, difficulty.value, lambda source: with_progress_if_long(source, count))
     problem_set = ProblemSet(sheets, answers.value if answers else "end", set_code(names, count, seed, difficulty.value),
                              points.value, per_student)

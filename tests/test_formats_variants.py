@@ -31,7 +31,7 @@ def test_each_student_gets_a_set_of_their_own_from_the_seed_and_their_name(roste
 
 def test_an_id_alone_reproduces_the_problem_a_student_got():
     for record in records("-n", "2", "--variants", "3"):
-        assert {"student": record["student"], **problem_record(build(record["id"]))} == record
+        assert {"student": record["student"], "sheet": record["sheet"], **problem_record(build(record["id"]))} == record
 
 
 def test_variants_are_named_and_the_same_every_time():
@@ -47,8 +47,8 @@ def test_a_shared_set_keeps_the_ids_it_always_had():
 
 
 @pytest.mark.parametrize("fmt,sheet_heading,key_heading", [
-    ("text", "Problem set {code} for {}\n", "\n{}\n\n1. "),
-    ("markdown", "# Problem set {code} for {}\n", "\n## {}\n\n### 1. "),
+    ("text", "Problem set {code} for {} (sheet ", "\n{}\n\n1. "),
+    ("markdown", "# Problem set {code} for {} (sheet ", "\n## {}\n\n### 1. "),
     ("latex", "\\section*{{Problem set {code} for {}}}", "\\subsection*{{{}}}"),
 ])
 def test_sheets_carry_the_name_and_the_key_lists_every_variant(roster, fmt, sheet_heading, key_heading):

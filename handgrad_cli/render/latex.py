@@ -206,7 +206,8 @@ class LatexLayout:
         if sheet.student is None:
             return new_part(f"\\section*{{{title}}}", title) + NAME_DATE + rule
         heading = f"\\section*{{{title} for {breakable(sheet.student)}}}"
-        return new_part(heading, cut(sheet.student) + (f"\\quad Set {set_code}" if set_code else "")) + rule
+        marks = (f"\\quad Set {set_code}" if set_code else "") + (f"\\quad Sheet {sheet.fingerprint}" if sheet.fingerprint else "")
+        return new_part(heading, cut(sheet.student) + marks) + rule
 
     def problem(self, sheet: Sheet, number: int, problem: Problem, inline: bool) -> str:
         label = f"\\quad \\texttt{{{escape(problem.label)}}}" if self.problem_set.shows_ids(sheet) else ""

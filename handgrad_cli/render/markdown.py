@@ -58,7 +58,7 @@ class MarkdownLayout:
 
     def sheet(self, sheet: Sheet) -> str:
         code = "" if self.problem_set.shows_ids(sheet) else f" {self.problem_set.code}".rstrip()
-        heading = f"# Problem set{code}" + (f" for {escape(sheet.student)}" if sheet.student is not None else "")
+        heading = f"# Problem set{code}" + (f" for {escape(sheet.marked)}" if sheet.student is not None else "")
         return heading + f"\n\n*{escape(ROUNDING_RULE)}*\n\n"
 
     def problem(self, sheet: Sheet, number: int, problem: Problem, inline: bool) -> str:

@@ -26,9 +26,14 @@ __all__ = ["BINARY_FORMATS", "FORMATS", "PRINTED_FORMATS", "ProblemSet", "Proble
 
 
 def set_json(sheet: Sheet, problem: Problem) -> str:
-    """A problem's JSON record, with the student it was issued to when the set has variants."""
+    """A problem's JSON record, with the student it was issued to when the set has variants (their id and
+    e-mail when the roster gives them, and the sheet's fingerprint)."""
     record = problem_json(problem)
-    return record if sheet.student is None else '{"student": ' + json.dumps(sheet.student) + ", " + record[1:]
+    if sheet.student is None:
+        return record
+    issued = {"student": sheet.student, "student_id": sheet.key, "email": sheet.email or None,
+              "sheet": sheet.fingerprint or None}
+    return json.dumps({name: value for name, value in issued.items() if value is not None})[:-1] + ", " + record[1:]
 
 
 def write_jsonl(problem_set: ProblemSet, out: TextIO) -> None:
@@ -55,7 +60,7 @@ class TextLayout:
         if self.problem_set.shows_ids(sheet):
             return ""
         heading = f"Problem set {self.problem_set.code}".rstrip()
-        return heading + (f" for {sheet.student}" if sheet.student is not None else "") + "\n\n"
+        return heading + (f" for {sheet.marked}" if sheet.student is not None else "") + "\n\n"
 
     def problem(self, sheet: Sheet, number: int, problem: Problem, inline: bool) -> str:
         if self.problem_set.shows_ids(sheet):

@@ -21,10 +21,21 @@ POINTS = ("per-problem", "per-entry")  # a problem is worth 1 (its blanks share 
 
 @dataclass(frozen=True)
 class Sheet:
-    """The problems one student gets; `student` is None for a set the whole class shares."""
+    """The problems one student gets; `student` (the name shown) is None for a set the whole class shares.
+
+    A roster with ids draws each set from the student's `key` (their id), never from the name, and each
+    student's sheet carries a short `fingerprint` that grading checks."""
 
     student: str | None
     problems: ProblemSource
+    key: str | None = None  # the roster's id, when it is not the name
+    email: str = ""
+    fingerprint: str = ""
+
+    @property
+    def marked(self) -> str:
+        """``Ana (sheet 7KQ2)``: the name with the sheet's fingerprint, as a sheet heads itself."""
+        return f"{self.student} (sheet {self.fingerprint})" if self.fingerprint else str(self.student)
 
 
 @dataclass(frozen=True)
