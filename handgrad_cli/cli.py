@@ -69,6 +69,11 @@ class CarryForward(str, Enum):
     none = "none"
 
 
+class SummaryFormat(str, Enum):
+    table = "table"
+    json = "json"
+
+
 class Points(str, Enum):
     per_problem = "per-problem"
     per_entry = "per-entry"
@@ -371,6 +376,12 @@ def grade_command(
         CarryForward,
         typer.Option(help="Credit for an answer that follows correctly from the student's own wrong earlier one."),
     ] = CarryForward.half,
+    report: Annotated[
+        Optional[Path], typer.Option(metavar="DIR", help="Also write a gradebook, an item analysis and feedback pages.")
+    ] = None,
+    summary_format: Annotated[
+        SummaryFormat, typer.Option("--format", "-f", help="The summary on stderr: table or json.")
+    ] = SummaryFormat.table,
 ) -> None:
     """Grade a class: scores per student and problem as CSV on stdout, a summary on stderr.
 
@@ -393,8 +404,21 @@ def grade_command(
     for note in answers.replaced:
         typer.echo(f"{shown_path(responses)} line {note.line}: {note.text}", err=True)
     credit = CARRY_FORWARD_CREDIT[carry_forward.value]
-    tally = write_scores(grade_class(issued, answers, Tolerance(atol, rtol), credit), sys.stdout)
-    Console(stderr=True, highlight=False).print(summary(tally, answers))
+    graded = grade_class(issued, answers, Tolerance(atol, rtol), credit)
+    if report is None:
+        tally = write_scores(graded, sys.stdout)
+    else:
+        from handgrad_cli.report_files import write_report
+
+        tally = write_report(report, issued, graded, answers)
+    if summary_format is SummaryFormat.json:
+        import json
+
+        from handgrad_cli.render.report import summary_record
+
+        sys.stderr.write(json.dumps(summary_record(tally, answers), ensure_ascii=False) + "\n")
+    else:
+        Console(stderr=True, highlight=False).print(summary(tally, answers))
 
 
 SubjectsArgument = Annotated[
