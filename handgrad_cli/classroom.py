@@ -595,16 +595,38 @@ def grade_class(issued: IssuedSet, responses: Responses, tolerance: Tolerance = 
     a problem or gradient without an answer scores nothing, and one carried forward `carry_credit`.
     The problems issued to everyone are built once, not once a student."""
     shared = dict(zip(issued.shared_problems, build_many(map(issued.problem_id, issued.shared_problems))))
+    graded = GradedAnswers(tolerance)
     for student in graded_students(issued, responses):
         sheet = issued.sheet(student)
         own = [i for i in sheet if i not in shared]
         problems = shared | dict(zip(own, build_many(map(issued.problem_id, own))))
         yield [
-            ProblemScore(issued.display(student), number, problems[i], tuple(
-                grade_all(problems[i], responses.answers.get((student, i), {}), tolerance)
-            ), carry_credit, student)
+            ProblemScore(issued.display(student), number, problems[i],
+                         graded(i, problems[i], responses.answers.get((student, i), {})), carry_credit, student)
             for number, i in enumerate(sheet, 1)
         ]
+
+
+class GradedAnswers:
+    """Grades of a problem's answers, worked out once for each distinct set of answers: in a class sharing
+    a set, the same slips come back from many students, and diagnosing one costs dozens of backward passes."""
+
+    KEPT = 4096  # distinct answer sets remembered, the oldest forgotten first
+
+    def __init__(self, tolerance: Tolerance) -> None:
+        self.tolerance, self.known = tolerance, {}
+
+    def __call__(self, i: int, problem: Problem, answers: dict[str, Any]) -> tuple[Grade, ...]:
+        import numpy as np
+
+        key = (i, tuple((name, np.shape(value), np.asarray(value, dtype=float).tobytes())
+                        for name, value in sorted(answers.items())))
+        grades = self.known.get(key)
+        if grades is None:
+            if len(self.known) >= self.KEPT:
+                del self.known[next(iter(self.known))]
+            grades = self.known[key] = tuple(grade_all(problem, answers, self.tolerance))
+        return grades
 
 
 @dataclass

@@ -10,6 +10,7 @@ import pytest
 from handgrad_cli import __version__
 from handgrad_cli.kinds import KINDS, build
 from handgrad_cli.numbers import as_typed
+from handgrad_cli.question import ROUNDING_RULE
 from tests.helpers import run
 
 
@@ -173,7 +174,7 @@ def test_generate_one_kind_only():
 def test_generate_text_numbers_problems_then_the_key():
     out = run("generate", "-n", "2", "--seed", "3").stdout
     problems, key = out.split("Answer key")
-    assert problems.startswith("1. softmax-ce-m") and "\n2. tanh-neuron-m" in problems
+    assert problems.startswith(f"{ROUNDING_RULE}\n\n1. softmax-ce-m") and "\n2. tanh-neuron-m" in problems
     assert "dlogits = " in key and "dw = " in key and "dlogits" not in problems.split("compute")[0]
 
 

@@ -1,5 +1,6 @@
 """LaTeX: a whole document, and one that pdflatex compiles for every kind and difficulty."""
 
+import json
 import shutil
 import subprocess
 
@@ -122,7 +123,10 @@ def test_each_students_sheet_is_numbered_from_1_with_the_name_on_every_page(tmp_
     roster.write_text("Zoë & Co\nBo\n", encoding="utf-8")
     document = generate("-n", "2", "--students", roster, "-f", "latex")
     code = set_code(list(DEFAULT_KINDS), 2, 0, "medium")
-    for name in (f"Zoë \\& Co\\quad Set {code}", f"Bo\\quad Set {code}", f"Answer key {code}"):
+    marks = [json.loads(line)["sheet"] for line in generate("-n", "2", "--students", roster, "-f", "jsonl").splitlines()]
+    heads = (f"Zoë \\& Co\\quad Set {code}\\quad Sheet {marks[0]}", f"Bo\\quad Set {code}\\quad Sheet {marks[2]}",
+             f"Answer key {code}")
+    for name in heads:
         assert f"\n\\setcounter{{page}}{{1}}\\markright{{\\textup{{{name}}}}}\n" in document
     assert "\\pagestyle{myheadings}" in document
 

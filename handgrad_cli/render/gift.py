@@ -10,7 +10,7 @@ import html
 from typing import TextIO
 
 from handgrad_cli.problem import Problem
-from handgrad_cli.render.platform import Blank, blanks, category, decimal, groups, nolink, stem_html, title
+from handgrad_cli.render.platform import Blank, blanks, category, decimal, nolink, stem_html, title, write_grouped
 from handgrad_cli.render.sheets import ProblemSet, Sheet
 
 _ESCAPES = str.maketrans({char: "\\" + char for char in "\\~=#{}:"} | {"\n": "\\n", "\r": ""})
@@ -25,8 +25,9 @@ def html_text(text: str) -> str:
     return escape(nolink(html.escape(text, quote=False)))
 
 
-def question(sheet: Sheet, problem: Problem, blank: Blank) -> str:
-    text = escape(stem_html(problem) + f"<p>Give {html.escape(blank.label)}.</p>")
+def question(sheet: Sheet, problem: Problem, blank: Blank, stem: str) -> str:
+    """One entry's question; `stem` is the problem's text, escaped once for all its entries."""
+    text = stem + escape(f"<p>Give {html.escape(blank.label)}.</p>")
     feedback = problem.closed_form.get(blank.gradient, "")
     answer = f"#{decimal(blank.value)}:{decimal(blank.tolerance)}"
     if feedback:
@@ -37,9 +38,10 @@ def question(sheet: Sheet, problem: Problem, blank: Blank) -> str:
 def write_gift(problem_set: ProblemSet, out: TextIO) -> None:
     out.write("// handgrad problem set: one numerical question per gradient entry.\n")
     out.write("// Each tolerance is handgrad's grading tolerance, atol + rtol * |answer|.\n\n")
-    for group, items in groups(problem_set):
-        out.write(f"$CATEGORY: {category(group)}\n\n")
-        for sheet, _, problem in items:
-            for gradient in problem.asked:
-                for blank in blanks(problem, gradient):
-                    out.write(question(sheet, problem, blank))
+    write_grouped(problem_set, out, lambda group: f"$CATEGORY: {category(group)}\n\n", problem_questions)
+
+
+def problem_questions(sheet: Sheet, problem: Problem) -> str:
+    stem = escape(stem_html(problem))
+    return "".join(question(sheet, problem, blank, stem) for gradient in problem.asked
+                   for blank in blanks(problem, gradient))

@@ -13,7 +13,8 @@ from typing import TextIO
 import numpy as np
 
 from handgrad_cli.problem import Problem
-from handgrad_cli.render.platform import Blank, blanks, category, decimal, entries, groups, nolink, stem_html, title
+from handgrad_cli.render.platform import (Blank, blanks, category, decimal, entries, nolink, stem_html, title,
+                                          write_grouped)
 from handgrad_cli.render.sheets import ProblemSet, Sheet
 
 PENALTY = "0.3333333"  # Moodle's default penalty for each wrong try
@@ -79,15 +80,13 @@ def cloze_question(sheet: Sheet, problem: Problem, points: str) -> ET.Element:
     return question
 
 
-def _write(element: ET.Element, out: TextIO) -> None:
+def _xml(element: ET.Element) -> str:
     ET.indent(element, space="  ", level=1)
-    out.write("  " + ET.tostring(element, encoding="unicode") + "\n")
+    return "  " + ET.tostring(element, encoding="unicode") + "\n"
 
 
 def write_moodle_xml(problem_set: ProblemSet, out: TextIO) -> None:
     out.write('<?xml version="1.0" encoding="UTF-8"?>\n<quiz>\n')
-    for group, items in groups(problem_set):
-        _write(category_question(group), out)
-        for sheet, _, problem in items:
-            _write(cloze_question(sheet, problem, problem_set.points), out)
+    write_grouped(problem_set, out, lambda group: _xml(category_question(group)),
+                  lambda sheet, problem: _xml(cloze_question(sheet, problem, problem_set.points)))
     out.write("</quiz>\n")

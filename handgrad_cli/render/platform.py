@@ -7,8 +7,11 @@ student has a set of their own, a category per problem slot holding every studen
 from __future__ import annotations
 
 import html
+import shutil
+import tempfile
 from collections.abc import Callable, Iterator
 from functools import partial
+from typing import Any, TextIO
 from dataclasses import dataclass
 
 import numpy as np
@@ -20,6 +23,7 @@ from handgrad_cli.render.sheets import ProblemSet, Sheet, given_lines
 
 CATEGORY_ROOT = "$course$/handgrad"
 PLACES = 10  # decimals written for values and tolerances: far finer than any tolerance
+SPOOL_BYTES = 1 << 20  # a group's questions kept in memory up to this size, then on disk
 
 
 @dataclass(frozen=True)
@@ -79,24 +83,25 @@ def title(sheet: Sheet, problem: Problem, entry: str | None = None) -> str:
     return " ".join(parts)
 
 
-def by_kind(problem_set: ProblemSet) -> Iterator[tuple[str, Iterator[tuple[Sheet, int, Problem]]]]:
-    """The set grouped by kind, in order of first appearance: one streaming pass per kind."""
-    kinds = list(dict.fromkeys(problem.kind for _, _, problem in problem_set.items()))
-    for kind in kinds:
-        yield kind, ((sheet, number, problem) for sheet, number, problem in problem_set.items() if problem.kind == kind)
-
-
-def by_slot(problem_set: ProblemSet) -> Iterator[tuple[str, Iterator[tuple[Sheet, int, Problem]]]]:
-    """Every student's problem N together (``K7Q2MD/problem-3``): one streaming pass per slot."""
-    slots = sum(1 for _ in problem_set.sheets[0].problems()) if problem_set.sheets else 0  # sheets are alike
-    for slot in range(1, slots + 1):
-        yield (f"{problem_set.code}/problem-{slot}",
-               ((sheet, number, problem) for sheet, number, problem in problem_set.items() if number == slot))
-
-
-def groups(problem_set: ProblemSet) -> Iterator[tuple[str, Iterator[tuple[Sheet, int, Problem]]]]:
-    """A category per kind for a shared set; per problem slot when students have sets of their own."""
-    return by_slot(problem_set) if problem_set.has_variants else by_kind(problem_set)
+def write_grouped(problem_set: ProblemSet, out: TextIO, head: Callable[[str], str],
+                  body: Callable[[Sheet, Problem], str]) -> None:
+    """The set in groups, each `head(group)` then its problems' `body`: a category per kind for a shared set,
+    per problem slot (``K7Q2MD/problem-3``) when students have sets of their own. One pass over the set:
+    each group waits in a spool (on disk past a megabyte) until the set is done."""
+    spools: dict[str, Any] = {}
+    try:
+        for sheet, number, problem in problem_set.items():
+            group = f"{problem_set.code}/problem-{number}" if problem_set.has_variants else problem.kind
+            if group not in spools:
+                spools[group] = tempfile.SpooledTemporaryFile(SPOOL_BYTES, mode="w+", encoding="utf-8")
+            spools[group].write(body(sheet, problem))
+        for group, spool in spools.items():
+            out.write(head(group))
+            spool.seek(0)
+            shutil.copyfileobj(spool, out)
+    finally:
+        for spool in spools.values():
+            spool.close()
 
 
 def entries(problem: Problem) -> int:
