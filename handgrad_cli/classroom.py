@@ -153,6 +153,9 @@ def variant_names(count: int) -> Sequence[str]:
     return VariantNames(count)
 
 
+SOLVED_TOGETHER = 1024  # problems of several students' sets solved in one batch
+
+
 def fingerprint(code: str, key: str) -> str:
     """A student's sheet mark (``7KQ2``): printed on the sheet, kept in the set, checked by `grade`."""
     number = int.from_bytes(hashlib.sha256(f"{code}\n{key}".encode()).digest()[:4], "big")
@@ -167,6 +170,8 @@ class Roster(Sequence[Sheet]):
                  difficulty: str, wrap=lambda source: source) -> None:
         self.students, self.parameters, self.wrap = students, (kinds, count, seed, difficulty), wrap
         self.code = set_code(kinds, count, seed, difficulty)
+        self.block_size = max(1, SOLVED_TOGETHER // count)  # students whose sets are solved in one go
+        self._block: tuple[int, list[list[Problem]]] = (-1, [])
 
     def __len__(self) -> int:
         return len(self.students)
@@ -178,8 +183,24 @@ class Roster(Sequence[Sheet]):
         if student is None:
             return Sheet(None, self.wrap(problem_source(*self.parameters, None)))
         key, name, email = student if isinstance(student, Student) else (student, student, "")
-        return Sheet(name, self.wrap(problem_source(*self.parameters, key)), key if key != name else None, email,
+        return Sheet(name, self.wrap(partial(self._problems, index % len(self))), key if key != name else None, email,
                      fingerprint(self.code, key))
+
+    def _problems(self, index: int) -> Iterator[Problem]:
+        """Student `index`'s problems, solved with their block of students (the one block kept: sheets are
+        read in order, so memory stays flat however large the class)."""
+        from handgrad_cli.kinds import member_sets
+
+        block = index // self.block_size
+        if self._block[0] != block:
+            start = block * self.block_size
+            keys = [self._key(i) for i in range(start, min(start + self.block_size, len(self)))]
+            self._block = (block, member_sets(*self.parameters, keys))
+        return iter(self._block[1][index - block * self.block_size])
+
+    def _key(self, index: int) -> str:
+        student = self.students[index]
+        return student.key if isinstance(student, Student) else student
 
 
 def member_problems(kinds: list[str], count: int, seed: int, difficulty: str, *member: str) -> Iterator[Problem]:

@@ -11,7 +11,7 @@ import importlib
 from collections import deque
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from difflib import get_close_matches
-from itertools import islice
+from itertools import chain, islice
 
 from handgrad_cli.errors import UserError, shown, visible
 from handgrad_cli.kinds.base import Kind
@@ -120,7 +120,20 @@ def set_problems(kinds: Sequence[str], count: int, seed: int, difficulty: str, *
     stay large. The first round takes the first place alone, so the first problem is not kept waiting
     for the rest. New places wait while WAITING found ones wait for an earlier place: memory stays flat.
     """
-    places = candidate_ids(kinds, count, seed, difficulty, *member)
+    return _first_sound(candidate_ids(kinds, count, seed, difficulty, *member))
+
+
+def member_sets(kinds: Sequence[str], count: int, seed: int, difficulty: str,
+                members: Sequence[object]) -> list[list[Problem]]:
+    """Several members' sets, each what `set_problems` gives it, their places solved in the same rounds:
+    a class of students with a few problems each is solved in batches as large as one long set's."""
+    places = chain.from_iterable(candidate_ids(kinds, count, seed, difficulty, member) for member in members)
+    found = _first_sound(places)
+    return [list(islice(found, count)) for _ in members]
+
+
+def _first_sound(places: Iterator[Iterator[ProblemId]]) -> Iterator[Problem]:
+    """Each place's first sound candidate, in order (see `set_problems`)."""
     in_order: deque[_Place] = deque()
     open_places: list[_Place] = []
     new_places = 1  # the first alone: a drill's first prompt waits for one problem, not for a batch of them
