@@ -54,6 +54,7 @@ test-deep: $(NOTEBOOK_STAMP)
 
 bench: $(BENCH_STAMP)
 	$(BIN)/python bench/bench.py
+	$(BIN)/python bench/classroom.py
 
 # Grading's trust figures over many sound problems of every kind (slips accepted, shown values rejected): slow.
 trust: $(RUN_STAMP)

@@ -25,13 +25,12 @@ def html_text(text: str) -> str:
     return escape(nolink(html.escape(text, quote=False)))
 
 
-def question(sheet: Sheet, problem: Problem, blank: Blank, stem: str) -> str:
-    """One entry's question; `stem` is the problem's text, escaped once for all its entries."""
+def question(sheet: Sheet, problem: Problem, blank: Blank, stem: str, feedback: str) -> str:
+    """One entry's question; `stem` (the problem's text) and `feedback` are escaped once for all its entries."""
     text = stem + escape(f"<p>Give {html.escape(blank.label)}.</p>")
-    feedback = problem.closed_form.get(blank.gradient, "")
     answer = f"#{decimal(blank.value)}:{decimal(blank.tolerance)}"
     if feedback:
-        answer += f"####{html_text(feedback)}"
+        answer += f"####{feedback}"
     return f"::{escape(title(sheet, problem, blank.label))}::[html]{text}{{{answer}}}\n\n"
 
 
@@ -43,5 +42,6 @@ def write_gift(problem_set: ProblemSet, out: TextIO) -> None:
 
 def problem_questions(sheet: Sheet, problem: Problem) -> str:
     stem = escape(stem_html(problem))
-    return "".join(question(sheet, problem, blank, stem) for gradient in problem.asked
+    feedback = {gradient: html_text(problem.closed_form.get(gradient, "")) for gradient in problem.asked}
+    return "".join(question(sheet, problem, blank, stem, feedback[gradient]) for gradient in problem.asked
                    for blank in blanks(problem, gradient))

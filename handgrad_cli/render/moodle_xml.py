@@ -13,8 +13,8 @@ from typing import TextIO
 import numpy as np
 
 from handgrad_cli.problem import Problem
-from handgrad_cli.render.platform import (Blank, blanks, category, decimal, entries, nolink, stem_html, title,
-                                          write_grouped)
+from handgrad_cli.render.platform import (Blank, XmlTemplate, blanks, category, decimal, entries, nolink, slot,
+                                          stem_html, title, write_grouped)
 from handgrad_cli.render.sheets import ProblemSet, Sheet
 
 PENALTY = "0.3333333"  # Moodle's default penalty for each wrong try
@@ -24,6 +24,11 @@ def _text(parent: ET.Element, tag: str, text: str, **attributes: str) -> ET.Elem
     element = ET.SubElement(parent, tag, attributes)
     ET.SubElement(element, "text").text = text
     return element
+
+
+def _xml(element: ET.Element) -> str:
+    ET.indent(element, space="  ", level=1)
+    return "  " + ET.tostring(element, encoding="unicode") + "\n"
 
 
 def category_question(group: str) -> ET.Element:
@@ -66,27 +71,34 @@ def question_html(sheet: Sheet, problem: Problem) -> str:
     return "\n".join(parts)
 
 
-def cloze_question(sheet: Sheet, problem: Problem, points: str) -> ET.Element:
+def cloze_element(name: str, text: str, feedback: str, grade: str, idnumber: str) -> ET.Element:
     question = ET.Element("question", {"type": "cloze"})
-    _text(question, "name", title(sheet, problem))
-    _text(question, "questiontext", question_html(sheet, problem), format="html")
-    feedback = "".join(f"<p>{nolink(html.escape(formula))}</p>" for formula in problem.closed_form.values())
+    _text(question, "name", name)
+    _text(question, "questiontext", text, format="html")
     _text(question, "generalfeedback", feedback, format="html")
-    # the question's mark: 1 for the problem, its blanks sharing it (their weights are relative), or 1 a blank
-    ET.SubElement(question, "defaultgrade").text = "1" if points == "per-problem" else str(entries(problem))
+    ET.SubElement(question, "defaultgrade").text = grade
     ET.SubElement(question, "penalty").text = PENALTY
     ET.SubElement(question, "hidden").text = "0"
-    ET.SubElement(question, "idnumber").text = problem.label
+    ET.SubElement(question, "idnumber").text = idnumber
     return question
 
 
-def _xml(element: ET.Element) -> str:
-    ET.indent(element, space="  ", level=1)
-    return "  " + ET.tostring(element, encoding="unicode") + "\n"
+CLOZE = XmlTemplate(_xml(cloze_element(*map(slot, ("name", "text", "feedback", "grade", "idnumber")))))
+
+
+def cloze_question(sheet: Sheet, problem: Problem, points: str) -> str:
+    """A problem as one cloze question, its XML from the template every question shares."""
+    feedback = "".join(f"<p>{nolink(html.escape(formula))}</p>" for formula in problem.closed_form.values())
+    # the question's mark: 1 for the problem, its blanks sharing it (their weights are relative), or 1 a blank
+    grade = "1" if points == "per-problem" else str(entries(problem))
+    return CLOZE.fill(name=title(sheet, problem), text=question_html(sheet, problem), feedback=feedback, grade=grade,
+                      idnumber=problem.label)
+
+
 
 
 def write_moodle_xml(problem_set: ProblemSet, out: TextIO) -> None:
     out.write('<?xml version="1.0" encoding="UTF-8"?>\n<quiz>\n')
     write_grouped(problem_set, out, lambda group: _xml(category_question(group)),
-                  lambda sheet, problem: _xml(cloze_question(sheet, problem, problem_set.points)))
+                  lambda sheet, problem: cloze_question(sheet, problem, problem_set.points))
     out.write("</quiz>\n")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import html
 import shutil
+from xml.sax.saxutils import escape
 import tempfile
 from collections.abc import Callable, Iterator
 from functools import partial
@@ -66,7 +67,8 @@ def stem_html(problem: Problem, escape: Callable[[str], str] = partial(html.esca
     """The question as HTML paragraphs: its sentence with code as ``<code>``, each input the sentence does not
     state, and the rounding rule; `escape` makes text safe for the format (a cloze also hides its braces)."""
     code = lambda text: f"<code>{escape(text)}</code>"  # noqa: E731
-    paragraphs = [render(problem.question, escape, code), *map(code, given_lines(problem)),
+    question = problem.question
+    paragraphs = [render(question, escape, code), *map(code, given_lines(problem, question)),
                   f"<em>{escape(ROUNDING_RULE)}</em>"]
     return "".join(f"<p>{nolink(paragraph)}</p>" for paragraph in paragraphs)
 
@@ -81,6 +83,31 @@ def title(sheet: Sheet, problem: Problem, entry: str | None = None) -> str:
     if sheet.student is not None:
         parts.append(f"({sheet.student})")
     return " ".join(parts)
+
+
+def slot(name: str) -> str:
+    """A place in an XML template that each use fills (NUL never occurs in text handgrad writes)."""
+    return f"\0{name}\0"
+
+
+ATTRIBUTE = {'"': "&quot;", "\n": "&#10;", "\r": "&#13;", "\t": "&#09;"}  # what ElementTree escapes in attributes
+
+
+class XmlTemplate:
+    """XML that ElementTree serialized once, with slots for what each use has of its own: thousands of
+    questions of one shape cost a string join each, not a tree. Values are escaped as ElementTree would."""
+
+    def __init__(self, serialized: str) -> None:
+        self.parts = serialized.split("\0")  # literal, slot name, literal, …
+
+    def fill(self, attributes: dict[str, str] = {}, escaped: dict[str, str] = {},  # noqa: B006 (read only)
+             **texts: str) -> str:
+        """The XML with each slot filled: `attributes` and `texts` escaped here, `escaped` as they are."""
+        values = {name: escape(value, ATTRIBUTE) for name, value in attributes.items()}
+        values.update((name, escape(value)) for name, value in texts.items())
+        values.update(escaped)
+        parts = self.parts
+        return "".join(part if k % 2 == 0 else values[part] for k, part in enumerate(parts))
 
 
 def write_grouped(problem_set: ProblemSet, out: TextIO, head: Callable[[str], str],

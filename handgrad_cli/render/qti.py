@@ -22,7 +22,7 @@ from xml.sax.saxutils import escape, quoteattr
 
 from handgrad_cli.kinds import get_kind
 from handgrad_cli.problem import Problem
-from handgrad_cli.render.platform import Blank, blanks, decimal, entries, stem_html
+from handgrad_cli.render.platform import Blank, XmlTemplate, blanks, decimal, entries, slot, stem_html
 from handgrad_cli.render.sheets import ProblemSet, Sheet
 
 QTI_NAMESPACE = "http://www.imsglobal.org/xsd/ims_qtiasiv1p2"
@@ -87,39 +87,20 @@ def problem_html(problem_set: ProblemSet, sheet: Sheet, number_on_sheet: int, pr
     return f"<p>{html.escape(heading)}.</p>{stem_html(problem)}"
 
 
-def slot(name: str) -> str:
-    """A place in an item's template that each entry fills (NUL never occurs in text handgrad writes)."""
-    return f"\0{name}\0"
-
-
-class ItemTemplate:
-    """An item's XML, serialized once for all entries that share its points and feedback, with slots for
-    what each entry has of its own: ElementTree's escaping and layout, at the cost of a string join."""
-
-    def __init__(self, feedback: str, points: str) -> None:
-        item = numerical_item(slot("ident"), slot("title"), slot("text"), slot("value"), slot("low"), slot("high"),
-                              feedback, points)
-        self.parts = _xml(item, 4).decode().split("\0")  # literal, slot name, literal, …
-
-    def fill(self, **values: str) -> bytes:
-        parts = self.parts
-        return "".join(part if k % 2 == 0 else values[part] for k, part in enumerate(parts)).encode()
-
-
 @functools.lru_cache(maxsize=256)
-def item_template(feedback: str, points: str) -> ItemTemplate:
-    return ItemTemplate(feedback, points)
+def item_template(feedback: str, points: str) -> XmlTemplate:
+    """An item's XML for every entry that shares its feedback and points."""
+    item = numerical_item(slot("ident"), slot("title"), slot("text"), slot("value"), slot("low"), slot("high"),
+                          feedback, points)
+    return XmlTemplate(_xml(item, 4).decode())
 
 
-def entry_item(ident: str, title: str, text_html: str, blank: Blank, feedback: str, points: str) -> bytes:
-    """One entry's item, from the template its problem shares (values escaped as ElementTree would)."""
+def entry_item(ident: str, title: str, stem: str, blank: Blank, feedback: str, points: str) -> bytes:
+    """One entry's item, from the template its problem shares; `stem` is the problem's text, escaped once."""
+    text = stem + escape(f"<p>Give {html.escape(blank.label)}.</p>")
     return item_template(feedback, points).fill(
-        ident=escape(ident, ATTRIBUTE), title=escape(title, ATTRIBUTE), text=escape(text_html),
-        value=number(blank.value), low=number(blank.value - blank.tolerance),
-        high=number(blank.value + blank.tolerance))
-
-
-ATTRIBUTE = {'"': "&quot;", "\n": "&#10;", "\r": "&#13;", "\t": "&#09;"}  # what ElementTree escapes in attributes
+        attributes={"ident": ident, "title": title}, escaped={"text": text}, value=number(blank.value),
+        low=number(blank.value - blank.tolerance), high=number(blank.value + blank.tolerance)).encode()
 
 
 def numerical_item(ident: str, title: str, text_html: str, value: str, low: str, high: str, feedback: str,
@@ -169,13 +150,13 @@ def problem_items(problem_set: ProblemSet, prefix: str, sheet: Sheet, number: in
                   out: BinaryIO) -> None:
     """Write a problem's questions, one per gradient entry, as XML."""
     count, points = 0, item_points(problem_set, problem)
-    stem = problem_html(problem_set, sheet, number, problem)
+    stem = escape(problem_html(problem_set, sheet, number, problem))  # as XML text, once for every entry
     for gradient in problem.asked:
         feedback = problem.closed_form.get(gradient, "")
         for blank in blanks(problem, gradient):
             count += 1
-            out.write(entry_item(f"{prefix}-{count}", item_title(sheet, number, blank),
-                                 f"{stem}<p>Give {html.escape(blank.label)}.</p>", blank, feedback, points))
+            out.write(entry_item(f"{prefix}-{count}", item_title(sheet, number, blank), stem, blank, feedback,
+                                 points))
 
 
 def group_head(ident: str, title: str, count: int, points: str) -> bytes:

@@ -63,11 +63,12 @@ class TextLayout:
         return heading + (f" for {sheet.marked}" if sheet.student is not None else "") + "\n\n"
 
     def problem(self, sheet: Sheet, number: int, problem: Problem, inline: bool) -> str:
+        question = problem.question
         if self.problem_set.shows_ids(sheet):
-            text = f"{number}. {problem.label} ({problem.kind}, {problem.difficulty})\n   {problem.question}\n"
+            text = f"{number}. {problem.label} ({problem.kind}, {problem.difficulty})\n   {question}\n"
         else:
-            text = f"{number}. {human_title(problem)}\n   {problem.question}\n"
-        given = given_lines(problem)
+            text = f"{number}. {human_title(problem)}\n   {question}\n"
+        given = given_lines(problem, question)
         if given:
             text += "   Given:\n" + "".join(f"   {line}\n" for line in given)
         if inline:

@@ -86,9 +86,11 @@ def human_title(problem: Problem) -> str:
     return f"{get_kind(problem.kind).title}, {problem.difficulty}"
 
 
-def given_lines(problem: Problem) -> list[str]:
-    """``C = [[...]]`` for each input the question's sentence does not state: every input is shown somewhere."""
-    return [f"{name} = {format_input(value)}" for name, value in unstated(problem.question, problem.inputs).items()]
+def given_lines(problem: Problem, question: str | None = None) -> list[str]:
+    """``C = [[...]]`` for each input the question's sentence does not state: every input is shown somewhere.
+    (`question`: the problem's, when the caller has made it already.)"""
+    question = problem.question if question is None else question
+    return [f"{name} = {format_input(value)}" for name, value in unstated(question, problem.inputs).items()]
 
 
 def answer_lines(problem: Problem) -> Iterable[str]:

@@ -1,0 +1,103 @@
+"""handgrad's classroom figures, printed (no test asserts a time): `make bench` runs it after bench.py.
+
+- grade: CPU seconds to grade 2,000 students x 6 problems with half the answers wrong (the sign flipped,
+  or off by 0.5), for a shared set and for a set per student, and the peak memory;
+- formats: the CPU of each set format against jsonl for the same set (start-up subtracted);
+- students: the CPU per problem of `--variants` and `--students` sets against `--count`.
+
+Pass `--quick` for smaller counts.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+HANDGRAD = [sys.executable, "-m", "handgrad_cli"]
+FORMATS = ("jsonl", "text", "markdown", "latex", "gift", "moodle-xml", "qti")
+
+
+def measured(args: list[str], stdout=subprocess.DEVNULL) -> tuple[float, float]:
+    """(CPU seconds, peak resident MB) of one handgrad run."""
+    child = subprocess.Popen([*HANDGRAD, *args], stdout=stdout, stderr=subprocess.DEVNULL)
+    _, status, usage = os.wait4(child.pid, 0)
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit(f"handgrad {' '.join(args)} failed")
+    return usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024
+
+
+def responses(set_path: Path, out: Path, students: int | None) -> int:
+    """A class's answers to the set: each gradient right, or half the time wrong. `students` names that many
+    students of a shared set; None answers each student's own problems. Returns the number of rows."""
+    import numpy as np
+
+    from handgrad_cli.numbers import as_typed
+
+    chance = random.Random(7)
+    rows = 0
+    with set_path.open() as issued, out.open("w") as file:
+        file.write("student,id,gradient,answer\n")
+        records = [json.loads(line) for line in issued]
+        who = [f"student-{k}" for k in range(students)] if students else [None]
+        for name in who:
+            for record in records:
+                for gradient, value in record["answers"].items():
+                    value = np.asarray(value)
+                    if chance.random() < 0.5:  # wrong: mostly the sign flipped (a named slip), else off by 0.5
+                        value = -value if chance.random() < 0.7 else value + 0.5
+                    typed = as_typed(value)
+                    file.write(f'{name or record["student"]},{record["id"]},{gradient},"{typed}"\n')
+                    rows += 1
+    return rows
+
+
+def grade_figures(folder: Path, students: int) -> None:
+    shared, own = folder / "shared.jsonl", folder / "own.jsonl"
+    with shared.open("w") as file:
+        subprocess.run([*HANDGRAD, "generate", "-n", "6", "-f", "jsonl"], stdout=file, check=True)
+    with own.open("w") as file:
+        subprocess.run([*HANDGRAD, "generate", "-n", "6", "--variants", str(students), "-f", "jsonl"], stdout=file,
+                       check=True)
+    for label, set_path, named in (("a shared set", shared, students), ("a set per student", own, None)):
+        answers = folder / "responses.csv"
+        rows = responses(set_path, answers, named)
+        cpu, peak = measured(["grade", str(set_path), str(answers)])
+        size = answers.stat().st_size / 2**20
+        print(f"grade, {students:,} students x 6 problems (the lesson's kinds), {label}, half the answers wrong: "
+              f"{cpu:.1f} CPU-s, {rows:,} rows ({size:.1f} MB), peak {peak:.0f} MB")
+
+
+def format_figures(count: int) -> None:
+    base, _ = measured(["generate", "-n", "1", "-f", "jsonl"])  # start-up and imports
+    cpu = {fmt: measured(["generate", "softmax-ce", "tanh-neuron", "-n", str(count), "-f", fmt])[0] - base
+           for fmt in FORMATS}
+    ratios = ", ".join(f"{fmt} {cpu[fmt] / cpu['jsonl']:.2f}x" for fmt in FORMATS[1:])
+    print(f"generate, {count:,} problems, CPU against jsonl ({cpu['jsonl']:.2f} s, start-up subtracted): {ratios}")
+
+
+def student_figures(folder: Path, students: int) -> None:
+    base, _ = measured(["generate", "-n", "1", "-f", "jsonl"])
+    roster = folder / "roster.csv"
+    roster.write_text("id,name\n" + "".join(f"s{k},Student {k}\n" for k in range(students)), encoding="utf-8")
+    count = measured(["generate", "-n", str(3 * students), "-f", "jsonl"])[0] - base
+    variants = measured(["generate", "-n", "3", "--variants", str(students), "-f", "jsonl"])[0] - base
+    named = measured(["generate", "-n", "3", "--students", str(roster), "-f", "jsonl"])[0] - base
+    print(f"generate, {3 * students:,} problems: --count {count:.2f} s; --variants {students:,} x 3 "
+          f"{variants / count:.2f}x; --students {students:,} x 3 {named / count:.2f}x (CPU, start-up subtracted)")
+
+
+def main() -> None:
+    quick = "--quick" in sys.argv
+    with tempfile.TemporaryDirectory() as folder:
+        grade_figures(Path(folder), 200 if quick else 2000)
+        format_figures(2000 if quick else 20000)
+        student_figures(Path(folder), 1000 if quick else 10000)
+
+
+if __name__ == "__main__":
+    main()
