@@ -222,7 +222,7 @@ def problem_source(kinds: list[str], count: int, seed: int, difficulty: str, stu
 # --- grading a class -------------------------------------------------------------------------
 
 RESPONSE_COLUMNS = ("student", "id", "gradient", "answer")
-OPTIONAL_COLUMNS = ("sheet",)  # the fingerprint printed on the student's sheet, checked when given
+OPTIONAL_COLUMNS = ("sheet", "timestamp")  # the sheet's fingerprint, checked when given; when it was answered
 DECIMAL_COMMA = re.compile(r"(?<=\d),(?=\d)")
 MAX_NUMBER_DIGITS = 9  # a problem number longer than this names no sheet's problem (and is never made an int)
 CARRY_FORWARD_CREDIT = {"full": 1.0, "half": 0.5, "none": 0.0}  # a gradient's credit when its error is carried forward
@@ -325,6 +325,20 @@ class IssuedSet:
         self.student_of.append(index)
         self.own[index].append(i)
 
+    def assign(self, student: str, variant: str, where: str) -> None:
+        """Name a variant's sheet after the student who answered it (`grade --assignments`)."""
+        index = self._students.get(unicodedata.normalize("NFC", variant))
+        if index is None:
+            raise UserError(f"{where}: {shown(variant)} is not a variant of the set")
+        if self.names[index] != self.roster[index]:
+            raise UserError(f"{where}: {shown(variant)} is given to {shown(self.names[index])} already")
+        composed = unicodedata.normalize("NFC", student)
+        if self._named.get(composed) is not None:
+            raise UserError(f"{where}: {shown(student)} is given a variant already")
+        self.names[index] = student
+        self._named[composed] = index
+        self._folded[folded(student)] = None if folded(student) in self._folded else index
+
     def _new_student(self, index: int, student: Student, sheet: str) -> None:
         self.roster.append(student.key)
         self.names.append(student.name)
@@ -336,6 +350,23 @@ class IssuedSet:
             self._named[composed] = None if composed in self._named else index
         key = folded(student.name)
         self._folded[key] = None if key in self._folded else index
+
+
+def read_assignments(text: str, issued: IssuedSet, source: str = "the assignments") -> None:
+    """A CSV ``student,variant`` (in any order and case): who answered which variant's sheet. The set's
+    variants are then graded as those students, and the scores carry their names."""
+    first = next((line for line in text.splitlines() if line.strip()), "")
+    rows = csv.reader(io.StringIO(text), delimiter=max(DELIMITERS, key=first.count))
+    header = [cell.strip().lower() for cell in next(rows, [])]
+    if "student" not in header or "variant" not in header:
+        raise UserError(f"{source} has no columns student and variant: its header must name both")
+    student, variant = header.index("student"), header.index("variant")
+    for row in rows:
+        if any(cell.strip() for cell in row):
+            where = f"{source} line {rows.line_num}"
+            cells = [row[k].strip() if k < len(row) else "" for k in (student, variant)]
+            check_name(cells[0], where)
+            issued.assign(*cells, where)
 
 
 def read_set(lines: Iterable[str], source: str = "the set", wanted: Iterable[str] = ()) -> IssuedSet:
@@ -423,6 +454,7 @@ class ResponseRows:
 
     rows: list[tuple[int, dict[str, str]]]
     skipped: list[Note]
+    warning: str = ""  # about the file as a whole (timestamps that cannot be read)
 
     @property
     def ids(self) -> set[str]:
@@ -437,22 +469,86 @@ def read_response_rows(lines: Iterable[str], source: str = "the responses") -> R
     first = next(lines, None)
     delimiter = max(DELIMITERS, key=(first or "").count)
     reader = csv.reader(itertools.chain([first] if first is not None else [], lines), delimiter=delimiter)
-    columns = _columns(_first_row(reader, source), source)
+    layout = Layout.of(_first_row(reader, source), source)
     decimal_comma = delimiter != ","
     rows, skipped = [], []
     while True:
         try:
             row = next(reader)
         except StopIteration:
-            return ResponseRows(rows, skipped)
+            break
         except csv.Error as error:
             skipped.append(Note(reader.line_num, f"not CSV ({error})"))
             continue
         if any(cell.strip() for cell in row):
-            cells = {column: row[index].strip() if index < len(row) else "" for column, index in columns.items()}
-            if decimal_comma:
-                cells["answer"] = DECIMAL_COMMA.sub(".", cells["answer"])
-            rows.append((reader.line_num, cells))
+            for cells in layout.rows(row):
+                if decimal_comma:
+                    cells["answer"] = DECIMAL_COMMA.sub(".", cells["answer"])
+                rows.append((reader.line_num, cells))
+    rows, warning = in_time_order(rows)
+    return ResponseRows(rows, skipped, warning)
+
+
+WIDE_COLUMN = re.compile(r"^\s*(\S+?)[.:]?\s+(d\w+)\s*$")  # "3 dlogits", "softmax-ce-m42 dz": a wide layout's answer
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Where a responses file keeps its cells: a row per answer (``student,id,gradient,answer``), or a row
+    per student with a column per ``problem gradient`` (a form's export)."""
+
+    columns: dict[str, int]  # student (and id, gradient, answer for a row per answer), optional columns
+    answers: tuple[tuple[int, str, str], ...] = ()  # wide: (column, problem, gradient)
+
+    @classmethod
+    def of(cls, header: list[str] | None, source: str) -> Layout:
+        if header is None:
+            raise UserError(f"{source} is empty: its first line must be the header {','.join(RESPONSE_COLUMNS)}")
+        names = [cell.strip().lower() for cell in header]
+        wide = tuple((index, match[1], match[2]) for index, cell in enumerate(header)
+                     if (match := WIDE_COLUMN.match(cell)) and names[index] not in RESPONSE_COLUMNS)
+        if "student" in names and "gradient" not in names and "answer" not in names and wide:
+            return cls({name: names.index(name) for name in ("student", *OPTIONAL_COLUMNS) if name in names}, wide)
+        return cls(_columns(header, source))
+
+    def rows(self, row: list[str]) -> list[dict[str, str]]:
+        """A CSV row's answers as cells ``student, id, gradient, answer`` (and the optional columns)."""
+        cells = {column: row[index].strip() if index < len(row) else "" for column, index in self.columns.items()}
+        if not self.answers:
+            return [cells]
+        return [cells | {"id": problem, "gradient": gradient, "answer": row[index].strip()}
+                for index, problem, gradient in self.answers if index < len(row) and row[index].strip()]
+
+
+def in_time_order(rows: list[tuple[int, dict[str, str]]]) -> tuple[list[tuple[int, dict[str, str]]], str]:
+    """Rows by their timestamp (when the file has that column), so the later answer is the later one in time;
+    file order, and a warning, when a timestamp cannot be read."""
+    if not rows or "timestamp" not in rows[0][1]:
+        return rows, ""
+    moments = []
+    for line, cells in rows:
+        moment = _moment(cells["timestamp"])
+        if moment is None:
+            return rows, (f"line {line}: the timestamp {shown(cells['timestamp'][:40])} cannot be read "
+                          "(write it as 2026-12-01 14:05:00): a later row in the file counts over an earlier one")
+        moments.append(moment)
+    order = sorted(range(len(rows)), key=moments.__getitem__)  # stable: rows of one moment keep the file's order
+    return [rows[k] for k in order], ""
+
+
+def _moment(text: str):
+    """A timestamp as spreadsheets and forms write it (``2026-12-01 14:05``, ``2026/12/01 14:05:00 GMT+1``),
+    as a UTC time; None when it is not one."""
+    from datetime import datetime, timezone
+
+    bare = re.sub(r"\s*(?:GMT|UTC)\s*$", "", text.strip()).replace("/", "-")
+    bare = re.sub(r"\s*(?:GMT|UTC)([+-])(\d{1,2})(?::?(\d{2}))?$",
+                  lambda m: f"{m[1]}{int(m[2]):02d}:{m[3] or '00'}", bare)
+    try:
+        moment = datetime.fromisoformat(bare)
+    except ValueError:
+        return None
+    return moment.astimezone(timezone.utc) if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
 def _first_row(reader, source: str) -> list[str] | None:

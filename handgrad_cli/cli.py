@@ -382,6 +382,9 @@ def grade_command(
     summary_format: Annotated[
         SummaryFormat, typer.Option("--format", "-f", help="The summary on stderr: table or json.")
     ] = SummaryFormat.table,
+    assignments: Annotated[
+        Optional[Path], typer.Option(metavar="FILE", help="A CSV student,variant: who answered which --variants sheet.")
+    ] = None,
 ) -> None:
     """Grade a class: scores per student and problem as CSV on stdout, a summary on stderr.
 
@@ -390,14 +393,19 @@ def grade_command(
     """
     from rich.console import Console
 
-    from handgrad_cli.classroom import CARRY_FORWARD_CREDIT, grade_class, read_response_rows, read_responses, read_set
+    from handgrad_cli.classroom import (CARRY_FORWARD_CREDIT, grade_class, read_assignments, read_response_rows,
+                                        read_responses, read_set)
     from handgrad_cli.grading import Tolerance
     from handgrad_cli.render.classroom import summary, write_scores
 
     with open_lines(problem_set) as lines:  # opened first, so a missing set is named first
         response_rows = read_response_rows(read_file(responses).splitlines(keepends=True), shown_path(responses))
         issued = read_set(lines, shown_path(problem_set), response_rows.ids)
+    if assignments is not None:
+        read_assignments(read_file(assignments), issued, shown_path(assignments))
     answers = read_responses(response_rows, issued)
+    if response_rows.warning:
+        typer.echo(f"{shown_path(responses)} {response_rows.warning}", err=True)
     for note in answers.skipped:
         more = f" (and {note.more} more row{'s' if note.more > 1 else ''} for the same reason)" if note.more else ""
         typer.echo(f"{shown_path(responses)} line {note.line} skipped: {note.text}{more}", err=True)

@@ -76,3 +76,38 @@ def test_a_monster_problem_cell_is_a_skipped_row_not_a_crash(tmp_path, pair):
     assert result.exit_code == 0
     assert totals(result)["Zoë"] == "1.000"
     assert "line 2 skipped: 'Zoë''s sheet has no problem 9999999999…: it has 1 to 1" in result.stderr
+
+
+def test_the_wide_layout_of_a_form_in_timestamp_order(tmp_path, pair):
+    zoe, obrien = pair
+    right, wrong = typed(zoe["answers"]["dlogits"]), typed(zoe["answers"]["dlogits"], sign=-1)
+    rows = ["Timestamp;Student;1 dlogits",
+            f'2026/12/01 10:05:00;Zoë;"{right.replace(".", ",")}"',  # the later answer, though earlier in the file
+            f'2026/12/01 10:00:00;Zoë;"{wrong.replace(".", ",")}"',
+            f'2026/12/01 10:01:00;O\'Brien;"{typed(obrien["answers"]["dlogits"]).replace(".", ",")}"']
+    result = grade_bytes(tmp_path, ("\n".join(rows) + "\n").encode("utf-16"))
+    assert result.exit_code == 0, result.stderr
+    assert totals(result) == {"Zoë": "1.000", "O'Brien": "1.000"}
+    assert "line 2: a second answer from 'Zoë' to 'dlogits' of" in result.stderr  # the later in time, line 2
+
+
+def test_a_timestamp_that_cannot_be_read_keeps_the_file_order_with_one_warning(tmp_path, pair):
+    zoe, _ = pair
+    rows = ["timestamp,student,id,gradient,answer", f'12/1/2026 10:00,Zoë,1,dlogits,"{typed(zoe["answers"]["dlogits"])}"']
+    result = grade_bytes(tmp_path, ("\n".join(rows) + "\n").encode())
+    assert result.exit_code == 0 and totals(result)["Zoë"] == "1.000"
+    assert "line 2: the timestamp '12/1/2026 10:00' cannot be read (write it as 2026-12-01 14:05:00)" in result.stderr
+
+
+def test_variants_are_graded_as_the_students_a_mapping_gives_them_to(tmp_path):
+    records = issue(tmp_path, "softmax-ce", "-n", "1", "--variants", "2", "--seed", "3")
+    (tmp_path / "who.csv").write_text("student;variant\nAna;variant-02\nBo;variant-01\n", encoding="utf-8")
+    rows = f'student,id,gradient,answer\nana,1,dlogits,"{typed(records[1]["answers"]["dlogits"])}"\n'
+    (tmp_path / "responses.csv").write_text(rows, encoding="utf-8")
+    result = run("grade", tmp_path / "set.jsonl", tmp_path / "responses.csv", "--assignments", tmp_path / "who.csv")
+    assert result.exit_code == 0, result.stderr
+    assert totals(result) == {"Bo": "0.000", "Ana": "1.000"}
+    (tmp_path / "who.csv").write_text("student,variant\nAna,variant-02\nBo,variant-02\n", encoding="utf-8")
+    result = run("grade", tmp_path / "set.jsonl", tmp_path / "responses.csv", "--assignments", tmp_path / "who.csv")
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr.endswith("who.csv line 3: 'variant-02' is given to 'Ana' already\n")
