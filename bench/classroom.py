@@ -3,7 +3,9 @@
 - grade: CPU seconds to grade 2,000 students x 6 problems with half the answers wrong (the sign flipped,
   or off by 0.5), for a shared set and for a set per student, and the peak memory;
 - formats: the CPU of each set format against jsonl for the same set (start-up subtracted);
-- students: the CPU per problem of `--variants` and `--students` sets against `--count`.
+- students: the CPU per problem of `--variants` and `--students` sets against `--count`;
+- grade memory: the peak resident memory of grading 200 MB of responses (a shared set, a tenth of the
+  answers wrong), which stays flat: the answers wait on disk, not in memory.
 
 Pass `--quick` for smaller counts.
 """
@@ -91,12 +93,38 @@ def student_figures(folder: Path, students: int) -> None:
           f"{variants / count:.2f}x; --students {students:,} x 3 {named / count:.2f}x (CPU, start-up subtracted)")
 
 
+def memory_figure(folder: Path, megabytes: int) -> None:
+    import numpy as np
+
+    from handgrad_cli.numbers import as_typed
+
+    set_path, answers = folder / "shared.jsonl", folder / "large.csv"
+    with set_path.open("w") as file:
+        subprocess.run([*HANDGRAD, "generate", "-n", "6", "-f", "jsonl"], stdout=file, check=True)
+    records = [json.loads(line) for line in set_path.read_text().splitlines()]
+    rows = [(record["id"], gradient, np.asarray(value)) for record in records
+            for gradient, value in record["answers"].items()]
+    right = [(problem, gradient, as_typed(value)) for problem, gradient, value in rows]
+    wrong = [(problem, gradient, as_typed(-value)) for problem, gradient, value in rows]
+    chance, student = random.Random(5), 0
+    with answers.open("w") as file:
+        file.write("student,id,gradient,answer\n")
+        while file.tell() < megabytes * 2**20:
+            student += 1
+            file.writelines(f'student-{student},{problem},{gradient},"{typed}"\n'
+                            for problem, gradient, typed in (wrong if chance.random() < 0.1 else right))
+    cpu, peak = measured(["grade", str(set_path), str(answers)])
+    print(f"grade, {megabytes} MB of responses ({student:,} students x 6 problems): peak {peak:.0f} MB, "
+          f"{cpu:.0f} CPU-s")
+
+
 def main() -> None:
     quick = "--quick" in sys.argv
     with tempfile.TemporaryDirectory() as folder:
         grade_figures(Path(folder), 200 if quick else 2000)
         format_figures(2000 if quick else 20000)
         student_figures(Path(folder), 1000 if quick else 10000)
+        memory_figure(Path(folder), 20 if quick else 200)
 
 
 if __name__ == "__main__":

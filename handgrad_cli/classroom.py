@@ -15,11 +15,12 @@ import re
 import unicodedata
 from array import array
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache, partial
+from functools import partial
 from typing import Any, NamedTuple
 
+from handgrad_cli.answer_store import AnswerStore
 from handgrad_cli.errors import UserError, shown
 from handgrad_cli.grading import Grade, Tolerance, grade_all
 from handgrad_cli.kinds import build, build_many, get_kind
@@ -440,53 +441,80 @@ class Note:
     more: int = 0
 
 
+MAX_NOTES = 1000  # distinct notes kept to show; the rows past them are counted
+
+
 @dataclass
 class Responses:
-    answers: dict[tuple[str, int], dict[str, Any]] = field(default_factory=dict)  # (student, problem) -> answers
+    """What the responses gave: the answers (on disk, see AnswerStore), the names met, and the notes."""
+
+    answers: AnswerStore = field(default_factory=lambda: AnswerStore())  # (student, problem) -> answers
     students: dict[str, None] = field(default_factory=dict)  # every name met, in order (an ordered set)
-    skipped: list[Note] = field(default_factory=list)
+    skipped: list[Note] = field(default_factory=list)  # each reason once, the rows it stands for counted
     replaced: list[Note] = field(default_factory=list)
-
-
-@dataclass(frozen=True)
-class ResponseRows:
-    """The responses CSV's usable rows as cells, before the set is read: they say which IDs to look for."""
-
-    rows: list[tuple[int, dict[str, str]]]
-    skipped: list[Note]
+    skipped_rows: int = 0
+    replaced_rows: int = 0
     warning: str = ""  # about the file as a whole (timestamps that cannot be read)
+    _reasons: dict[str, Note] = field(default_factory=dict)
+
+    def skip(self, line: int, text: str) -> None:
+        """A row not used: said once a reason, and counted."""
+        self.skipped_rows += 1
+        if text in self._reasons:
+            self._reasons[text].more += 1
+        elif len(self._reasons) < MAX_NOTES:
+            self._reasons[text] = Note(line, text)
+            self.skipped.append(self._reasons[text])
+
+    def replace(self, line: int, text: str) -> None:
+        self.replaced_rows += 1
+        if len(self.replaced) < MAX_NOTES:
+            self.replaced.append(Note(line, text))
 
     @property
+    def unlisted(self) -> int:
+        """Rows skipped or replaced beyond the notes kept."""
+        listed = sum(1 + note.more for note in self.skipped) + len(self.replaced)
+        return self.skipped_rows + self.replaced_rows - listed
+
+
+class ResponseFile:
+    """A responses CSV, read as a stream whenever asked (`lines` opens it afresh): once for the IDs it
+    names (which the set's reader looks for), once for its rows. Rows ``student,id,gradient,answer``
+    (columns in any order and case), separated by commas, semicolons or tabs (the header tells which), or
+    a form's row per student; where the separator is not a comma, a comma between digits is a decimal comma."""
+
+    def __init__(self, lines: Callable[[], Iterable[str]], source: str = "the responses") -> None:
+        self.lines, self.source = lines, source
+        self.timed = False  # whether the rows carry a timestamp
+
+    def rows(self) -> Iterator[tuple[int, dict[str, str] | Note]]:
+        """(line, cells) for each answer; (line, Note) for a row that is not CSV or too long."""
+        lines = iter(self.lines())
+        first = next(lines, None)
+        delimiter = max(DELIMITERS, key=(first or "").count)
+        reader = csv.reader(itertools.chain([first] if first is not None else [], lines), delimiter=delimiter)
+        layout = Layout.of(_first_row(reader, self.source), self.source)
+        self.timed = "timestamp" in layout.columns
+        while True:
+            try:
+                row = next(reader)
+            except StopIteration:
+                return
+            except csv.Error as error:  # a NUL is the reader's mark of a line too long to read (LONG_LINE)
+                why = "longer than a row can be" if "NUL" in str(error) else f"not CSV ({error})"
+                yield reader.line_num, Note(reader.line_num, why)
+                continue
+            if any(cell.strip() for cell in row):
+                for cells in layout.rows(row):
+                    if delimiter != ",":
+                        cells["answer"] = DECIMAL_COMMA.sub(".", cells["answer"])
+                    yield reader.line_num, cells
+
     def ids(self) -> set[str]:
-        return {cells["id"] for _, cells in self.rows}
-
-
-def read_response_rows(lines: Iterable[str], source: str = "the responses") -> ResponseRows:
-    """Rows ``student,id,gradient,answer`` (columns in any order and case), separated by commas, semicolons
-    or tabs (the header tells which); a row with a field over the CSV limit is skipped with a note, not the
-    whole class. Where the separator is not a comma, a comma between digits is a decimal comma (``0,5``)."""
-    lines = iter(lines)
-    first = next(lines, None)
-    delimiter = max(DELIMITERS, key=(first or "").count)
-    reader = csv.reader(itertools.chain([first] if first is not None else [], lines), delimiter=delimiter)
-    layout = Layout.of(_first_row(reader, source), source)
-    decimal_comma = delimiter != ","
-    rows, skipped = [], []
-    while True:
-        try:
-            row = next(reader)
-        except StopIteration:
-            break
-        except csv.Error as error:
-            skipped.append(Note(reader.line_num, f"not CSV ({error})"))
-            continue
-        if any(cell.strip() for cell in row):
-            for cells in layout.rows(row):
-                if decimal_comma:
-                    cells["answer"] = DECIMAL_COMMA.sub(".", cells["answer"])
-                rows.append((reader.line_num, cells))
-    rows, warning = in_time_order(rows)
-    return ResponseRows(rows, skipped, warning)
+        """The problem IDs the rows name (numbers on a sheet aside)."""
+        return {cells["id"] for _, cells in self.rows()
+                if isinstance(cells, dict) and not (cells["id"].isdecimal() and cells["id"].isascii())}
 
 
 WIDE_COLUMN = re.compile(r"^\s*(\S+?)[.:]?\s+(d\w+)\s*$")  # "3 dlogits", "softmax-ce-m42 dz": a wide layout's answer
@@ -518,22 +546,6 @@ class Layout:
             return [cells]
         return [cells | {"id": problem, "gradient": gradient, "answer": row[index].strip()}
                 for index, problem, gradient in self.answers if index < len(row) and row[index].strip()]
-
-
-def in_time_order(rows: list[tuple[int, dict[str, str]]]) -> tuple[list[tuple[int, dict[str, str]]], str]:
-    """Rows by their timestamp (when the file has that column), so the later answer is the later one in time;
-    file order, and a warning, when a timestamp cannot be read."""
-    if not rows or "timestamp" not in rows[0][1]:
-        return rows, ""
-    moments = []
-    for line, cells in rows:
-        moment = _moment(cells["timestamp"])
-        if moment is None:
-            return rows, (f"line {line}: the timestamp {shown(cells['timestamp'][:40])} cannot be read "
-                          "(write it as 2026-12-01 14:05:00): a later row in the file counts over an earlier one")
-        moments.append(moment)
-    order = sorted(range(len(rows)), key=moments.__getitem__)  # stable: rows of one moment keep the file's order
-    return [rows[k] for k in order], ""
 
 
 def _moment(text: str):
@@ -570,44 +582,66 @@ def _columns(header: list[str] | None, source: str) -> dict[str, int]:
     return {column: names.index(column) for column in (*RESPONSE_COLUMNS, *OPTIONAL_COLUMNS) if column in names}
 
 
-def read_responses(response_rows: ResponseRows, issued: IssuedSet) -> Responses:
-    """Each row's answer read against the set; a row that cannot be used is noted with its line and skipped
-    (rows skipped for the same reason, such as a student the set does not know, are counted on one note)."""
-    responses = Responses(skipped=list(response_rows.skipped))
-    for line, cells in response_rows.rows:
-        _take(line, cells, issued, responses)
-    responses.skipped = merged(responses.skipped)
+def read_responses(response_file: ResponseFile, issued: IssuedSet) -> Responses:
+    """Each row's answer read against the set, as the file streams by (in time order when the rows carry a
+    timestamp); a row that cannot be used is noted with its line and skipped (rows skipped for the same
+    reason, such as a student the set does not know, are counted on one note)."""
+    responses = Responses()
+    rows = response_file.rows()
+    first = next(rows, None)  # the header is read: `timed` says whether the rows carry a timestamp
+    rows = itertools.chain([first] if first is not None else [], rows)
+    if response_file.timed:
+        rows = responses.answers.in_time_order(_timed(rows, responses))
+    built = Built()
+    while chunk := list(itertools.islice(rows, SOLVED_TOGETHER)):
+        built.prime(_answered(chunk, issued))  # the chunk's problems built in one batch
+        for line, cells in chunk:
+            if isinstance(cells, Note):
+                responses.skip(line, cells.text)
+            else:
+                _take(line, cells, issued, responses, built)
     return responses
 
 
-def merged(notes: list[Note]) -> list[Note]:
-    """Notes in line order, each text once, counting the rows it stood for."""
-    first: dict[str, Note] = {}
-    for note in sorted(notes, key=lambda note: note.line):
-        if note.text in first:
-            first[note.text].more += 1 + note.more
-        else:
-            first[note.text] = note
-    return list(first.values())
+def _answered(rows: list[tuple[int, dict[str, str] | Note]], issued: IssuedSet) -> Iterator[ProblemId]:
+    """The problems rows answer, where they name one of the set."""
+    for _, cells in rows:
+        if isinstance(cells, dict):
+            try:
+                yield issued.problem_id(_problem(issued.spelling(unicodedata.normalize("NFC", cells["student"])),
+                                                 cells["id"], issued))
+            except UserError:
+                continue
 
 
-def _take(line: int, cells: dict[str, str], issued: IssuedSet, responses: Responses) -> None:
+def _timed(rows: Iterable[tuple[int, dict[str, str] | Note]], responses: Responses):
+    """(line, moment, cells) for the time-ordering store; a timestamp that cannot be read is warned of once
+    (the file's order is kept then), and rows that are not CSV are noted at once."""
+    for line, cells in rows:
+        if isinstance(cells, Note):
+            responses.skip(line, cells.text)
+            continue
+        moment = _moment(cells["timestamp"])
+        if moment is None and not responses.warning:
+            responses.warning = (f"line {line}: the timestamp {shown(cells['timestamp'][:40])} cannot be read "
+                                 "(write it as 2026-12-01 14:05:00): a later row in the file counts over an earlier one")
+        yield line, None if moment is None else moment.timestamp(), cells
+
+
+def _take(line: int, cells: dict[str, str], issued: IssuedSet, responses: Responses, built: Built) -> None:
     student, gradient = issued.spelling(unicodedata.normalize("NFC", cells["student"])), cells["gradient"]
     try:
         if student:
             check_name(student, f"student {shown(student)}")  # as a set's names are: this one is shown too
             responses.students[student] = None
         _check_sheet(student, cells.get("sheet", ""), issued)
-        problem, value = _answer(student, cells, issued)
+        problem, value = _answer(student, cells, issued, built)
     except UserError as error:
-        responses.skipped.append(Note(line, str(error)))
+        responses.skip(line, str(error))
         return
-    answers = responses.answers.setdefault((student, problem), {})
-    if gradient in answers:
+    if responses.answers.put(student, problem, gradient, value):
         what = f"{shown(gradient)} of {issued.problem_id(problem)}"
-        responses.replaced.append(Note(line, f"a second answer from {shown(issued.display(student))} to {what}: "
-                                             "it counts"))
-    answers[gradient] = value
+        responses.replace(line, f"a second answer from {shown(issued.display(student))} to {what}: it counts")
 
 
 def _check_sheet(student: str, fingerprint: str, issued: IssuedSet) -> None:
@@ -642,7 +676,7 @@ def _problem(student: str, reference: str, issued: IssuedSet) -> int:
     return i
 
 
-def _answer(student: str, cells: dict[str, str], issued: IssuedSet) -> tuple[int, Any]:
+def _answer(student: str, cells: dict[str, str], issued: IssuedSet, built: Built) -> tuple[int, Any]:
     from handgrad_cli.answers import read_values
 
     if not student:
@@ -655,10 +689,29 @@ def _answer(student: str, cells: dict[str, str], issued: IssuedSet) -> tuple[int
     return i, read_values(cells["answer"], problem.answers[gradient].shape, gradient)
 
 
-@lru_cache(maxsize=1024)
-def built(problem_id: ProblemId) -> Problem:
-    """A problem rows answer (kept for the next rows, which usually answer the same problems)."""
-    return build(problem_id)
+class Built:
+    """The problems rows answer, built a batch at a time ahead of the rows (`prime`) and kept for the next
+    rows, which usually answer the same problems; the oldest forgotten first."""
+
+    KEPT = 4 * SOLVED_TOGETHER
+
+    def __init__(self) -> None:
+        self.known: dict[ProblemId, Problem] = {}
+
+    def prime(self, problem_ids: Iterable[ProblemId]) -> None:
+        wanted = list(dict.fromkeys(problem_id for problem_id in problem_ids if problem_id not in self.known))
+        for problem_id, problem in zip(wanted, build_many(wanted)):
+            self.keep(problem_id, problem)
+
+    def keep(self, problem_id: ProblemId, problem: Problem) -> None:
+        if len(self.known) >= self.KEPT:
+            del self.known[next(iter(self.known))]
+        self.known[problem_id] = problem
+
+    def __call__(self, problem_id: ProblemId) -> Problem:
+        if problem_id not in self.known:
+            self.keep(problem_id, build(problem_id))
+        return self.known[problem_id]
 
 
 @dataclass(frozen=True)
@@ -713,15 +766,34 @@ def grade_class(issued: IssuedSet, responses: Responses, tolerance: Tolerance = 
     The problems issued to everyone are built once, not once a student."""
     shared = dict(zip(issued.shared_problems, build_many(map(issued.problem_id, issued.shared_problems))))
     graded = GradedAnswers(tolerance)
-    for student in graded_students(issued, responses):
+    for block in _blocks(issued, graded_students(issued, responses), set(shared)):
+        built_now = dict(zip(block.own, build_many(map(issued.problem_id, block.own))))
+        for student, sheet in block.sheets:
+            problems = shared | {i: built_now[i] for i in sheet if i in built_now}
+            yield [
+                ProblemScore(issued.display(student), number, problems[i],
+                             graded(i, problems[i], responses.answers.get((student, i), {})), carry_credit, student)
+                for number, i in enumerate(sheet, 1)
+            ]
+
+
+class _Block(NamedTuple):
+    sheets: list[tuple[str, list[int]]]  # (student, their sheet's problems)
+    own: list[int]  # the problems issued to them alone, built together
+
+
+def _blocks(issued: IssuedSet, students: Iterable[str], shared: set[int]) -> Iterator[_Block]:
+    """Students in blocks whose own problems are built in one batch (SOLVED_TOGETHER), not a few at a time."""
+    block = _Block([], [])
+    for student in students:
         sheet = issued.sheet(student)
-        own = [i for i in sheet if i not in shared]
-        problems = shared | dict(zip(own, build_many(map(issued.problem_id, own))))
-        yield [
-            ProblemScore(issued.display(student), number, problems[i],
-                         graded(i, problems[i], responses.answers.get((student, i), {})), carry_credit, student)
-            for number, i in enumerate(sheet, 1)
-        ]
+        block.sheets.append((student, sheet))
+        block.own.extend(i for i in sheet if i not in shared)
+        if len(block.own) >= SOLVED_TOGETHER:
+            yield block
+            block = _Block([], [])
+    if block.sheets:
+        yield block
 
 
 class GradedAnswers:

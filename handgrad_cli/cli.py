@@ -393,24 +393,27 @@ def grade_command(
     """
     from rich.console import Console
 
-    from handgrad_cli.classroom import (CARRY_FORWARD_CREDIT, grade_class, read_assignments, read_response_rows,
+    from handgrad_cli.classroom import (CARRY_FORWARD_CREDIT, ResponseFile, grade_class, read_assignments,
                                         read_responses, read_set)
+    from handgrad_cli.console import spreadsheet_lines
     from handgrad_cli.grading import Tolerance
     from handgrad_cli.render.classroom import summary, write_scores
 
     with open_lines(problem_set) as lines:  # opened first, so a missing set is named first
-        response_rows = read_response_rows(read_file(responses).splitlines(keepends=True), shown_path(responses))
-        issued = read_set(lines, shown_path(problem_set), response_rows.ids)
+        response_file = ResponseFile(lambda: spreadsheet_lines(responses), shown_path(responses))
+        issued = read_set(lines, shown_path(problem_set), response_file.ids())  # the responses' first pass
     if assignments is not None:
         read_assignments(read_file(assignments), issued, shown_path(assignments))
-    answers = read_responses(response_rows, issued)
-    if response_rows.warning:
-        typer.echo(f"{shown_path(responses)} {response_rows.warning}", err=True)
+    answers = read_responses(response_file, issued)  # the second pass
+    if answers.warning:
+        typer.echo(f"{shown_path(responses)} {answers.warning}", err=True)
     for note in answers.skipped:
         more = f" (and {note.more} more row{'s' if note.more > 1 else ''} for the same reason)" if note.more else ""
         typer.echo(f"{shown_path(responses)} line {note.line} skipped: {note.text}{more}", err=True)
     for note in answers.replaced:
         typer.echo(f"{shown_path(responses)} line {note.line}: {note.text}", err=True)
+    if answers.unlisted:
+        typer.echo(f"{shown_path(responses)}: {answers.unlisted:,} more rows skipped or replaced, not listed", err=True)
     credit = CARRY_FORWARD_CREDIT[carry_forward.value]
     graded = grade_class(issued, answers, Tolerance(atol, rtol), credit)
     if report is None:

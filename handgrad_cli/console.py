@@ -9,6 +9,7 @@ import codecs
 import contextlib
 import errno
 import functools
+import io
 import math
 import os
 import re
@@ -416,6 +417,39 @@ def open_lines(path: Path):
     try:
         with path.open(encoding="utf-8-sig") as file:
             yield decoded_lines(file, shown_path(path))
+    except OSError as error:
+        raise unreadable(path, error) from None
+
+
+MAX_ROW_CHARS = 2**20  # a line of a responses file: a longer one is a row skipped, not the whole file
+LONG_LINE = "\0\n"  # what stands for a line over MAX_ROW_CHARS: no line of text holds a NUL
+
+
+def spreadsheet_lines(path: Path):
+    """A spreadsheet's text file, a line at a time (memory stays flat): UTF-8 with or without a BOM, or
+    UTF-16 with its BOM (Excel's "Unicode text"). A line over MAX_ROW_CHARS comes as LONG_LINE; a NUL
+    byte or bytes that are not text end the reading in one line naming it."""
+    name, line = shown_path(path), 0
+    try:
+        with path.open("rb") as raw:
+            utf16 = raw.read(2) in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
+            raw.seek(0)
+            # UTF-8 is decoded a line at a time, so a bad byte is named by its line; UTF-16 has no such lines
+            file = io.TextIOWrapper(raw, encoding="utf-16", newline="") if utf16 else raw
+            decode = str if utf16 else codecs.getincrementaldecoder("utf-8-sig")().decode
+            while chunk := file.readline(MAX_ROW_CHARS + 1):
+                line += 1
+                text = decode(chunk)
+                if "\0" in text:
+                    raise UserError(f"{name} line {line} holds a NUL byte: it is not a text file")
+                if len(chunk) > MAX_ROW_CHARS and not text.endswith("\n"):
+                    while (rest := file.readline(MAX_ROW_CHARS)) and not decode(rest).endswith("\n"):
+                        pass
+                    text = LONG_LINE
+                yield text
+    except UnicodeError:
+        raise UserError(f"{name} line {max(line, 1)} is not UTF-8 text: save the file as UTF-8 "
+                        "('CSV UTF-8' in a spreadsheet)") from None
     except OSError as error:
         raise unreadable(path, error) from None
 

@@ -93,9 +93,9 @@ def summary(tally: ClassTally, responses: Responses):
 
     from handgrad_cli.render.progress import plural
 
-    notes = [f"{plural(sum(1 + note.more for note in responses.skipped), 'row')} skipped"]
-    if responses.replaced:
-        notes.append(f"{plural(len(responses.replaced), 'answer')} replaced by a later one")
+    notes = [f"{plural(responses.skipped_rows, 'row')} skipped"]
+    if responses.replaced_rows:
+        notes.append(f"{plural(responses.replaced_rows, 'answer')} replaced by a later one")
     headline = Text(f"Graded {plural(tally.students, 'student')}, {plural(tally.problems, 'problem')}; "
                     f"{', '.join(notes)}.")
     counts = distribution(tally)

@@ -164,8 +164,8 @@ def summary_record(tally: ClassTally, responses: Responses) -> dict[str, Any]:
     return {
         "students": tally.students,
         "problems": tally.problems,
-        "rows_skipped": sum(1 + note.more for note in responses.skipped),
-        "answers_replaced": len(responses.replaced),
+        "rows_skipped": responses.skipped_rows,
+        "answers_replaced": responses.replaced_rows,
         "distribution": [{"band": label, "students": count} for label, count in distribution(tally)],
         "most_missed": [{"problem": what, "missed_by": count, "students": total, "mean_score": mean}
                         for what, count, total, mean in most_missed(tally)],
