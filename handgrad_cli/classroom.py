@@ -442,6 +442,7 @@ class Note:
 
 
 MAX_NOTES = 1000  # distinct notes kept to show; the rows past them are counted
+LONG_ROW = "\0"  # a line too long to read, as the CSV reader gives it (console.LONG_LINE)
 
 
 @dataclass
@@ -501,11 +502,12 @@ class ResponseFile:
                 row = next(reader)
             except StopIteration:
                 return
-            except csv.Error as error:  # a NUL is the reader's mark of a line too long to read (LONG_LINE)
-                why = "longer than a row can be" if "NUL" in str(error) else f"not CSV ({error})"
-                yield reader.line_num, Note(reader.line_num, why)
+            except csv.Error as error:
+                yield reader.line_num, Note(reader.line_num, f"not CSV ({error})")
                 continue
-            if any(cell.strip() for cell in row):
+            if row == [LONG_ROW]:  # the reader's mark of a line too long to read
+                yield reader.line_num, Note(reader.line_num, "longer than a row can be")
+            elif any(cell.strip() for cell in row):
                 for cells in layout.rows(row):
                     if delimiter != ",":
                         cells["answer"] = DECIMAL_COMMA.sub(".", cells["answer"])

@@ -69,7 +69,7 @@ class CarryForward(str, Enum):
     none = "none"
 
 
-class SummaryFormat(str, Enum):
+class TableFormat(str, Enum):
     table = "table"
     json = "json"
 
@@ -380,8 +380,8 @@ def grade_command(
         Optional[Path], typer.Option(metavar="DIR", help="Also write a gradebook, an item analysis and feedback pages.")
     ] = None,
     summary_format: Annotated[
-        SummaryFormat, typer.Option("--format", "-f", help="The summary on stderr: table or json.")
-    ] = SummaryFormat.table,
+        TableFormat, typer.Option("--format", "-f", help="The summary on stderr: table or json.")
+    ] = TableFormat.table,
     assignments: Annotated[
         Optional[Path], typer.Option(metavar="FILE", help="A CSV student,variant: who answered which --variants sheet.")
     ] = None,
@@ -422,7 +422,7 @@ def grade_command(
         from handgrad_cli.report_files import write_report
 
         tally = write_report(report, issued, graded, answers)
-    if summary_format is SummaryFormat.json:
+    if summary_format is TableFormat.json:
         import json
 
         from handgrad_cli.render.report import summary_record
@@ -716,9 +716,7 @@ def start_command() -> None:
 # Progress: the practice history, stats, and flashcards
 
 
-class StatsFormat(str, Enum):
-    table = "table"
-    json = "json"
+StatsFormat = TableFormat
 
 
 class HistoryFormat(str, Enum):

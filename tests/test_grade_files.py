@@ -68,14 +68,17 @@ def test_a_name_composed_or_decomposed_is_one_student_of_a_shared_set(tmp_path):
     assert totals(result) == {"Jos\u00e9": "1.000"}
 
 
-def test_a_monster_problem_cell_is_a_skipped_row_not_a_crash(tmp_path, pair):
+@pytest.mark.parametrize("bad_row,note", [
+    (f'Zoë,{"9" * 5000},dlogits,1', "'Zoë''s sheet has no problem 9999999999…: it has 1 to 1"),  # a monster cell
+    (f'Zoë,1,dlogits,"{"1, " * 400_000}1"', "longer than a row can be"),  # a line of 1.2 MB
+])
+def test_a_monster_row_is_a_skipped_row_not_a_crash(tmp_path, pair, bad_row, note):
     zoe, _ = pair
-    rows = (f'student,id,gradient,answer\nZoë,{"9" * 5000},dlogits,1\n'
-            f'Zoë,1,dlogits,"{typed(zoe["answers"]["dlogits"])}"\n')
+    rows = f'student,id,gradient,answer\n{bad_row}\nZoë,1,dlogits,"{typed(zoe["answers"]["dlogits"])}"\n'
     result = grade_bytes(tmp_path, rows.encode())
     assert result.exit_code == 0
     assert totals(result)["Zoë"] == "1.000"
-    assert "line 2 skipped: 'Zoë''s sheet has no problem 9999999999…: it has 1 to 1" in result.stderr
+    assert f"line 2 skipped: {note}" in result.stderr
 
 
 def test_the_wide_layout_of_a_form_in_timestamp_order(tmp_path, pair):
