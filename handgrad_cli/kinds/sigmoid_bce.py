@@ -16,8 +16,8 @@ from handgrad_cli import engine
 from handgrad_cli.engine import Node, Slip
 from handgrad_cli.kinds.base import Batch, Input, Kind, Tensors
 from handgrad_cli.kinds.tanh_neuron import LINEAR_FORMS, LINEAR_RULES, swapped_inputs
-from handgrad_cli.numbers import format_input
 from handgrad_cli.problem import Draw
+from handgrad_cli.question import Code, Question, Value
 
 # difficulty -> (inputs (low, high), spread of x and w, spread of b, decimals)
 LEVELS = {
@@ -83,9 +83,9 @@ class SigmoidBCE(Kind):
 
     def question(self, inputs: dict[str, Any]) -> str:
         x, w, b, y = (inputs[name] for name in ("x", "w", "b", "y"))
-        return (f"x = {format_input(x)}, w = {format_input(w)}, b = {format_input(b)}, label y = {format_input(y)}; "
-                "z = w.x + b, p = sigmoid(z), and the loss L = -(y log p + (1 - y) log(1 - p)). "
-                "Compute dz, dw, db and dx.")
+        return Question(Value("x", x), ", ", Value("w", w), ", ", Value("b", b), ", label ", Value("y", y), "; ",
+                        Code("z = w.x + b"), ", ", Code("p = sigmoid(z)"), ", and the loss ",
+                        Code("L = -(y log p + (1 - y) log(1 - p))"), ". Compute dz, dw, db and dx.")
 
     def worth_doing(self, batch: Batch) -> np.ndarray:
         low, high = WORTH_DOING
