@@ -201,3 +201,14 @@ def test_review_and_stats_cover_every_kind_practised(tmp_path):
     assert runner.invoke(app, ["stats", "all"], env=env).exit_code == 0
     unknown = runner.invoke(app, ["stats", "mpl"], env=env)
     assert unknown.exit_code == 2 and unknown.stderr.startswith("handgrad: ")
+
+
+def test_history_at_a_terminal_is_paged_and_piped_is_not(tmp_path):
+    with open_history(tmp_path / "history.sqlite3") as history:
+        for minute in range(30):  # taller than the screen
+            history.record(make_attempt(datetime(2026, 11, 16, 9, minute, tzinfo=timezone.utc)))
+    paged = ended(terminal("history", HANDGRAD_HOME=str(tmp_path), HANDGRAD_PAGER="tr a-z A-Z"))
+    assert "ANSWERED_AT,SESSION,PROBLEM_ID" in paged
+    piped = subprocess.run([HANDGRAD, "history"], capture_output=True, text=True,
+                           env={**os.environ, "HANDGRAD_HOME": str(tmp_path), "HANDGRAD_PAGER": "tr a-z A-Z"})
+    assert piped.stdout.startswith("answered_at,session,problem_id") and piped.stdout.count("\n") == 31

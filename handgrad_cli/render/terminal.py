@@ -41,14 +41,19 @@ def title(problem: Problem) -> str:
 def problem_panel(problem: Problem, asked: Sequence[str] | None = None) -> Panel:
     """The problem as a learner first sees it: its ID, the question (its forward program a statement a
     line), the inputs, what is asked (by default all it asks; a line per group of a long problem)."""
+    body = Group(question_view(problem), Text(), inputs_grid(problem), Text(), *_asked_lines(problem, asked))
+    return Panel(body, title=Text(title(problem), style="bold"), title_align="left")  # Text: no markup to parse
+
+
+def question_view(problem: Problem) -> Group:
+    """The question's prose, then its forward program a statement a line where the kind writes one apart."""
     from handgrad_cli.kinds import get_kind
 
     prose, program = get_kind(problem.kind).panel_question(problem.inputs)
     parts: list[Any] = [Text(prose)]
     if program:
         parts += [Text(), Text("Forward:", style="bold"), *(Text("  " + line, style="cyan") for line in program)]
-    body = Group(*parts, Text(), inputs_grid(problem), Text(), *_asked_lines(problem, asked))
-    return Panel(body, title=Text(title(problem), style="bold"), title_align="left")  # Text: no markup to parse
+    return Group(*parts)
 
 
 def _asked_lines(problem: Problem, asked: Sequence[str] | None = None) -> list[Any]:
@@ -232,7 +237,7 @@ def explanation(problem: Problem, extras: list[Quantity], decimals: int = DEFAUL
     """The whole derivation: forward pass, backward steps, closed form, checks."""
     parts = [
         Text(title(problem), style="bold"),
-        Text(problem.question),
+        question_view(problem),
         forward_table(problem, decimals),
         steps_view(problem, decimals),
         closed_form(problem, decimals),
