@@ -8,7 +8,7 @@ import pytest
 from handgrad_cli.errors import UserError
 from handgrad_cli.grading import grade
 from handgrad_cli.kinds import build, get_kind, set_ids, set_problems
-from handgrad_cli.kinds.base import _batch_key
+from handgrad_cli.kinds.solving import _batch_key
 from handgrad_cli.kinds.scalar_graph import TEMPLATES, parse
 from handgrad_cli.problem import ProblemId
 from tests.autodiff import Value

@@ -1,0 +1,63 @@
+"""A learner's answers seen through the graph: each named slip's answers, what follows from the learner's
+own earlier answers (from the exact forward values or as printed), which earlier answers a gradient is
+computed from, and the loss as a function of one value (what finite differences check). A mixin of `Kind`."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+from handgrad_cli import engine
+from handgrad_cli.engine import WhatIf
+from handgrad_cli.kinds.values import by_node, nearest_answered, printed_values
+from handgrad_cli.problem import Mistake, Problem
+
+
+class Diagnosis:
+    """What `Kind` derives to judge a learner's answers."""
+
+    def mistakes(self, problem: Problem, earlier: dict[str, np.ndarray] | None = None) -> list[Mistake]:
+        """Each named slip's answers for this problem, given the learner's earlier answers if any."""
+        graph = self.one_graph(problem)
+        overrides = by_node(earlier)
+        found = []
+        for slip in self.named_slips(graph, problem.asked):
+            grads = self.backward(graph, WhatIf(overrides=overrides, slip=slip), words=False).grads
+            for name in problem.asked:
+                if earlier and name in earlier:
+                    continue
+                value = grads[graph.nodes[name[1:]]][0]
+                words = slip.words if slip.at == name[1:] else f"{slip.words} (in d{slip.at})"
+                found.append(Mistake(slip.slug, name, words, value, f"d{slip.at}"))
+        return found
+    def following(self, problem: Problem, earlier: dict[str, np.ndarray],
+                  values: engine.Values | None = None) -> dict[str, np.ndarray]:
+        """Each asked gradient as it follows from the learner's own earlier answers (and from `values`,
+        the forward values a learner reads: exact by default)."""
+        graph = self.one_graph(problem)
+        grads = self.backward(graph, WhatIf(values, by_node(earlier)), words=False).grads
+        return {name: grads[graph.nodes[name[1:]]][0] for name in problem.asked}
+    def printed(self, problem: Problem) -> engine.Values:
+        """The forward values of this problem as printed: what a learner computes from."""
+        return printed_values(self.one_graph(problem), np.array([problem.shown_decimals]))
+    def depends_on(self, problem: Problem, gradient: str, answered) -> tuple[str, ...]:
+        """The answered gradients a learner computes `gradient` from: on each path from it to the loss,
+        the first node whose gradient was answered (in the order asked)."""
+        found = nearest_answered(self.one_graph(problem), gradient, answered)
+        return tuple(name for name in problem.asked if name in found)
+    def loss_function(self, problem: Problem, gradient: str) -> tuple[Callable[[np.ndarray], float], np.ndarray]:
+        """The loss as a function of one named value (input or intermediate), and the point to take it at.
+
+        Its gradient there is the reference answer: tests check it with central finite differences.
+        """
+        name = gradient[1:]
+        graph = self.graph([problem.inputs])
+        at = graph.nodes[name].value[0]
+
+        def loss(value: np.ndarray) -> float:
+            nudge = np.asarray(value, dtype=float)[None] - graph.nodes[name].value
+            nudged = self.graph([problem.inputs], {name: nudge})
+            return float(np.sum(nudged.root.value * graph.seed))
+
+        return loss, at
