@@ -611,7 +611,6 @@ def debug_command(
     from handgrad_cli.grading import Tolerance
     from handgrad_cli.kinds import chosen_kinds
     from handgrad_cli.render.debug import debug_intro, debug_score
-    from handgrad_cli.render.drill import review_line
 
     kinds, ids = split_subjects(subjects or [])
     refuse_with_fixed_problems(ids, None, count=count, seed=seed)

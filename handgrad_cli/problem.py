@@ -140,7 +140,7 @@ class Solved:
     the problem axis first. Each problem reads its own slice when asked, so a problem a set skips
     costs next to nothing."""
 
-    def __init__(self, kind: str, difficulty: str, answers: dict[str, Any], shown: dict[str, Any],
+    def __init__(self, kind: str, difficulty: str, answers: dict[str, Any], forward: dict[str, Any],
                  closed_form: dict[str, str], steps: tuple[Any, ...], judge: dict[str, Any], question: Any,
                  path_steps: tuple[Any, ...] = ()) -> None:
         self.kind, self.difficulty = kind, difficulty
@@ -148,11 +148,11 @@ class Solved:
         self.closed_form = closed_form  # gradient -> formula, the same for the whole batch
         self.steps = steps  # engine.Step per asked gradient, with the problem axis first
         self.path_steps = path_steps or steps  # every step between the loss and the asked ones
-        self.judge = judge  # "sound", "shown" -> () -> per problem: worked out once, when first asked
+        self.judge = judge  # "sound", "shown", "typed" -> () -> per problem: worked out once, when first asked
         self.question = question  # inputs -> the question's text (made only for the problems a set keeps)
         self.cache: dict[str, Any] = {}
-        # the forward values shown: a batch of numbers as Python floats at once, arrays as they are
-        self.columns = {name: value.tolist() if value.ndim == 1 else value for name, value in shown.items()}
+        # the forward values: a batch of numbers as Python floats at once, arrays as they are
+        self.columns = {name: value.tolist() if value.ndim == 1 else value for name, value in forward.items()}
 
     def judged(self, what: str) -> Any:
         if what not in self.cache:

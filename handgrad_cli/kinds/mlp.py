@@ -29,7 +29,7 @@ from handgrad_cli.kinds.batchnorm import batchnorm_layer
 from handgrad_cli.kinds.ce_steps import cross_entropy_steps
 from handgrad_cli.kinds.embedding import assigned, embedding_lookup
 from handgrad_cli.problem import Draw
-from handgrad_cli.question import Code, Question, Value
+from handgrad_cli.question import Code, Question
 
 
 class Size(NamedTuple):

@@ -119,7 +119,7 @@ class Solving:
         judge = {"sound": lambda: self._sound(graph, answers, asked),
                  "shown": lambda: self._shown_decimals(graph, answers),
                  "typed": lambda: self._typed_decimals(graph, answers, asked)}
-        solved = Solved(self.name, batch.difficulty, answers, batch.shown, self.closed_forms(graph, asked),
+        solved = Solved(self.name, batch.difficulty, answers, batch.forward, self.closed_forms(graph, asked),
                         tuple(found[name] for name in asked), judge, self.question, path)
         worth = self.worth_doing(batch).tolist()
         return [Problem(problem_id, problem, solved, i, worth[i])

@@ -48,7 +48,7 @@ class Batch(NamedTuple):
 
     graph: Graph
     answers: dict[str, np.ndarray]  # asked gradient -> its values
-    shown: dict[str, np.ndarray]  # what the forward table shows: values made from the inputs
+    forward: dict[str, np.ndarray]  # the values the forward pass made from the inputs (what its table shows)
     inputs: list[dict[str, Any]]  # each problem's inputs, as drawn or typed
     difficulty: str
     back: engine.Backward
@@ -63,7 +63,7 @@ class Batch(NamedTuple):
             return self.graph.seed
         given = self.graph.t.get(name)
         if given is None:
-            return self.shown[name]
+            return self.forward[name]
         return given.value if isinstance(given, Node) else np.asarray(given)
 
 

@@ -95,17 +95,17 @@ def status_table(results: Sequence[Result], many: bool, named: bool = True) -> A
     return table
 
 
-def entries_table(grade: Grade, decimals: int, shown: int = ENTRIES_SHOWN) -> Any:
-    """The entries of a wrong answer that are off: `shown` of them, and how many more."""
+def entries_table(grade: Grade, decimals: int, listed: int = ENTRIES_SHOWN) -> Any:
+    """The entries of a wrong answer that are off: `listed` of them, and how many more."""
     off = [entry for entry in grade.entries if not entry.correct]
     table = new_table(box=None, pad_edge=False, header_style="dim", padding=(0, 2, 0, 0))
     for column, justify in (("    entry", "left"), ("yours", "right"), ("answer", "right"), ("difference", "right")):
         table.add_column(column, justify=justify)
-    for entry in off[:shown]:
+    for entry in off[:listed]:
         table.add_row("    " + entry_name(grade.gradient, entry.index), format_number(entry.yours, decimals),
                       format_number(entry.reference, decimals), format_difference(entry.difference))
-    if len(off) > shown:
-        table.add_row(f"    … {len(off) - shown} more off", "", "", "")
+    if len(off) > listed:
+        table.add_row(f"    … {len(off) - listed} more off", "", "", "")
     return table
 
 
