@@ -198,3 +198,22 @@ def test_0_is_the_answer_to_an_all_zero_gradient_of_any_shape():
     problem = next(set_problems(["ce-steps"], 1, 3, "medium"))
     assert problem.answers["dlogit_maxes"].shape[0] > 1
     assert grade(problem, "dlogit_maxes", read_values("0", problem.answers["dlogit_maxes"].shape)).correct
+
+
+def test_a_header_shows_your_carried_answer_with_the_decimals_it_is_typed_to():
+    """A learner who typed dhpreact to 4 decimals reads it back with 4 in the batchnorm group's header."""
+    import io
+
+    from rich.console import Console
+
+    from handgrad_cli.render.drill import group_heading
+
+    problem = next(set_problems(["mlp"], 1, 5, "medium"))
+    assert problem.typed_decimals["dhpreact"] == 4
+    kind = get_kind("mlp")
+    first = next(name for name in kind.groups if name == "dbngain")
+    typed = np.round(problem.answers["dhpreact"], 4)
+    console = Console(width=80, file=io.StringIO(), color_system=None)
+    console.print(group_heading(kind.groups[first], kind.group_values(problem, first), problem, 3,
+                                accepted={"dhpreact": typed}))
+    assert f"{typed[0, 0]:.4f}" in console.file.getvalue()

@@ -84,8 +84,9 @@ def group_heading(heading: str, values: dict, problem: Problem, decimals: int = 
     shown = max(decimals, problem.shown_decimals)
     accepted = accepted or {}
     group = _group_gradients(problem, heading)
-    rows = [("yours" if name in accepted else "answer", name, accepted.get(name, problem.answers[name]), decimals)
-            for name in upstream_read(problem, group)]
+    typed = problem.typed_decimals  # an answer carried on is shown with the decimals it is typed to
+    rows = [("yours" if name in accepted else "answer", name, accepted.get(name, problem.answers[name]),
+             max(decimals, typed[name])) for name in upstream_read(problem, group)]
     rows += [("", name, value, None) for name, value in indices_read(problem, group).items() if name not in values]
     rows += [("", name, value, None if name in problem.inputs else shown) for name, value in values.items()]
     kept, cut = _fitting(rows, None if lines is None else lines - 3)
