@@ -342,7 +342,8 @@ class _Drill:
 
 
 HEADER_ROOM = 4  # rows kept free under a group's header: a prompt and a verdict
-FEEDBACK_ROOM = 3  # and under a problem's feedback: the pause's prompt and the last gradient's verdict
+FEEDBACK_ROOM = 5  # and under a problem's feedback: the pause's prompt and the last gradient's verdict (a carried
+                   # or wrong one takes three or four lines with the answer)
 
 
 def _height(console: Console, renderable) -> int:

@@ -168,3 +168,23 @@ def test_hints_climb_from_the_rule_in_the_problems_names_to_where_the_values_are
     products = re.findall(r"(-?[\d.]+) \* (-?[\d.]+)", worked)  # row 0 of dlogits times column 0 of W2.T
     assert len(products) == 4
     assert abs(sum(float(a) * float(b) for a, b in products) - problem.answers["dh"][0, 0]) < 1e-3
+
+
+def test_a_slip_kept_early_makes_the_rest_carried_in_one_row_on_one_screen():
+    """dcounts slipped twice and the rest computed from it: 21 answers carried forward share one row."""
+    problem = build(MLP)
+    kind = get_kind("mlp")
+    wrong = slip(problem, "dcounts", "counts-sum-path-dropped")
+    earlier = {}
+    lines = []
+    for name in problem.asked:
+        value = wrong if name == "dcounts" else kind.following(problem, earlier)[name]
+        earlier[name] = value
+        lines += [typed(value)] * (1 if name in problem.asked[:problem.asked.index("dcounts")] else 2)
+    out, _, _ = screen(lines + [""])
+    shown = after_last_answer(out)
+    assert len(shown) + 1 <= 24, "\n".join(shown)
+    text = " ".join("\n".join(shown).split())
+    assert "1 wrong" in text and "carried forward" in text
+    assert re.search(r"carried dnorm_logits, dlogit_maxes, .*dC: each follows from your own earlier answers", text)
+    assert "dcounts = dcounts_sum + counts_sum_inv * dprobs <- went wrong here" in text

@@ -82,15 +82,21 @@ def _off(grade: Grade) -> str:
 
 def status_table(results: Sequence[Result], many: bool, named: bool = True) -> Any:
     """A row per gradient, its words wrapped beside its name; `many`: the gradients right on the first
-    try share one row (`named`: by name, else counted)."""
+    try share one row (`named`: by name, else counted), and so do several carried forward (an early slip
+    kept makes every later answer carried: one row, not a screen of them)."""
     table = new_table(box=None, show_header=False, pad_edge=False, padding=(0, 2, 0, 0))
     table.add_column(style="bold", no_wrap=True)
     table.add_column()
     right = [result.gradient for result in results if result.shown_as == RIGHT]
-    if many and right:
+    carried = [result.gradient for result in results if result.shown_as == CARRIED]
+    shared = {RIGHT} | ({CARRIED} if len(carried) > 1 else set()) if many else set()
+    if RIGHT in shared and right:
         table.add_row(Text("  right", style="green"), ", ".join(right) if named else f"the {len(right)} others")
+    if CARRIED in shared:
+        table.add_row(Text("  carried", style="yellow"), f"{', '.join(carried)}: each follows from your own earlier "
+                      "answers (error carried forward); the working is right")
     for result in results:
-        if not (many and result.shown_as == RIGHT):
+        if result.shown_as not in shared:
             table.add_row(f"  {result.gradient}", status_words(result))
     return table
 
