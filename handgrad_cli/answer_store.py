@@ -34,7 +34,8 @@ class AnswerStore:
         replaced = self.db.execute("UPDATE answers SET shape = ?, value = ? WHERE student = ? AND problem = ? "
                                    "AND gradient = ?", row).rowcount > 0
         if not replaced:
-            self.db.execute("INSERT INTO answers (shape, value, student, problem, gradient) VALUES (?, ?, ?, ?, ?)", row)
+            self.db.execute("INSERT INTO answers (shape, value, student, problem, gradient) "
+                            "VALUES (?, ?, ?, ?, ?)", row)
         self._student = None  # what `get` holds may be out of date
         return replaced
 
@@ -48,7 +49,8 @@ class AnswerStore:
                 self._theirs.setdefault(number, {})[gradient] = np.frombuffer(value).reshape(dims)
         return self._theirs.get(problem, default)
 
-    def in_time_order(self, rows: Iterable[tuple[int, float | None, dict[str, str]]]) -> Iterator[tuple[int, dict[str, str]]]:
+    def in_time_order(self, rows: Iterable[tuple[int, float | None, dict[str, str]]]
+                      ) -> Iterator[tuple[int, dict[str, str]]]:
         """(line, moment, cells) rows back as (line, cells), the earliest moment first (ties in file order);
         all in file order when a moment is None (a timestamp that could not be read)."""
         self.db.execute("CREATE TEMP TABLE staged (moment REAL, seq INTEGER, line INTEGER, student TEXT, id TEXT, "
@@ -58,7 +60,8 @@ class AnswerStore:
             for seq, (line, moment, cells) in enumerate(rows)))
         unread = self.db.execute("SELECT count(*) FROM staged WHERE moment IS NULL").fetchone()[0]
         order = "seq" if unread else "moment, seq"
-        for line, *cells in self._rows(f"SELECT line, student, id, gradient, answer, sheet FROM staged ORDER BY {order}"):
+        query = f"SELECT line, student, id, gradient, answer, sheet FROM staged ORDER BY {order}"
+        for line, *cells in self._rows(query):
             yield line, dict(zip(STAGED[1:], cells))
 
     def _rows(self, query: str) -> Iterator[tuple]:

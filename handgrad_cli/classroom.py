@@ -626,7 +626,8 @@ def _timed(rows: Iterable[tuple[int, dict[str, str] | Note]], responses: Respons
         moment = _moment(cells["timestamp"])
         if moment is None and not responses.warning:
             responses.warning = (f"line {line}: the timestamp {shown(cells['timestamp'][:40])} cannot be read "
-                                 "(write it as 2026-12-01 14:05:00): a later row in the file counts over an earlier one")
+                                 "(write it as 2026-12-01 14:05:00): a later row in the file counts over an "
+                                 "earlier one")
         yield line, None if moment is None else moment.timestamp(), cells
 
 
@@ -665,7 +666,8 @@ def _problem(student: str, reference: str, issued: IssuedSet) -> int:
     if reference.isdecimal() and reference.isascii():
         sheet = issued.sheet(student)
         if len(reference) > MAX_NUMBER_DIGITS or not 1 <= int(reference) <= len(sheet):
-            raise UserError(f"{shown(issued.display(student))}'s sheet has no problem {int(reference[:MAX_NUMBER_DIGITS + 1])}"
+            number = int(reference[:MAX_NUMBER_DIGITS + 1])
+            raise UserError(f"{shown(issued.display(student))}'s sheet has no problem {number}"
                             f"{'…' if len(reference) > MAX_NUMBER_DIGITS else ''}: it has 1 to {len(sheet)}")
         return sheet[int(reference) - 1]
     i = issued.where.get(reference)

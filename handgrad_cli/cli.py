@@ -203,7 +203,8 @@ def generate_command(
                           "ipynb: none (default) or inline."),
     ] = None,
     students: Annotated[
-        Optional[Path], typer.Option(help="A roster: a CSV id,name[,email], or one name a line; each gets a set of their own.")
+        Optional[Path],
+        typer.Option(help="A roster: a CSV id,name[,email], or one name a line; each gets a set of their own."),
     ] = None,
     variants: Annotated[
         Optional[int], typer.Option(min=1, help="N sets of their own, named variant-01 ... (instead of --students).")
@@ -249,8 +250,8 @@ def generate_command(
     if output_format.value == "latex" and students is not None:
         say_which_names_need_lualatex([student.name for student in roster])
     sheets = Roster(roster, names, count, seed, difficulty.value, lambda source: with_progress_if_long(source, count))
-    problem_set = ProblemSet(sheets, answers.value if answers else "end", set_code(names, count, seed, difficulty.value),
-                             points.value, per_student)
+    code = set_code(names, count, seed, difficulty.value)
+    problem_set = ProblemSet(sheets, answers.value if answers else "end", code, points.value, per_student)
     FORMATS[output_format.value](problem_set, sys.stdout)
 
 
