@@ -26,10 +26,14 @@ FORMATS = ("jsonl", "text", "markdown", "latex", "gift", "moodle-xml", "qti")
 
 def measured(args: list[str], stdout=subprocess.DEVNULL) -> tuple[float, float]:
     """(CPU seconds, peak resident MB) of one handgrad run."""
-    child = subprocess.Popen([*HANDGRAD, *args], stdout=stdout, stderr=subprocess.DEVNULL)
-    _, status, usage = os.wait4(child.pid, 0)
-    if os.waitstatus_to_exitcode(status) != 0:
-        raise SystemExit(f"handgrad {' '.join(args)} failed")
+    with tempfile.TemporaryFile() as errors:
+        child = subprocess.Popen([*HANDGRAD, *args], stdout=stdout, stderr=errors)
+        _, status, usage = os.wait4(child.pid, 0)
+        if os.waitstatus_to_exitcode(status) != 0:
+            errors.seek(0)
+            said = errors.read().decode(errors="replace").strip().splitlines()[-3:]
+            raise SystemExit(f"handgrad {' '.join(args)} failed ({os.waitstatus_to_exitcode(status)}): "
+                             + " / ".join(said))
     return usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024
 
 

@@ -804,7 +804,7 @@ class GradedAnswers:
     """Grades of a problem's answers, worked out once for each distinct set of answers: in a class sharing
     a set, the same slips come back from many students, and diagnosing one costs dozens of backward passes."""
 
-    KEPT = 4096  # distinct answer sets remembered, the oldest forgotten first
+    KEPT = 512  # distinct answer sets remembered, the oldest forgotten first (each keeps its problem's batch)
 
     def __init__(self, tolerance: Tolerance) -> None:
         self.tolerance, self.known = tolerance, {}
