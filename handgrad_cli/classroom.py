@@ -697,7 +697,7 @@ class Built:
     """The problems rows answer, built a batch at a time ahead of the rows (`prime`) and kept for the next
     rows, which usually answer the same problems; the oldest forgotten first."""
 
-    KEPT = 4 * SOLVED_TOGETHER
+    KEPT = SOLVED_TOGETHER  # a chunk of rows answers at most this many problems
 
     def __init__(self) -> None:
         self.known: dict[ProblemId, Problem] = {}
