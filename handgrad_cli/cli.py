@@ -680,8 +680,8 @@ def learn_command(
     from handgrad_cli.learn import LearnSession
     from handgrad_cli.render.drill import drill_intro
 
-    first_run = not history_file().exists()
     history = open_drill_history(False)
+    first_run = history is not None and history.is_empty()  # nothing answered yet, as for the drill
     try:
         console = stdout_console()
         settings = DrillSettings(Tolerance(atol, rtol), tries, decimals)

@@ -76,3 +76,10 @@ def test_a_first_drill_quit_unanswered_leaves_the_next_one_a_first_drill(empty_h
     assert (empty_home / "history.sqlite3").exists()
     head, *how = first_lines(drill("--seed", "7"))
     assert head == "Drill: 5 problems (softmax-ce, tanh-neuron; easy, seed 7)." and how == list(FIRST_RUN)
+
+
+def test_learn_after_a_first_drill_quit_unanswered_still_says_how_to_start(empty_home):
+    drill("--seed", "7")  # quit at the first prompt: the history exists, nothing is answered
+    assert (empty_home / "history.sqlite3").exists()
+    result = runner.invoke(app, ["learn"], input="quit\n")
+    assert FIRST_RUN[0] in result.stdout
