@@ -31,6 +31,7 @@ class Diagnosis:
                 words = slip.words if slip.at == name[1:] else f"{slip.words} (in d{slip.at})"
                 found.append(Mistake(slip.slug, name, words, value, f"d{slip.at}"))
         return found
+
     def following(self, problem: Problem, earlier: dict[str, np.ndarray],
                   values: engine.Values | None = None) -> dict[str, np.ndarray]:
         """Each asked gradient as it follows from the learner's own earlier answers (and from `values`,
@@ -38,14 +39,17 @@ class Diagnosis:
         graph = self.one_graph(problem)
         grads = self.backward(graph, WhatIf(values, by_node(earlier)), words=False).grads
         return {name: grads[graph.nodes[name[1:]]][0] for name in problem.asked}
+
     def printed(self, problem: Problem) -> engine.Values:
         """The forward values of this problem as printed: what a learner computes from."""
         return printed_values(self.one_graph(problem), np.array([problem.shown_decimals]))
+
     def depends_on(self, problem: Problem, gradient: str, answered) -> tuple[str, ...]:
         """The answered gradients a learner computes `gradient` from: on each path from it to the loss,
         the first node whose gradient was answered (in the order asked)."""
         found = nearest_answered(self.one_graph(problem), gradient, answered)
         return tuple(name for name in problem.asked if name in found)
+
     def loss_function(self, problem: Problem, gradient: str) -> tuple[Callable[[np.ndarray], float], np.ndarray]:
         """The loss as a function of one named value (input or intermediate), and the point to take it at.
 

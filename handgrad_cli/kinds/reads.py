@@ -22,15 +22,18 @@ class Reads:
         named = {name: value for name, value in self.hint_values(problem, gradient).items()}
         return (self.rules.get(gradient) or rule_hint(problem, gradient),
                 values_hint(problem, gradient, max(decimals, problem.shown_decimals), named))
+
     def group_values(self, problem: Problem, first: str) -> dict[str, Any]:
         """The values the gradients of the group starting at `first` read (it runs to the next group)."""
         asked = problem.asked
         start = asked.index(first)
         stop = min([asked.index(name) for name in self.groups if asked.index(name) > start] + [len(asked)])
         return self._values_read(problem, *asked[start:stop])
+
     def values_read(self, problem: Problem, *gradients: str) -> dict[str, Any]:
         """The forward values the local derivatives of these gradients read (what `explain ID NAME` shows)."""
         return self._values_read(problem, *gradients)
+
     def _values_read(self, problem: Problem, *gradients: str) -> dict[str, Any]:
         """The forward values the local derivatives of these gradients read, in order (one pass for all)."""
         graph = self.graph([problem.inputs])

@@ -22,6 +22,7 @@ class Solving:
 
     def build(self, problem_id: ProblemId) -> Problem:
         return self.build_many([problem_id])[0]
+
     def build_many(self, problem_ids: list[ProblemId]) -> list[Problem]:
         """The problems these IDs name, solved together: one numpy pass per shape.
 
@@ -37,6 +38,7 @@ class Solving:
             for i, problem in zip(group, self._problems(batch, [problem_ids[i] for i in group])):
                 built[i] = problem
         return built
+
     def _clear_draws(self, problem_ids: list[ProblemId]) -> tuple[list[dict[str, Any]], list[tuple], dict]:
         """Each ID's inputs, redrawn until clear, and what problems solved in one pass share (their
         shapes); with the first round's batches in which no problem had to be redrawn."""
@@ -61,8 +63,10 @@ class Solving:
                 return inputs, shapes, whole
             pending = unclear
         raise RuntimeError(f"no clear {self.name} problem in {MAX_REDRAWS} draws for {problem_ids[pending[0]]}")
+
     def solve(self, inputs: dict[str, Any], difficulty: str = "custom", problem_id: ProblemId | None = None) -> Problem:
         return self.solve_batch([inputs], difficulty, [problem_id])[0]
+
     def solve_typed(self, inputs: dict[str, Any]) -> Problem:
         """A problem of inputs a person typed: refused in one line where they make a value inf or nan (a
         probability of 0 under a log), with no numpy warning on the way."""
@@ -74,6 +78,7 @@ class Solving:
                 raise UserError(f"these inputs make {name} {_non_finite(value)}: handgrad works the maths in floating "
                                 "point, as torch does; choose inputs closer together")
         return problem
+
     def graph(self, inputs: Sequence[dict[str, Any]], nudges: dict[str, np.ndarray] | None = None) -> Graph:
         """The forward pass of problems of one shape, stacked on a leading problem axis; `nudges` adds to
         named values as they are made (finite differences: ``{"z": delta}``, delta with the problem axis)."""
@@ -82,6 +87,7 @@ class Solving:
         walk = engine.plan(root)
         nodes = {node.name: node for node in walk.order if node.name and not node.fixed}
         return Graph(root, seed, seed_name, nodes, t, walk)
+
     def tensors(self, inputs: Sequence[dict[str, Any]],
                 nudges: dict[str, np.ndarray] | None = None) -> tuple[Tensors, np.ndarray, str | None]:
         """The forward pass's inputs, stacked, and the seed of the backward pass (with its name, if given)."""
@@ -97,13 +103,16 @@ class Solving:
             else:
                 t[spec.name] = engine.leaf(stacked, spec.name, nudges)
         return t, seed, seed_name
+
     def backward(self, graph: Graph, what_if: engine.WhatIf = engine.EXACT, words: bool = True) -> engine.Backward:
         """The graph's backward pass, supposing `what_if` (default: the exact maths)."""
         return engine.backward(graph.root, graph.seed, seed_name=graph.seed_name, walk=graph.walk, what_if=what_if,
                                words=words)
+
     def solve_batch(self, inputs: list[dict[str, Any]], difficulty: str,
                     problem_ids: list[ProblemId | None]) -> list[Problem]:
         return self._problems(self.batch(inputs, difficulty), problem_ids)
+
     def batch(self, inputs: list[dict[str, Any]], difficulty: str) -> Batch:
         """Problems of one shape through the forward and backward pass together."""
         graph = self.graph(inputs)
@@ -111,6 +120,7 @@ class Solving:
         asked = self.asked_for(inputs[0], difficulty)  # a batch shares its shapes, text and difficulty
         answers = {name: back.grads[graph.nodes[name[1:]]] for name in asked}
         return Batch(graph, answers, self._forward_values(graph), inputs, difficulty, back)
+
     def _problems(self, batch: Batch, problem_ids: list[ProblemId | None]) -> list[Problem]:
         """A batch's problems, sharing what the batch solved."""
         graph, answers, asked = batch.graph, batch.answers, tuple(batch.answers)
@@ -124,6 +134,7 @@ class Solving:
         worth = self.worth_doing(batch).tolist()
         return [Problem(problem_id, problem, solved, i, worth[i])
                 for i, (problem, problem_id) in enumerate(zip(batch.inputs, problem_ids))]
+
     def _forward_values(self, graph: Graph) -> dict[str, np.ndarray]:
         """What the forward table shows: every named value made from the inputs (and an op's extras)."""
         given = set(graph.t)
@@ -134,6 +145,7 @@ class Solving:
             shown.update(node.aux)
             shown[name] = node.value
         return shown
+
     def one_graph(self, problem: Problem) -> Graph:
         """The forward pass of this one problem, made once and kept with it (grading reads it per gradient)."""
         graph = problem.cache.get("graph")

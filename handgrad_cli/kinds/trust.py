@@ -38,6 +38,7 @@ class Trust:
                 slips.append(engine.upstream_dropped(name[1:], "the upstream gradient was dropped: the local "
                                                                "derivative must be multiplied by the gradient from above"))
         return slips
+
     def _fed_by_loss(self, graph: Graph, node: Node) -> bool:
         """Whether every upstream gradient into `node` is the loss's own gradient of 1 (passed through adds)."""
         if graph.seed_name is not None:
@@ -46,6 +47,7 @@ class Trust:
         return bool(users) and all(user is graph.root or (not user.name and all(
             link.passes for _, link in graph.walk.consumers.get(id(user), [])) and self._fed_by_loss(graph, user))
             for user, _ in users)
+
     def _sound(self, graph: Graph, answers, asked) -> np.ndarray:
         """Per problem: every slip, the zeros answer and the upstream dropped miss by a margin."""
         count = len(graph.seed)
@@ -57,6 +59,7 @@ class Trust:
             slipped = self.backward(graph, WhatIf(slip=slip), words=False).grads
             sound &= _first_change_misses(slipped, graph, answers, asked)
         return sound
+
     def _shown_decimals(self, graph: Graph, answers) -> np.ndarray:
         """Per problem, the fewest decimals at which shown values still lead to an accepted answer.
 
@@ -77,6 +80,7 @@ class Trust:
             ok &= _steps_close_enough(exact, graph, answers, rounded)
             needed = np.where(ok, decimals, needed)
         return needed
+
     def _typed_decimals(self, graph: Graph, answers, asked: Sequence[str]) -> np.ndarray:
         """Per problem and asked gradient, the decimals to type it to: 3, or more where a learner who
         carries their own rounded answers forward would drift more than CARRY_LIMIT tolerances off.
@@ -106,6 +110,7 @@ class Trust:
                 places = [asked.index(name) for level in levels[gradient][:upto] for name in level]
                 decimals[problem, places] = np.minimum(decimals[problem, places] + 1, TYPED_DECIMALS[-1])
         return decimals
+
     def _levels(self, graph: Graph, gradient: str, before: Sequence[str]) -> list[tuple[str, ...]]:
         """The answers among `before` a gradient is computed from, then the answers those are computed
         from, and so on: each level the first answered nodes on the paths to the loss."""
@@ -118,6 +123,7 @@ class Trust:
             levels.append(level)
             seen.update(level)
             frontier = list(level)
+
     def _carried_drift(self, graph: Graph, answers, asked: Sequence[str], decimals: np.ndarray,
                        printed: engine.Values) -> np.ndarray:
         """Per problem and asked gradient: how many tolerances a learner who types each answer to its

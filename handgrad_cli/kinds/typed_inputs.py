@@ -31,6 +31,7 @@ class TypedInputs:
             if spec.index:
                 _check_index(spec, values[spec.name], sizes)
         return values
+
     def input_names(self) -> str:
         return " ".join(f"{spec.name}=..." for spec in self.inputs)
 
