@@ -225,7 +225,7 @@ def diagnose(problem: Problem, gradient: str, yours: Any, tolerance: Tolerance =
     reference = problem.answers[gradient]
     unslipped = kind.following(problem, earlier)[gradient] if earlier else reference
     matches: list[Mistake] = []
-    for mistake in kind.mistakes(problem, earlier or None):
+    for mistake in kind.mistakes(problem, earlier or None, gradient):
         if mistake.gradient != gradient or any(np.all(tolerance.accepts(mistake.value, right))
                                                for right in (reference, unslipped)):
             continue  # a slip that changes nothing here: it was not made in this gradient

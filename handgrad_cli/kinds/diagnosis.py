@@ -14,17 +14,38 @@ from handgrad_cli.kinds.values import by_node, nearest_answered, printed_values
 from handgrad_cli.problem import Mistake, Problem
 
 
+def slips_reaching(graph, gradient: str, answered) -> set[str]:
+    """The nodes whose slip can change `gradient`: its own, and those on its paths to the loss up to the
+    learner's answered gradients (which replace whatever a slip made there)."""
+    names, seen, stack = {gradient[1:]}, set(), [graph.nodes[gradient[1:]]]
+    while stack:
+        for consumer, _ in graph.walk.consumers.get(id(stack.pop()), []):
+            if id(consumer) in seen or (consumer.name and f"d{consumer.name}" in answered):
+                continue
+            seen.add(id(consumer))
+            stack.append(consumer)
+            if consumer.name:
+                names.add(consumer.name)
+    return names
+
+
 class Diagnosis:
     """What `Kind` derives to judge a learner's answers."""
 
-    def mistakes(self, problem: Problem, earlier: dict[str, np.ndarray] | None = None) -> list[Mistake]:
-        """Each named slip's answers for this problem, given the learner's earlier answers if any."""
+    def mistakes(self, problem: Problem, earlier: dict[str, np.ndarray] | None = None,
+                 gradient: str | None = None) -> list[Mistake]:
+        """Each named slip's answers for this problem, given the learner's earlier answers if any; for one
+        `gradient`, only the slips that can change it (one backward pass a slip: an mlp has forty)."""
         graph = self.one_graph(problem)
         overrides = by_node(earlier)
+        slips = self.named_slips(graph, problem.asked)
+        if gradient is not None:
+            reach = slips_reaching(graph, gradient, earlier or {})
+            slips = [slip for slip in slips if slip.at in reach]
         found = []
-        for slip in self.named_slips(graph, problem.asked):
+        for slip in slips:
             grads = self.backward(graph, WhatIf(overrides=overrides, slip=slip), words=False).grads
-            for name in problem.asked:
+            for name in problem.asked if gradient is None else (gradient,):
                 if earlier and name in earlier:
                     continue
                 value = grads[graph.nodes[name[1:]]][0]
