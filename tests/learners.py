@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from handgrad_cli.answers import read_rows
+from handgrad_cli.engine import Values
 from handgrad_cli.kinds import get_kind
+from handgrad_cli.numbers import format_grid
 from handgrad_cli.problem import Problem
 
 TYPED_DECIMALS = 3
@@ -28,3 +31,20 @@ def carrying(problem: Problem, slips: dict[str, np.ndarray] | None = None) -> di
         value = slips[name] if slips and name in slips else kind.following(problem, typed, values)[name]
         typed[name] = np.round(value, decimals[name])
     return typed
+
+
+def read_back(value, decimals: int) -> np.ndarray:
+    """A value as the terminal prints it, read back as a person would copy it."""
+    rows = read_rows(format_grid(value, decimals).replace("\n", ";").replace("],;", ";"))
+    return np.array(rows).reshape(np.shape(value))
+
+
+def from_the_printed_text(problem: Problem) -> Values:
+    """The forward values a learner computes from: each named value read back from its printed text, and an
+    unnamed one (the 1 - p under a log) as they would work it out from those, to the same decimals."""
+    kind = get_kind(problem.kind)
+    given = {spec.name for spec in kind.inputs}
+    copied = {name: read_back(node.value[0], problem.shown_decimals)[None]
+              for name, node in kind.one_graph(problem).nodes.items() if name not in given}
+    rounded = kind.printed(problem)
+    return lambda node: copied[node.name] if node.name in copied else rounded(node)

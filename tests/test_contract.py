@@ -17,15 +17,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from handgrad_cli.answers import read_rows
 from handgrad_cli.engine import WhatIf
 from handgrad_cli.grading import Tolerance, grade, grade_all, grades_by_name
 from handgrad_cli.kinds import KINDS, build, catalogue, get_kind, set_problems
 from handgrad_cli.kinds.base import CLEAR, SOUND_MARGIN
-from handgrad_cli.numbers import format_grid
 from handgrad_cli.problem import DIFFICULTIES, MAX_SEED, Draw, ProblemId
 from tests import closed_forms
 from tests.helpers import node_differences, run
+from tests.learners import from_the_printed_text, read_back
 
 KIND_NAMES = sorted(KINDS)
 # the properties over sound sets: 60 examples in the ci profile, 400 in the deep one
@@ -230,21 +229,13 @@ def test_a_later_gradient_from_a_wrong_earlier_one_is_error_carried_forward(data
         assert not graded.correct and graded.carried == tuple(wrong) and graded.mistake is None
 
 
-def printed(value, decimals):
-    """A value as the terminal prints it, read back as a person would copy it."""
-    rows = read_rows(format_grid(value, decimals).replace("\n", ";").replace("],;", ";"))
-    return np.array(rows).reshape(np.shape(value))
-
-
 @SAMPLED
 @given(st.data(), kinds, st.sampled_from(DIFFICULTIES))
 def test_answers_computed_from_the_printed_forward_values_are_accepted(data, kind, difficulty):
     problem = sound_problem(data, kind, difficulty)
-    shown = problem.shown_decimals
-    k, graph, names = named_values(problem)
-    given_inputs = {spec.name for spec in k.inputs}
-    copied = {name: printed(graph.nodes[name].value[0], shown)[None] for name in names if name not in given_inputs}
-    back = k.backward(graph, WhatIf(values=lambda node: copied.get(node.name, node.value)))
+    k = get_kind(kind)
+    graph = k.one_graph(problem)
+    back = k.backward(graph, WhatIf(values=from_the_printed_text(problem)))
     tolerance = Tolerance()
     for name, reference in problem.answers.items():
         typed = np.round(back.grads[graph.nodes[name[1:]]][0], 3)
@@ -263,8 +254,8 @@ def test_answers_computed_from_a_steps_printed_numbers_are_accepted(data, kind, 
         links = back.links[graph.nodes[step.quantity[1:]]]
         total = 0
         for term, link in zip(step.terms, links):
-            local = printed(term.local_value, shown) if np.ndim(term.local_value) else term.local_value
-            upstream = printed(term.upstream_value, shown)
+            local = read_back(term.local_value, shown) if np.ndim(term.local_value) else term.local_value
+            upstream = read_back(term.upstream_value, shown)
             total = total + link.combine(np.asarray(local)[None] if np.ndim(local) else np.asarray(local),
                                          np.asarray(upstream)[None])[0]
         assert tolerance.accepts(np.round(total, 3), problem.answers[step.quantity]).all(), step.quantity
