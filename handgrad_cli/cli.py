@@ -305,7 +305,7 @@ def check_command(
 ) -> None:
     """Grade answers to a problem: exit 0 if all correct, 1 if any is wrong or missing, 2 if unreadable.
 
-    Type each answer to 3 decimals (more where its prompt says); you may compute later gradients from your own
+    Type each answer to 3 decimals (more where asked); you may compute later gradients from your own
     typed answers. An entry is correct when |yours - reference| <= atol + rtol * |reference|, or when it follows
     within that tolerance from your own earlier answers (see the README's "How grading works").
     """

@@ -21,13 +21,10 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from handgrad_cli.problem import Mistake, Problem
+from handgrad_cli.question import ROUNDING_RULE, ROUNDING_RULE_LINES  # noqa: F401  (the rule is grading's)
 
 DEFAULT_ATOL = 1e-3
 DEFAULT_RTOL = 1e-3
-# How a learner types answers: every property of grading is proved for a learner who does this.
-ROUNDING_RULE_LINES = ("Type each answer to 3 decimals (more where its prompt says);",
-                       "you may compute later gradients from your own typed answers.")  # each fits 80 columns
-ROUNDING_RULE = " ".join(ROUNDING_RULE_LINES)
 # An answer computed from the learner's own accepted answers is accepted only where that computation lies
 # within this many tolerances of the reference: rounding carried forward stays well inside it.
 CARRY_BOUND = 4.0

@@ -207,7 +207,11 @@ class Problem:
 
     @property
     def question(self) -> str:
-        return self.solved.question(self.inputs)
+        """The question, with the decimals its answers are typed to where some need more than 3."""
+        from handgrad_cli.question import Question, parts_of
+
+        asked, more = self.solved.question(self.inputs), more_decimals(self.typed_decimals)
+        return Question(*parts_of(asked), more) if more else asked
 
     @property
     def asked(self) -> tuple[str, ...]:
@@ -248,6 +252,22 @@ class Problem:
     def shown_decimals(self) -> int:
         """Values shown with this many decimals lead to accepted answers."""
         return int(self.solved.judged("shown")[self.index])
+
+
+def more_decimals(typed: dict[str, int]) -> str:
+    """" Type dbnvar_inv to 5 decimals; dh and dhpreact to 4." for the answers that need more than 3."""
+    by_places: dict[int, list[str]] = {}
+    for name, places in typed.items():
+        if places > 3:
+            by_places.setdefault(places, []).append(name)
+    if not by_places:
+        return ""
+    said = [f"{_listed(names)} to {places}" for places, names in sorted(by_places.items(), reverse=True)]
+    return f" Type {'; '.join(said)} decimals."
+
+
+def _listed(names: list[str]) -> str:
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
 
 def candidate_ids(kinds: list[str] | tuple[str, ...], count: int, seed: int, difficulty: str, *member: object):

@@ -12,6 +12,12 @@ from typing import Any, NamedTuple
 
 from handgrad_cli.numbers import format_input
 
+# How a learner types answers, said in the drill, on every sheet and platform: every property of grading is
+# proved for a learner who does this (tests/test_trust.py).
+ROUNDING_RULE_LINES = ("Type each answer to 3 decimals (more where asked);",
+                       "you may compute later gradients from your own typed answers.")  # each fits 80 columns
+ROUNDING_RULE = " ".join(ROUNDING_RULE_LINES)
+
 
 class Prose(NamedTuple):
     """Words, shown as they are (escaped by each format)."""
@@ -73,5 +79,4 @@ def render(question: str, prose: Callable[[str], str], code: Callable[[str], str
     return "".join(prose(part.text) if isinstance(part, Prose) else code(part.text) for part in parts_of(question))
 
 
-# What every sheet and platform says about rounding (grading judges later gradients from typed answers).
-ROUNDING_RULE = "Type each answer to 3 decimals; you may compute later gradients from your own typed answers."
+

@@ -217,3 +217,12 @@ def test_a_header_shows_your_carried_answer_with_the_decimals_it_is_typed_to():
     console.print(group_heading(kind.groups[first], kind.group_values(problem, first), problem, 3,
                                 accepted={"dhpreact": typed}))
     assert f"{typed[0, 0]:.4f}" in console.file.getvalue()
+
+
+def test_a_question_says_which_answers_to_type_to_more_decimals():
+    problem = next(set_problems(["mlp"], 1, 5, "medium"))
+    more = sorted({places for places in problem.typed_decimals.values() if places > 3}, reverse=True)
+    assert more and f" to {more[0]};" in problem.question and problem.question.endswith(f" to {more[-1]} decimals.")
+    sheet = " ".join(CliRunner().invoke(app, ["generate", "mlp", "-n", "1", "--seed", "5", "-d", "medium"]).stdout.split())
+    assert problem.question in sheet
+    assert "decimals." not in build("softmax-ce-m1").question  # 3 decimals suffice: the rule says it
