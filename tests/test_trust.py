@@ -50,7 +50,8 @@ def test_a_slip_early_makes_later_answers_carried_forward_from_what_they_use_onl
     problem = sound_problem(data, kind, difficulty)
     k = get_kind(kind)
     slipped = data.draw(st.sampled_from(problem.asked), label="slipped")
-    typed = carrying(problem, {slipped: -problem.answers[slipped] + 0.5})
+    reference = problem.answers[slipped]
+    typed = carrying(problem, {slipped: reference + 0.5 + np.abs(reference)})  # off by at least 0.5 everywhere
     grades = grades_by_name(problem, typed)
     assert not grades[slipped].correct and not grades[slipped].carried
     for name, graded in grades.items():
