@@ -134,6 +134,11 @@ def _refuse_missing_commas(text: str, count: int) -> None:
         raise UserError(f"did you mean {count + missing} values? separate them with a comma")
 
 
+def shape_text(shape: tuple[int, ...]) -> str:
+    """A shape as handgrad writes it: ``[2, 3]``."""
+    return "[" + ", ".join(map(str, shape)) + "]"
+
+
 def shape_words(shape: tuple[int, ...]) -> str:
     """``1 value``, ``3 values``, ``2 rows of 3 values`` or ``2 blocks of 2 rows of 3 values``."""
     if not shape:

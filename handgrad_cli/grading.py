@@ -20,6 +20,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from handgrad_cli.answers import shape_text
 from handgrad_cli.problem import Mistake, Problem
 from handgrad_cli.question import ROUNDING_RULE, ROUNDING_RULE_LINES  # noqa: F401  (the rule is grading's)
 
@@ -178,10 +179,6 @@ def shape_mistake(given: tuple[int, ...], shape: tuple[int, ...]) -> tuple[str, 
     if len(given) < len(shape):
         return "flattened", f"the shape is {theirs}, not {asked}: the gradient has its variable's shape"
     return "wrong-shape", f"the shape is {theirs}, not {asked}: the gradient has its variable's shape"
-
-
-def shape_text(shape: tuple[int, ...]) -> str:
-    return "[" + ", ".join(map(str, shape)) + "]"
 
 
 def _wrong_shape(gradient: str, reference: np.ndarray, yours: np.ndarray, tolerance: Tolerance) -> Grade:

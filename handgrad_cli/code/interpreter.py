@@ -28,6 +28,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from handgrad_cli.answers import shape_text
 from handgrad_cli.errors import UserError
 
 
@@ -204,13 +205,14 @@ def _floats(value: Any) -> Any:
     return value.values if isinstance(value, MaxResult) else value
 
 
-def shape_text(value: Any) -> str:
-    return "[" + ", ".join(str(size) for size in np.shape(value)) + "]"
+def shape_of(value: Any) -> str:
+    """A tensor's shape as handgrad writes it: ``[2, 3]``."""
+    return shape_text(np.shape(value))
 
 
 def _kind(value: Any) -> str:
     if isinstance(value, np.ndarray):
-        return f"a tensor {shape_text(value)}"
+        return f"a tensor {shape_of(value)}"
     if isinstance(value, (int, float, np.number, bool, np.bool_)):
         return "a number"
     return {Module: "a module", Method: "a method", range: "a range", tuple: "a tuple", MaxResult: "a max's result",
@@ -412,13 +414,13 @@ class Interpreter:
     def matmul(self, left: Any, right: Any) -> np.ndarray:
         a, b = np.asarray(left), np.asarray(right)
         if a.ndim == 0 or b.ndim == 0:
-            raise CodeError(f"line {self.line}: @: {shape_text(a)} @ {shape_text(b)}: @ takes tensors, not numbers")
+            raise CodeError(f"line {self.line}: @: {shape_of(a)} @ {shape_of(b)}: @ takes tensors, not numbers")
         inner_a, inner_b = a.shape[-1], b.shape[-2] if b.ndim > 1 else b.shape[0]
         if inner_a != inner_b:
-            raise CodeError(f"line {self.line}: @: {shape_text(a)} @ {shape_text(b)}: the inner sizes {inner_a} "
+            raise CodeError(f"line {self.line}: @: {shape_of(a)} @ {shape_of(b)}: the inner sizes {inner_a} "
                             f"and {inner_b} differ (a transpose .T missing?)")
         if a.ndim > 2 or b.ndim > 2:
-            raise CodeError(f"line {self.line}: @ takes vectors and matrices here, not {shape_text(a)} @ {shape_text(b)}")
+            raise CodeError(f"line {self.line}: @ takes vectors and matrices here, not {shape_of(a)} @ {shape_of(b)}")
         rows = a.shape[0] if a.ndim == 2 else 1
         cols = b.shape[1] if b.ndim == 2 else 1
         self._room(rows * cols, work=rows * cols * inner_a)
@@ -538,7 +540,7 @@ class Interpreter:
         try:
             return np.broadcast_shapes(np.shape(left), np.shape(right))
         except ValueError:
-            raise CodeError(f"line {self.line}: {symbol}: {shape_text(left)} {symbol} {shape_text(right)} do not "
+            raise CodeError(f"line {self.line}: {symbol}: {shape_of(left)} {symbol} {shape_of(right)} do not "
                             "broadcast (each axis must match or be 1)") from None
 
     def _operand(self, value: Any) -> Any:
@@ -603,7 +605,7 @@ def _indexed_size(shape: tuple[int, ...], key: tuple) -> int:
         if part is None:
             continue
         if axis >= len(shape):
-            raise CodeError(f"too many indices for a tensor of shape {shape_text(np.empty(shape))}"
+            raise CodeError(f"too many indices for a tensor of shape {shape_text(shape)}"
                             if math.prod(shape) < 10 else "too many indices")
         if isinstance(part, slice):
             size *= len(range(*part.indices(shape[axis])))
@@ -680,7 +682,7 @@ def _view(run: Interpreter, x: Any, *sizes: Any) -> np.ndarray:
     try:
         return array.reshape(shape)
     except ValueError:
-        raise CodeError(f"a tensor {shape_text(array)} ({array.size} entries) cannot be viewed as "
+        raise CodeError(f"a tensor {shape_of(array)} ({array.size} entries) cannot be viewed as "
                         f"{list(shape)}") from None
 
 
@@ -738,8 +740,8 @@ def _index_add_(run: Interpreter, x: Any, dim: Any, index: Any, source: Any) -> 
         raise CodeError("index_add_ takes dim 0 and a 1-D index here: dC.index_add_(0, Xb.view(-1), "
                         "demb.view(-1, n_embd))")
     if values.shape != (where.size, *array.shape[1:]):
-        raise CodeError(f"index_add_: the source is {shape_text(values)}, it must be "
-                        f"{shape_text(np.empty((where.size, *array.shape[1:])))}")
+        raise CodeError(f"index_add_: the source is {shape_of(values)}, it must be "
+                        f"{shape_text((where.size, *array.shape[1:]))}")
     np.add.at(array, where, values)
     return array
 
@@ -784,7 +786,7 @@ def _builtin_number(cast: type) -> Callable:
     def converting(run: Interpreter, value: Any) -> Any:
         value = run._operand(value)
         if np.size(value) != 1:
-            raise CodeError(f"{cast.__name__}() takes one number, not a tensor {shape_text(value)}")
+            raise CodeError(f"{cast.__name__}() takes one number, not a tensor {shape_of(value)}")
         if cast is int and not math.isfinite(float(np.ravel(value)[0])):
             raise CodeError("int() of a value that is not finite")
         return run._whole(cast(np.ravel(value)[0])) if cast is int else cast(np.ravel(value)[0])

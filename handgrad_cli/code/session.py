@@ -21,7 +21,8 @@ from typing import Any, NamedTuple
 import numpy as np
 from rich.text import Text
 
-from handgrad_cli.code.interpreter import CodeError, Limits, run_code, shape_text
+from handgrad_cli.answers import shape_text
+from handgrad_cli.code.interpreter import CodeError, Limits, run_code, shape_of
 from handgrad_cli.code.solutions import solution
 from handgrad_cli.drill import _Drill, _Gradient
 from handgrad_cli.grading import Grade, Tolerance, grade, grades_by_name
@@ -100,7 +101,7 @@ def judge(problem: Problem, name: str, yours: np.ndarray, tolerance: Tolerance, 
     """A value computed by code, graded as a typed answer is, with the cmp figures beside."""
     reference = np.asarray(problem.answers[name], dtype=float)
     if yours.shape != reference.shape and _leading_ones_apart(yours.shape, reference.shape):
-        notes += (f"{name} is {shape_text(yours)} where {name[1:]} is {shape_text(reference)}: the same numbers, "
+        notes += (f"{name} is {shape_of(yours)} where {name[1:]} is {shape_of(reference)}: the same numbers, "
                   "which broadcast alike (as the notebook's cmp takes them); keepdim=True keeps the shape",)
         yours = yours.reshape(reference.shape)
     graded = grade(problem, name, yours, tolerance, earlier)
@@ -235,7 +236,7 @@ class CodeDrill(_Drill):
         self.tried = {}
         shape = problem.answers[name].shape
         state = _Gradient(name, shape, self.clock())
-        prompt = f"{name} {shape_text(np.empty(shape))} >>> "
+        prompt = f"{name} {shape_text(shape)} >>> "
         while True:
             first = self.read_line(prompt)
             status = self.respond(problem, state, first.strip()) if _command(first) else self.block(problem, state, first)
@@ -247,7 +248,7 @@ class CodeDrill(_Drill):
         if line.lower() != "help":
             return super().respond(problem, state, line)
         self.console.print(Text("\n".join([
-            f"Type the lines that compute {state.name} {shape_text(np.empty(state.shape))}, in PyTorch or numpy "
+            f"Type the lines that compute {state.name} {shape_text(state.shape)}, in PyTorch or numpy "
             "notation, then an empty line.",
             "  ? or hint   a hint (three: the rule, the values it reads, then the answer's lines)",
             "  explain     the whole derivation (the problem then counts as not solved)",
@@ -320,7 +321,7 @@ def _command(line: str) -> bool:
 
 def bound_line(scope: dict[str, Any], fused: bool, problems: int) -> Text:
     """Which names the lines may read, with their shapes."""
-    names = ", ".join(f"{name} {shape_text(value)}" if np.ndim(value) else name for name, value in scope.items())
+    names = ", ".join(f"{name} {shape_of(value)}" if np.ndim(value) else name for name, value in scope.items())
     text = f"Names bound: {names}; torch, F and np (numpy) too."
     if fused:
         text += f" Your lines run on {problems} problems at once (other batches too)."

@@ -13,7 +13,7 @@ from typing import Any, TextIO
 
 import numpy as np
 
-from handgrad_cli.code.interpreter import shape_text
+from handgrad_cli.answers import shape_text
 from handgrad_cli.code.session import tensors
 from handgrad_cli.code.solutions import solution
 from handgrad_cli.problem import Problem
@@ -72,7 +72,7 @@ def problem_cells(number: int, problem: Problem, inline: bool) -> list[dict[str,
     heading += "Asked, in order: " + ", ".join(code(name) for name in problem.asked) + "."
     cells = [_cell("markdown", heading, f"{prefix}-question"), _cell("code", tensors_source(problem), f"{prefix}-tensors")]
     for name in problem.asked:
-        shape = shape_text(np.asarray(problem.answers[name]))
+        shape = shape_text(np.shape(problem.answers[name]))
         source = f"# {name} {shape}\n" + (solution(problem, name, notation="numpy") + "\n" if inline else "")
         cells.append(_cell("code", source, f"{prefix}-{name}"[:64]))
     check = f'from handgrad_cli.api import check\n\ncheck("{problem.label}", globals())'
