@@ -25,11 +25,6 @@ def groups(problem: Problem) -> dict[str, tuple[str, ...]]:
     return {word: names for word, names in found.items() if names}
 
 
-def group_of(problem: Problem, gradient: str) -> str | None:
-    """The short name of the group a gradient is asked in, if the problem has groups."""
-    return next((word for word, names in groups(problem).items() if gradient in names), None)
-
-
 def chosen(problem: Problem, words: Sequence[str]) -> tuple[str, ...]:
     """The gradients that gradient names and group names stand for, in the order asked; an unknown
     word is refused with what may be asked."""
