@@ -54,14 +54,20 @@ def test_aims_are_the_frequent_mistakes_of_the_last_weeks_where_they_were_made()
     assert all(slug in CARDS for slug in ("mean-forgotten", "z-squared"))
 
 
-def test_drill_mistakes_asks_problems_where_the_mistake_is_wide_of_the_answer(monkeypatch):
+def drilled_after_mistakes(monkeypatch, *options: str):
+    """A drill (skipping every gradient) over a history that forgets the 1/n and uses 1 - z**2: its output and
+    the problem IDs it lists at the end."""
     seed_history(*forgets_the_1_over_n_and_z_squared())
     monkeypatch.setenv("HANDGRAD_NOW", NOW)
-    result = runner.invoke(app, ["drill", "--mistakes", "-n", "4", "--seed", "3"], input="skip\n" * 60)
+    result = runner.invoke(app, ["drill", *options], input="skip\n" * 60)
     assert result.exit_code == 0, result.output
+    return result, result.stdout.split("Review problems (see `handgrad explain ID`): ")[1].split()
+
+
+def test_drill_mistakes_asks_problems_where_the_mistake_is_wide_of_the_answer(monkeypatch):
+    result, asked = drilled_after_mistakes(monkeypatch, "--mistakes", "-n", "4", "--seed", "3")
     assert result.stdout.count("Your mistake:") == 4
     assert "card makemore/softmax-ce-batch" in result.stdout and "card micrograd/tanh" in result.stdout
-    asked = result.stdout.split("Review problems (see `handgrad explain ID`): ")[1].split()
     assert [(build(problem_id).kind, build(problem_id).difficulty) for problem_id in asked] == [
         ("ce-steps", "hard"), ("tanh-neuron", "medium")] * 2
     for problem_id in asked:
@@ -79,12 +85,8 @@ def test_the_choice_is_not_vacuous_some_problems_would_not_show_the_slip():
 
 
 def test_a_review_aims_every_fourth_problem_at_a_mistake(monkeypatch):
-    seed_history(*forgets_the_1_over_n_and_z_squared())
-    monkeypatch.setenv("HANDGRAD_NOW", NOW)
-    result = runner.invoke(app, ["drill", "--review", "-n", "4", "--seed", "1"], input="skip\n" * 60)
-    assert result.exit_code == 0, result.output
+    result, asked = drilled_after_mistakes(monkeypatch, "--review", "-n", "4", "--seed", "1")
     assert result.stdout.count("Your mistake:") == 1
-    asked = result.stdout.split("Review problems (see `handgrad explain ID`): ")[1].split()
     assert build(asked[3]).kind == "ce-steps" and build(asked[3]).difficulty == "hard"  # every kind practised is reviewed; the fourth aims at the 1/n
 
 
