@@ -36,7 +36,7 @@ class Reads:
 
     def _values_read(self, problem: Problem, *gradients: str) -> dict[str, Any]:
         """The forward values the local derivatives of these gradients read, in order (one pass for all)."""
-        graph = self.graph([problem.inputs])
+        graph = self.one_graph(problem)
         back = self.backward(graph, words=False)
         read: dict[str, Any] = {}
 

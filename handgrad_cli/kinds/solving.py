@@ -128,7 +128,7 @@ class Solving:
         path = tuple(engine.path_steps(batch.back, asked, graph.walk))
         judge = {"sound": lambda: self._sound(graph, answers, asked),
                  "shown": lambda: self._shown_decimals(graph, answers),
-                 "typed": lambda: self._typed_decimals(graph, answers, asked)}
+                 "typed": lambda: self._typed_decimals(graph, answers, asked, solved.judged("shown"))}
         solved = Solved(self.name, batch.difficulty, answers, batch.forward, self.closed_forms(graph, asked),
                         tuple(found[name] for name in asked), judge, self.question, path)
         worth = self.worth_doing(batch).tolist()

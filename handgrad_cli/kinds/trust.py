@@ -81,12 +81,13 @@ class Trust:
             needed = np.where(ok, decimals, needed)
         return needed
 
-    def _typed_decimals(self, graph: Graph, answers, asked: Sequence[str]) -> np.ndarray:
+    def _typed_decimals(self, graph: Graph, answers, asked: Sequence[str], shown: np.ndarray) -> np.ndarray:
         """Per problem and asked gradient, the decimals to type it to: 3, or more where a learner who
         carries their own rounded answers forward would drift more than CARRY_LIMIT tolerances off.
 
-        A learner is simulated in order. Where a gradient drifts too far, the answers it is computed
-        from get one more decimal; if it drifts again, every answer on its paths to the loss does.
+        A learner is simulated in order, reading the forward values printed at `shown` decimals (each
+        problem's). Where a gradient drifts too far, the answers it is computed from get one more decimal;
+        if it drifts again, every answer on its paths to the loss does.
         """
         count = len(graph.seed)
         decimals = np.full((count, len(asked)), TYPED_DECIMALS[0])
@@ -94,7 +95,7 @@ class Trust:
         levels = [[] if name in self.zero_by_design else self._levels(graph, name, asked[:i])
                   for i, name in enumerate(asked)]
         reach = np.zeros((count, len(asked)), dtype=int)
-        printed = printed_values(graph, self._shown_decimals(graph, answers))
+        printed = printed_values(graph, shown)  # the forward values as printed, at the decimals judged for them
         for _ in range(len(TYPED_DECIMALS) * len(asked)):
             drift = self._carried_drift(graph, answers, asked, decimals, printed)
             room = (decimals.min(axis=1) < TYPED_DECIMALS[-1])[:, None]  # some answer can still take a decimal
