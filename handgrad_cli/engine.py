@@ -699,14 +699,8 @@ def _total(parts: list[np.ndarray], node: Node) -> np.ndarray:
 
 
 def _upstream_name(node: Node, consumers, names: dict[int, str]) -> str:
-    """How later terms call this node's gradient: an unnamed node that only passes its one consumer's
-    gradient through (the ``X @ W`` in ``X @ W + b``) is called by that consumer's name."""
-    if node.name:
-        return grad_name(node)
-    users = consumers.get(id(node), [])
-    if len(users) == 1 and users[0][1].passes:
-        return names[id(users[0][0])]
-    return grad_name(node)
+    """How later terms call this node's gradient: one that passes its consumer's through is called by it."""
+    return names[id(consumers[id(node)][0][0])] if _passes_through(node, consumers) else grad_name(node)
 
 
 def _term(consumer: Node, link: Link, grads, names, values: Values, slip: Slip | None, node: Node, rounded,
@@ -748,10 +742,8 @@ def steps(back: Backward, asked: Iterable[str]) -> dict[str, Step]:
 
 def path_steps(back: Backward, asked: Iterable[str], walk: Plan) -> list[Step]:
     """Every step between the loss and the asked gradients: the asked ones in the order asked, each after the
-    steps on the way that make what it reads (marked not asked), so every upstream gradient has its step.
-
-    An unnamed node that only passes its one consumer's gradient through (the ``X @ W`` of ``X @ W + b``)
-    is called by that consumer's gradient and has no step of its own.
+    steps on the way that make what it reads (marked not asked), so every upstream gradient has its step
+    (but a node that passes its consumer's gradient through: see `_passes_through`).
     """
     wanted = set(asked)
     starts = [node for node in back.order if node.name and grad_name(node) in wanted]
@@ -762,7 +754,7 @@ def path_steps(back: Backward, asked: Iterable[str], walk: Plan) -> list[Step]:
                 between.add(id(consumer))
                 stack.append(consumer)
     made = {grad_name(node): _step(back, node, asked=grad_name(node) in wanted) for node in reversed(back.order)
-            if id(node) in between and node in back.terms and not _passes_through(node, walk)}
+            if id(node) in between and node in back.terms and not _passes_through(node, walk.consumers)}
     ordered: dict[str, Step] = {}
 
     def place(name: str) -> None:  # a step after the unasked steps that make what it reads
@@ -778,8 +770,10 @@ def path_steps(back: Backward, asked: Iterable[str], walk: Plan) -> list[Step]:
     return list(ordered.values())
 
 
-def _passes_through(node: Node, walk: Plan) -> bool:
-    users = walk.consumers.get(id(node), [])
+def _passes_through(node: Node, consumers: dict[int, list[tuple[Node, Link]]]) -> bool:
+    """An unnamed node that only passes its one consumer's gradient through (the ``X @ W`` in ``X @ W + b``):
+    it is called by that consumer's gradient and has no step of its own."""
+    users = consumers.get(id(node), [])
     return not node.name and len(users) == 1 and users[0][1].passes
 
 
