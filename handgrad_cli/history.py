@@ -45,6 +45,43 @@ T = TypeVar("T")
 # or not solved (a skip, an explain and a wrong answer were all kept alike: they stay wrong).
 OLD_STATUS = "CASE WHEN correct THEN 'right' WHEN hints_used >= 3 THEN 'revealed' ELSE 'wrong' END"
 
+
+def _listed(values: Sequence[str]) -> str:
+    return ", ".join("'" + value.replace("'", "''") + "'" for value in values)
+
+
+# The reader's checks in SQL, so that figures aggregated by SQLite leave out exactly the rows the reader
+# leaves out. A time in the history's own format (UTC, to the second) is checked here; the reader judges
+# any other (`hg_time`, which `History.rows` provides).
+CANONICAL_TIME = "'[0-9][0-9][0-9][0-9]-[0-1][0-9]-[0-3][0-9]T[0-2][0-9]:[0-5][0-9]:[0-5][0-9]Z'"
+_IN_RANGE = f"answered_at GLOB {CANONICAL_TIME} AND answered_at BETWEEN '0001-01-17' AND '9999-12-16'"
+
+
+def _readable(other_times: str) -> str:
+    """The reader's checks of an attempts row, `other_times` judging a time not in the history's own format."""
+    return (
+        f"coalesce(status IN ({_listed(STATUSES)}) AND typeof(session) = 'text' AND typeof(problem_id) = 'text' "
+        "AND typeof(kind) = 'text' AND typeof(difficulty) = 'text' AND typeof(gradient) = 'text' "
+        "AND typeof(mode) = 'text' AND (mistake IS NULL OR typeof(mistake) = 'text') "
+        "AND typeof(hints_used) = 'integer' AND hints_used >= 0 AND typeof(seconds) IN ('integer', 'real') "
+        # days 1 to 28 of any month need no calendar; the others are checked by SQLite's
+        f"AND CASE WHEN {_IN_RANGE} AND substr(answered_at, 6, 2) BETWEEN '01' AND '12' "
+        "AND substr(answered_at, 9, 2) BETWEEN '01' AND '28' AND substr(answered_at, 12, 2) <= '23' THEN 1 "
+        f"WHEN {_IN_RANGE} AND strftime('%Y-%m-%dT%H:%M:%SZ', answered_at, '+0 days') = answered_at THEN 1 "
+        f"ELSE {other_times} END, 0)")
+
+
+READABLE = _readable("hg_time(answered_at)")
+# What SQLite alone can tell (any other time is left to the reader): the index `attempts_to_check` holds
+# the settled rows it cannot vouch for, so that finding them reads no other row.
+SURELY_READABLE = _readable("0")
+TO_CHECK = f"status IS NOT NULL AND NOT {SURELY_READABLE}"
+READABLE_TRY = ("coalesce(t.correct IN (0, 1) AND typeof(t.number) = 'integer' AND t.number >= 0 "
+                "AND (t.mistake IS NULL OR typeof(t.mistake) = 'text') AND typeof(t.hints_used) = 'integer' "
+                "AND t.hints_used >= 0 AND typeof(t.seconds) IN ('integer', 'real'), 0)")
+
+BY_TIME = "CREATE INDEX attempts_by_time ON attempts (answered_at, status)"
+
 MIGRATIONS: tuple[tuple[str, ...], ...] = (
     # 0 -> 1: the graded answers
     (
@@ -118,6 +155,14 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
             step TEXT NOT NULL,
             passed INTEGER NOT NULL
         )""",
+    ),
+    # 4 -> 5: indexes that let `stats` and the review aggregate a history of years without sorting or
+    # reading every row: by time, by level and mode, by session, and the few rows to check
+    (
+        BY_TIME,
+        "CREATE INDEX attempts_by_mode ON attempts (kind, difficulty, mode, status, mistake)",
+        "CREATE INDEX attempts_by_session ON attempts (session, answered_at, status)",
+        f"CREATE INDEX attempts_to_check ON attempts (answered_at) WHERE {TO_CHECK}",
     ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -350,20 +395,25 @@ class History:
 
     def settled(self, table: str = "attempts") -> str:
         """A condition on `table` (an attempts table or its alias) that keeps the settled gradients handgrad can
-        read. The first call looks for the rows `READABLE` refuses, in one pass, and warns of them as
-        `attempts()` does; they are then left out by their row, so that every later query is a plain one."""
+        read. The first call looks for the rows `READABLE` refuses (among those `attempts_to_check` holds,
+        where the file has it) and warns of them as `attempts()` does; they are then left out by their row,
+        so that every later query is a plain one."""
         skipped = ", ".join(str(row) for row in self._unreadable_rows)
         return f"{table}.status IS NOT NULL" + (f" AND {table}.id NOT IN ({skipped})" if skipped else "")
 
     @functools.cached_property
     def _unreadable_rows(self) -> list[int]:
         self._db.create_function("hg_time", 1, lambda value: int(readable_time(value)), deterministic=True)
-        rows = self._select(f"SELECT id, {', '.join(ATTEMPT_FIELDS)}, {READABLE} FROM attempts WHERE status IS NOT NULL "
+        rows = self._select(f"SELECT id, {', '.join(ATTEMPT_FIELDS)}, {READABLE} FROM attempts WHERE {TO_CHECK} "
                             f"AND (NOT {READABLE} OR answered_at NOT GLOB {CANONICAL_TIME}) ORDER BY answered_at, id")
         unreadable = [row[:-1] for row in rows if not row[-1]]
         self._readable("attempts", unreadable, lambda row: _attempt(row[1:], ()))
         self._odd_times = len(unreadable) < len(rows)
         return [row[0] for row in unreadable]
+
+    def has_index(self, statement: str) -> bool:
+        """The file has the index `statement` makes (an older file read as it is, without migrating, has not)."""
+        return bool(self._select("SELECT 1 FROM sqlite_master WHERE type = 'index' AND sql = ?", (statement,)))
 
     @property
     def odd_times(self) -> bool:
@@ -403,30 +453,6 @@ def readable_time(value) -> bool:
     except (ValueError, OverflowError):
         pass
     return False
-
-
-def _listed(values: Sequence[str]) -> str:
-    return ", ".join("'" + value.replace("'", "''") + "'" for value in values)
-
-
-# The reader's checks in SQL, so that figures aggregated by SQLite leave out exactly the rows the reader
-# leaves out. A time in the history's own format (UTC, to the second) is checked here; the reader judges
-# any other (`hg_time`, which `History.rows` provides).
-CANONICAL_TIME = "'[0-9][0-9][0-9][0-9]-[0-1][0-9]-[0-3][0-9]T[0-2][0-9]:[0-5][0-9]:[0-5][0-9]Z'"
-_IN_RANGE = f"answered_at GLOB {CANONICAL_TIME} AND answered_at BETWEEN '0001-01-17' AND '9999-12-16'"
-READABLE = (
-    f"coalesce(status IN ({_listed(STATUSES)}) AND typeof(session) = 'text' AND typeof(problem_id) = 'text' "
-    "AND typeof(kind) = 'text' AND typeof(difficulty) = 'text' AND typeof(gradient) = 'text' AND typeof(mode) = 'text' "
-    "AND (mistake IS NULL OR typeof(mistake) = 'text') AND typeof(hints_used) = 'integer' AND hints_used >= 0 "
-    "AND typeof(seconds) IN ('integer', 'real') "
-    # days 1 to 28 of any month need no calendar; the others are checked by SQLite's
-    f"AND CASE WHEN {_IN_RANGE} AND substr(answered_at, 6, 2) BETWEEN '01' AND '12' "
-    "AND substr(answered_at, 9, 2) BETWEEN '01' AND '28' AND substr(answered_at, 12, 2) <= '23' THEN 1 "
-    f"WHEN {_IN_RANGE} AND strftime('%Y-%m-%dT%H:%M:%SZ', answered_at, '+0 days') = answered_at THEN 1 "
-    "ELSE hg_time(answered_at) END, 0)")
-READABLE_TRY = ("coalesce(t.correct IN (0, 1) AND typeof(t.number) = 'integer' AND t.number >= 0 "
-                "AND (t.mistake IS NULL OR typeof(t.mistake) = 'text') AND typeof(t.hints_used) = 'integer' "
-                "AND t.hints_used >= 0 AND typeof(t.seconds) IN ('integer', 'real'), 0)")
 
 
 _EARLIEST, _LATEST = (moment.replace(tzinfo=timezone.utc) for moment in (datetime.min, datetime.max))
@@ -711,7 +737,8 @@ def _writable(path: Path) -> bool:
 def _reader(path: Path, warn: Callable[[str], None]) -> History:
     """The history for reading only: checked, never written. Where the file can be written, an ordinary
     connection reads it (it makes a -wal and -shm while open and removes them on closing); elsewhere
-    a read-only one. An older file is migrated in a copy in memory, the file itself left as it is."""
+    a read-only one. An older file is migrated in a copy in memory, the file itself left as it is (one that
+    lacks only indexes is read as it is: a copy of a long history would not fit the memory it is read in)."""
     return History(_looked_at_twice(lambda: _reading_connection(path)), path, warn)
 
 
@@ -719,12 +746,12 @@ def _reading_connection(path: Path) -> sqlite3.Connection:
     with _translated(path):
         connection = read_only_connection(path)
         try:
-            version = checked_version(connection, path)
-            if version == SCHEMA_VERSION and _writable(path):
+            current = expected_tables(checked_version(connection, path)) == expected_tables(SCHEMA_VERSION)
+            if current and _writable(path):
                 connection.close()
                 connection = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
                 checked_version(connection, path)
-            elif version < SCHEMA_VERSION:
+            elif not current:  # a file with the current tables but not all the indexes is read as it is
                 memory = sqlite3.connect(":memory:", isolation_level=None)
                 connection.backup(memory)
                 connection.close()

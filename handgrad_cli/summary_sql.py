@@ -16,7 +16,7 @@ from datetime import date, datetime, timedelta, tzinfo
 from typing import Any
 
 from handgrad_cli.attempts import ANSWERED, ATTEMPT_FIELDS, MODES, NOT_ANSWERED, SOLVED, Attempt
-from handgrad_cli.history import CANONICAL_TIME, READABLE_TRY, History, _listed, utc_stamp
+from handgrad_cli.history import BY_TIME, CANONICAL_TIME, READABLE_TRY, History, _listed, utc_stamp
 from handgrad_cli.mistakes import RECENT_WEEKS
 from handgrad_cli.problem import DIFFICULTIES
 from handgrad_cli import review
@@ -33,9 +33,7 @@ IS_ANSWERED, IS_SOLVED = f"status IN ({_listed(ANSWERED)})", f"status IN ({_list
 def summary(history: History, now: datetime, kinds: Sequence[str] | Callable[[list[str]], Sequence[str]],
             tz: tzinfo | None = None) -> dict[str, Any]:
     """`stats.summary` of the history's attempts; `kinds` may be worked out from the kinds practised."""
-    groups = sorted(_counted(history, ("kind", "difficulty", "mode"), (
-        "count(*)", f"sum({IS_ANSWERED})", f"sum({IS_SOLVED})", "sum(status = 'right')",
-        *(f"sum(status = '{status}')" for status in NOT_ANSWERED))))
+    groups = _by_level_and_mode(history)
     if callable(kinds):
         kinds = kinds([row[0] for row in groups])
     levels = _levels(history, groups)
@@ -64,6 +62,18 @@ def _counted(history: History, keys: Sequence[str], sums: Sequence[str], where: 
     """`SELECT *keys, *sums ... GROUP BY *keys` over the settled gradients handgrad can read."""
     return history.rows(f"SELECT {', '.join([*keys, *sums])} FROM attempts WHERE {history.settled()} AND {where} "
                         f"GROUP BY {', '.join(keys)}")
+
+
+def _by_level_and_mode(history: History) -> list[tuple]:
+    """(kind, difficulty, mode, gradients, answered, solved, right first time, *NOT_ANSWERED) of each level and
+    mode, in order, added up from their counts by status: the index by level and mode holds those in order,
+    so that no row is read or sorted."""
+    totals: dict[tuple[str, str, str], list[int]] = {}
+    for *level_and_mode, status, count in _counted(history, ("kind", "difficulty", "mode", "status"), ("count(*)",)):
+        counted = (1, status in ANSWERED, status in SOLVED, status == "right", *(status == apart for apart in NOT_ANSWERED))
+        total = totals.setdefault(tuple(level_and_mode), [0] * len(counted))
+        total[:] = [sum_ + count * one for sum_, one in zip(total, counted)]
+    return sorted((*level_and_mode, *total) for level_and_mode, total in totals.items())
 
 
 def _share(part: int, whole: int) -> float | None:
@@ -144,21 +154,44 @@ def _mistakes(history: History) -> list[tuple]:
 def _practice_days(history: History, tz: tzinfo | None) -> tuple[set[date], str | None]:
     """The calendar days practised in the learner's zone, and the last time practised. An hour of UTC meets at
     most two local days, the one of its first answer and the one of its last, so those two tell every day."""
-    hours = history.rows(f"""
-        SELECT min(answered_at), max(answered_at) FROM attempts WHERE {history.settled()} GROUP BY
-        CASE WHEN answered_at GLOB {CANONICAL_TIME} THEN substr(answered_at, 1, 13) ELSE answered_at END""")
+    walk = history.has_index(BY_TIME) and not history.odd_times  # else each lookup would read every row
+    hours = _hours_skipped(history) if walk else _hours_scanned(history)
     days = {parse_time(moment).astimezone(tz).date() for first, last in hours for moment in {first, last}}
     return days, max((last for _, last in hours), default=None)
 
 
+def _hours_skipped(history: History) -> list[tuple]:
+    """The first and last answer of each hour practised, from the index by time: its first answer at or after
+    the hour's end (':60' follows every minute of it) is the next hour's first, so two lookups an hour."""
+    settled = history.settled()
+    return history.rows(f"""
+        WITH RECURSIVE hours(first) AS (
+            SELECT min(answered_at) FROM attempts WHERE {settled}
+            UNION ALL
+            SELECT (SELECT min(answered_at) FROM attempts WHERE answered_at >= substr(first, 1, 13) || ':60'
+                    AND {settled})
+            FROM hours WHERE first IS NOT NULL)
+        SELECT first, (SELECT max(answered_at) FROM attempts WHERE answered_at < substr(first, 1, 13) || ':60'
+                       AND {settled})
+        FROM hours WHERE first IS NOT NULL""")
+
+
+def _hours_scanned(history: History) -> list[tuple]:
+    """The same where some times are in another format (which do not sort as text): each of those alone."""
+    return history.rows(f"""
+        SELECT min(answered_at), max(answered_at) FROM attempts WHERE {history.settled()} GROUP BY
+        CASE WHEN answered_at GLOB {CANONICAL_TIME} THEN substr(answered_at, 1, 13) ELSE answered_at END""")
+
+
 def _sessions(history: History, tz: tzinfo | None) -> list[SessionStats]:
     """`stats.session_stats`: the last sessions, oldest first (those kept before sessions, a group a day).
-    They are taken in the order of their first gradient, as the attempts are ordered: by time, then by row."""
+    They are taken in the order of their first gradient, as the attempts are ordered: by time, then by row.
+    A named session's gradients are counted only if it is shown (the index by session has their starts)."""
     found: dict[str, list] = {}  # name -> [started, its first row (looked up when needed), attempts, answered, correct]
-    for session, started, attempts, answered, correct in history.rows(f"""
-            SELECT session, min(answered_at), count(*), sum({IS_ANSWERED}), sum({IS_SOLVED})
-            FROM attempts WHERE session <> '' AND {history.settled()} GROUP BY session"""):
-        found[session] = [started, None, attempts, answered, correct]
+    for session, started in history.rows(f"""
+            SELECT session, min(answered_at) FROM attempts WHERE session <> '' AND {history.settled()} GROUP BY session"""):
+        found[session] = [started, None, 0, 0, 0]
+    named = set(found)
     for moment, row, answered, correct in history.rows(f"""
             SELECT answered_at, id, {IS_ANSWERED}, {IS_SOLVED} FROM attempts WHERE session = '' AND {history.settled()}"""):
         name = f"day {parse_time(moment).astimezone(tz).date().isoformat()}"
@@ -171,8 +204,18 @@ def _sessions(history: History, tz: tzinfo | None) -> list[SessionStats]:
         if starts[totals[0]] > 1 and totals[1] is None:  # sessions that began in the same second
             totals[1] = _first_row(history, name, totals[0])
     last = sorted(found.items(), key=lambda item: (item[1][0], item[1][1] or 0))[-LAST_SESSIONS:]
+    for name, totals in last:
+        if name in named:  # with the day's gradients kept before sessions, if it is named like that day
+            totals[2:] = [sum(pair) for pair in zip(totals[2:], _session_counts(history, name))]
     return [SessionStats(name, started, attempts, answered, correct, correct / answered if answered else None)
             for name, (started, _, attempts, answered, correct) in last]
+
+
+def _session_counts(history: History, session: str) -> tuple[int, int, int]:
+    """A named session's gradients, those answered and those solved."""
+    (counts,) = history.rows(f"SELECT count(*), coalesce(sum({IS_ANSWERED}), 0), coalesce(sum({IS_SOLVED}), 0) "
+                             f"FROM attempts WHERE session = ? AND {history.settled()}", (session,))
+    return counts
 
 
 def _first_row(history: History, session: str, started: str) -> int:
