@@ -67,10 +67,11 @@ def _counted(history: History, keys: Sequence[str], sums: Sequence[str], where: 
 def _by_level_and_mode(history: History) -> list[tuple]:
     """(kind, difficulty, mode, gradients, answered, solved, right first time, *NOT_ANSWERED) of each level and
     mode, in order, added up from their counts by status: the index by level and mode holds those in order,
-    so that no row is read or sorted."""
+    so that no row of the table is read and nothing is sorted."""
     totals: dict[tuple[str, str, str], list[int]] = {}
     for *level_and_mode, status, count in _counted(history, ("kind", "difficulty", "mode", "status"), ("count(*)",)):
-        counted = (1, status in ANSWERED, status in SOLVED, status == "right", *(status == apart for apart in NOT_ANSWERED))
+        counted = (1, status in ANSWERED, status in SOLVED, status == "right",
+                   *(status == apart for apart in NOT_ANSWERED))
         total = totals.setdefault(tuple(level_and_mode), [0] * len(counted))
         total[:] = [sum_ + count * one for sum_, one in zip(total, counted)]
     return sorted((*level_and_mode, *total) for level_and_mode, total in totals.items())
@@ -155,12 +156,12 @@ def _practice_days(history: History, tz: tzinfo | None) -> tuple[set[date], str 
     """The calendar days practised in the learner's zone, and the last time practised. An hour of UTC meets at
     most two local days, the one of its first answer and the one of its last, so those two tell every day."""
     walk = history.has_index(BY_TIME) and not history.odd_times  # else each lookup would read every row
-    hours = _hours_skipped(history) if walk else _hours_scanned(history)
+    hours = _hours_walked(history) if walk else _hours_grouped(history)
     days = {parse_time(moment).astimezone(tz).date() for first, last in hours for moment in {first, last}}
     return days, max((last for _, last in hours), default=None)
 
 
-def _hours_skipped(history: History) -> list[tuple]:
+def _hours_walked(history: History) -> list[tuple]:
     """The first and last answer of each hour practised, from the index by time: its first answer at or after
     the hour's end (':60' follows every minute of it) is the next hour's first, so two lookups an hour."""
     settled = history.settled()
@@ -176,7 +177,7 @@ def _hours_skipped(history: History) -> list[tuple]:
         FROM hours WHERE first IS NOT NULL""")
 
 
-def _hours_scanned(history: History) -> list[tuple]:
+def _hours_grouped(history: History) -> list[tuple]:
     """The same where some times are in another format (which do not sort as text): each of those alone."""
     return history.rows(f"""
         SELECT min(answered_at), max(answered_at) FROM attempts WHERE {history.settled()} GROUP BY
@@ -189,7 +190,8 @@ def _sessions(history: History, tz: tzinfo | None) -> list[SessionStats]:
     A named session's gradients are counted only if it is shown (the index by session has their starts)."""
     found: dict[str, list] = {}  # name -> [started, its first row (looked up when needed), attempts, answered, correct]
     for session, started in history.rows(f"""
-            SELECT session, min(answered_at) FROM attempts WHERE session <> '' AND {history.settled()} GROUP BY session"""):
+            SELECT session, min(answered_at) FROM attempts WHERE session <> '' AND {history.settled()}
+            GROUP BY session"""):
         found[session] = [started, None, 0, 0, 0]
     named = set(found)
     for moment, row, answered, correct in history.rows(f"""

@@ -35,7 +35,8 @@ def practised(db: Path, odd: bool) -> Path:
         for number in range(160):
             at = day(draw.randrange(40), hour=draw.randrange(24), minute=draw.randrange(60))
             slip = draw.choice(MISTAKES)
-            tries = tuple(Try(n, draw.random() < 0.5, draw.choice(MISTAKES), 0, 4.0) for n in range(1, draw.randint(0, 2) + 1))
+            tries = tuple(Try(n, draw.random() < 0.5, draw.choice(MISTAKES), 0, 4.0)
+                          for n in range(1, draw.randint(0, 2) + 1))
             history.record(make_attempt(at, kind=draw.choice(KINDS), difficulty=draw.choice(["easy", "medium", "hard"]),
                                         status=draw.choice(STATUSES), mistake=slip, tries=tries,
                                         session=draw.choice(["", f"s{number // 4}"]), problem=f"p{number}"))
