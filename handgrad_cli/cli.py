@@ -213,7 +213,8 @@ def generate_command(
         Points, typer.Option(help="moodle-xml, qti: each problem worth 1 (its blanks share it), or each blank 1.")
     ] = Points.per_problem,
     per_student: Annotated[
-        bool, typer.Option("--per-student", help="qti with --students/--variants: a quiz per student in the zip.")
+        bool, typer.Option("--per-student", help="qti with --students/--variants: a quiz per student in the zip, instead of one quiz "
+                                         "with a question group per problem.")
     ] = False,
 ) -> None:
     """Print a reproducible problem set on stdout: sheets and keys, learning-platform imports, a set per student."""
@@ -235,12 +236,7 @@ def generate_command(
     if students is not None and variants is not None:
         raise UserError("give --students or --variants, not both")
     has_variants = students is not None or variants is not None
-    if per_student and not (output_format.value == "qti" and has_variants):
-        raise UserError("--per-student makes a qti package of one quiz a student: give it with -f qti and "
-                        "--students or --variants")
-    if output_format.value == "qti" and has_variants and not per_student:
-        raise UserError("Canvas gives every student the whole of a quiz: for students' own sets, add --per-student "
-                        "(one quiz a student, in one zip)")
+    check_platform_options(output_format.value, has_variants, per_student, points)
     names = chosen_kinds(kinds)
     roster: list[str | None] = [None]  # one sheet the whole class shares
     if students is not None:
@@ -253,6 +249,21 @@ def generate_command(
     code = set_code(names, count, seed, difficulty.value)
     problem_set = ProblemSet(sheets, answers.value if answers else "end", code, points.value, per_student)
     FORMATS[output_format.value](problem_set, sys.stdout)
+
+
+def check_platform_options(fmt: str, has_variants: bool, per_student: bool, points: Points) -> None:
+    """Refuse, in one line, a platform set that would import as something other than it seems."""
+    if per_student and not (fmt == "qti" and has_variants):
+        raise UserError("--per-student makes a qti package of one quiz a student: give it with -f qti and "
+                        "--students or --variants")
+    if fmt == "gift" and has_variants:
+        raise UserError("GIFT makes a question of each entry, so a Moodle quiz cannot give a student one variant "
+                        "of a problem: for students' own sets use -f moodle-xml (a question a problem)")
+    random_slots = {"qti": "a Canvas question group", "moodle-xml": "a Moodle random question"}
+    if fmt in random_slots and has_variants and not per_student and points is Points.per_entry:
+        raise UserError(f"{random_slots[fmt]} is worth the same points whichever variant it draws, and variants "
+                        "have different numbers of entries: --points per-entry needs a shared set"
+                        + (" or --per-student" if fmt == "qti" else ""))
 
 
 def say_which_names_need_lualatex(roster) -> None:

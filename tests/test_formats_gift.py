@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from handgrad_cli.grading import Tolerance
 from handgrad_cli.kinds import build
 from handgrad_cli.render.gift import escape
-from tests.teach_helpers import DEFAULT_KIND_NAMES, EVERY_KIND_AND_DIFFICULTY, generate, visible
+from tests.teach_helpers import DEFAULT_KIND_NAMES, EVERY_KIND_AND_DIFFICULTY, generate, run, visible
 
 SPECIAL = set("~=#{}:")
 ESCAPED = SPECIAL | {"\\", "n"}
@@ -118,12 +118,16 @@ def test_a_category_per_kind_for_a_mixed_set():
     assert kinds_in_order == sorted(kinds_in_order)  # grouped: every question sits under its kind
 
 
-def test_titles_name_the_student_of_a_variant(tmp_path):
+def test_students_sets_are_refused_for_moodle_xml_which_serves_them(tmp_path):
+    """A random question from a category of entries would give a student one entry of someone's problem."""
     roster = tmp_path / "students.txt"
-    roster.write_text("Ana: group {A}\n", encoding="utf-8")
-    parsed = parse(generate("-n", "1", "--students", roster, "-f", "gift"))
-    titles = [item[1] for item in parsed if item[0] == "question"]
-    assert titles and all(title.endswith("(Ana: group {A})") for title in titles)
+    roster.write_text("Ana\nBo\n", encoding="utf-8")
+    for own in (["--students", roster], ["--variants", "3"]):
+        result = run("generate", "-n", "1", *own, "-f", "gift")
+        assert (result.exit_code, result.stdout) == (2, "")
+        assert result.stderr == ("handgrad: GIFT makes a question of each entry, so a Moodle quiz cannot give a "
+                                 "student one variant of a problem: for students' own sets use -f moodle-xml (a "
+                                 "question a problem)\n")
 
 
 @given(st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=60))

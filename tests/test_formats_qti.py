@@ -122,13 +122,6 @@ def test_question_texts_show_problem_numbers_and_the_set_code_never_ids(tmp_path
     assert first[2:] == [ROUNDING_RULE, "Give dlogits[0]."]
 
 
-def test_students_sets_without_per_student_are_refused_not_one_huge_quiz():
-    result = run("generate", "-n", "2", "--variants", "30", "-f", "qti")
-    assert (result.exit_code, result.stdout) == (2, "")
-    assert result.stderr == ("handgrad: Canvas gives every student the whole of a quiz: for students' own sets, add "
-                             "--per-student (one quiz a student, in one zip)\n")
-
-
 def test_the_same_arguments_give_the_same_bytes_to_a_file_and_a_pipe(tmp_path):
     args = [sys.executable, "-m", "handgrad_cli", "generate", "-n", "3", "--seed", "5", "-f", "qti"]
     piped = subprocess.run(args, capture_output=True, check=True).stdout

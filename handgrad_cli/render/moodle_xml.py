@@ -1,7 +1,12 @@
-"""Moodle XML: a category per kind, then one cloze (embedded answers) question per problem.
+"""Moodle XML: one cloze (embedded answers) question per problem, in a category per problem slot.
 
-Each gradient entry is a blank ``{1:NUMERICAL:=value:tolerance}`` in the question's HTML,
-with the grading tolerance. Elements are built with ElementTree, so the XML is always well formed.
+Each gradient entry is a blank ``{1:NUMERICAL:=value:tolerance}`` in the question's HTML, with the
+grading tolerance. Moodle makes a cloze question's mark the sum of its blanks' weights (1 each) and a
+quiz's random-question slot worth 1 mark: so a quiz of a random question from each slot's category counts
+each problem as 1, its blanks sharing it, as `grade` does (Moodle's question/type/multianswer and
+mod/quiz structure::add_random_questions). With `points` "per-entry" a shared set is grouped by kind,
+for a quiz of the questions themselves, a mark a blank. Elements are built with ElementTree, so the XML is
+always well formed.
 """
 
 from __future__ import annotations
@@ -14,7 +19,7 @@ import numpy as np
 
 from handgrad_cli.problem import Problem
 from handgrad_cli.render.platform import (Blank, XmlTemplate, blanks, category, decimal, entries, nolink, slot,
-                                          stem_html, title, write_grouped)
+                                          slot_name, stem_html, title, write_grouped)
 from handgrad_cli.render.sheets import ProblemSet, Sheet
 
 PENALTY = "0.3333333"  # Moodle's default penalty for each wrong try
@@ -62,10 +67,9 @@ def text_html(text: str) -> str:
     return html.escape(text).replace("{", "&#123;")
 
 
-def question_html(sheet: Sheet, problem: Problem) -> str:
+def question_html(problem: Problem) -> str:
+    """The question without the student's name: a random slot may give any student's variant."""
     parts = [stem_html(problem, text_html)]
-    if sheet.student is not None:
-        parts.insert(0, f"<p><em>For {nolink(text_html(sheet.student))}</em></p>")
     for gradient in problem.asked:
         parts.extend(f"<p>{nolink(html.escape(line, quote=False))}</p>" for line in gradient_lines(problem, gradient))
     return "\n".join(parts)
@@ -86,19 +90,24 @@ def cloze_element(name: str, text: str, feedback: str, grade: str, idnumber: str
 CLOZE = XmlTemplate(_xml(cloze_element(*map(slot, ("name", "text", "feedback", "grade", "idnumber")))))
 
 
-def cloze_question(sheet: Sheet, problem: Problem, points: str) -> str:
+def cloze_question(sheet: Sheet, problem: Problem) -> str:
     """A problem as one cloze question, its XML from the template every question shares."""
     feedback = "".join(f"<p>{nolink(html.escape(formula))}</p>" for formula in problem.closed_form.values())
-    # the question's mark: 1 for the problem, its blanks sharing it (their weights are relative), or 1 a blank
-    grade = "1" if points == "per-problem" else str(entries(problem))
-    return CLOZE.fill(name=title(sheet, problem), text=question_html(sheet, problem), feedback=feedback, grade=grade,
+    # Moodle counts a cloze's mark from its blanks and ignores this: written as Moodle will count it
+    grade = str(entries(problem))
+    return CLOZE.fill(name=title(sheet, problem), text=question_html(problem), feedback=feedback, grade=grade,
                       idnumber=problem.label)
 
 
+def moodle_group(problem_set: ProblemSet, number: int, problem: Problem) -> str:
+    """A category per problem slot (``K7Q2MD/problem-3``), so that a random question from it is worth 1 mark;
+    a category per kind for a shared set marked a point a blank."""
+    if problem_set.points == "per-entry" and not problem_set.has_variants:
+        return problem.kind
+    return slot_name(problem_set, number)
 
 
 def write_moodle_xml(problem_set: ProblemSet, out: TextIO) -> None:
     out.write('<?xml version="1.0" encoding="UTF-8"?>\n<quiz>\n')
-    write_grouped(problem_set, out, lambda group: _xml(category_question(group)),
-                  lambda sheet, problem: cloze_question(sheet, problem, problem_set.points))
+    write_grouped(problem_set, out, lambda group: _xml(category_question(group)), cloze_question, moodle_group)
     out.write("</quiz>\n")

@@ -1,7 +1,7 @@
 """What the learning-platform formats (GIFT, Moodle XML, QTI) share: one blank per gradient entry,
-its tolerance equal to the grading tolerance, and the set grouped into a category per kind, or, when each
-student has a set of their own, a category per problem slot holding every student's variant (a quiz of
-"random question from category" slots then gives each student one variant a slot).
+its tolerance equal to the grading tolerance, and the set grouped into categories: per kind, or per problem
+slot holding every student's variant (a quiz of "random question from category" slots then gives each
+student one variant a slot).
 """
 
 from __future__ import annotations
@@ -10,9 +10,10 @@ import html
 import shutil
 from xml.sax.saxutils import escape
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from functools import partial
-from typing import Any, TextIO
+from typing import IO, TextIO
 from dataclasses import dataclass
 
 import numpy as np
@@ -110,25 +111,45 @@ class XmlTemplate:
         return "".join(part if k % 2 == 0 else values[part] for k, part in enumerate(parts))
 
 
-def write_grouped(problem_set: ProblemSet, out: TextIO, head: Callable[[str], str],
-                  body: Callable[[Sheet, Problem], str]) -> None:
-    """The set in groups, each `head(group)` then its problems' `body`: a category per kind for a shared set,
-    per problem slot (``K7Q2MD/problem-3``) when students have sets of their own. One pass over the set:
-    each group waits in a spool (on disk past a megabyte) until the set is done."""
-    spools: dict[str, Any] = {}
+def slot_name(problem_set: ProblemSet, number: int) -> str:
+    """``K7Q2MD/problem-3``: the group of a problem slot, which holds every student's variant of it."""
+    return f"{problem_set.code}/problem-{number}" if problem_set.code else f"problem-{number}"
+
+
+def slot_group(problem_set: ProblemSet, number: int, problem: Problem) -> str:
+    """A problem's group: a category per kind for a shared set, per problem slot when students have sets of
+    their own."""
+    return slot_name(problem_set, number) if problem_set.has_variants else problem.kind
+
+
+@contextmanager
+def spooled(texts: Iterable[tuple[str, str]]) -> Iterator[Iterator[tuple[str, IO[str]]]]:
+    """(group, text) pairs gathered by group in one pass: yields each group, in the order groups first came,
+    with a spool of its texts read from the start. A group waits in memory up to a megabyte, then on disk."""
+    spools: dict[str, IO[str]] = {}
     try:
-        for sheet, number, problem in problem_set.items():
-            group = f"{problem_set.code}/problem-{number}" if problem_set.has_variants else problem.kind
+        for group, text in texts:
             if group not in spools:
                 spools[group] = tempfile.SpooledTemporaryFile(SPOOL_BYTES, mode="w+", encoding="utf-8")
-            spools[group].write(body(sheet, problem))
-        for group, spool in spools.items():
-            out.write(head(group))
+            spools[group].write(text)
+        for spool in spools.values():
             spool.seek(0)
-            shutil.copyfileobj(spool, out)
+        yield iter(spools.items())
     finally:
         for spool in spools.values():
             spool.close()
+
+
+def write_grouped(problem_set: ProblemSet, out: TextIO, head: Callable[[str], str],
+                  body: Callable[[Sheet, Problem], str],
+                  group_of: Callable[[ProblemSet, int, Problem], str] = slot_group) -> None:
+    """The set in groups, each `head(group)` then its problems' `body`, in one pass over the set."""
+    texts = ((group_of(problem_set, number, problem), body(sheet, problem))
+             for sheet, number, problem in problem_set.items())
+    with spooled(texts) as groups:
+        for group, spool in groups:
+            out.write(head(group))
+            shutil.copyfileobj(spool, out)
 
 
 def entries(problem: Problem) -> int:

@@ -1,5 +1,6 @@
 """Canvas's QTI 1.2 package: a zip of ``imsmanifest.xml`` and assessments, each of which Canvas's
-"QTI .zip file" import makes into a quiz: one for a shared set, one per student with `per_student`.
+"QTI .zip file" import makes into a quiz: one for a shared set, one per student with `per_student`, and
+for students' own sets otherwise one quiz whose question groups each pick a student's variant (qti_groups).
 
 An assessment has a question group (a ``section``) per problem, and one ``numerical_question`` per
 gradient entry whose accepted range is the reference plus or minus handgrad's grading tolerance; the
@@ -16,7 +17,7 @@ import hashlib
 import html
 import xml.etree.ElementTree as ET
 import zipfile
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
 from typing import BinaryIO, TextIO
 from xml.sax.saxutils import escape, quoteattr
 
@@ -160,7 +161,7 @@ def problem_items(problem_set: ProblemSet, prefix: str, sheet: Sheet, number: in
 
 
 def group_head(ident: str, title: str, count: int, points: str) -> bytes:
-    """A question group that gives every student all its questions, at `points` each."""
+    """A question group that gives each student `count` of its questions, at `points` each."""
     section = ET.Element("section", {"ident": ident, "title": title})
     selection = ET.SubElement(ET.SubElement(section, "selection_ordering"), "selection")
     ET.SubElement(selection, "selection_number").text = str(count)
@@ -170,21 +171,30 @@ def group_head(ident: str, title: str, count: int, points: str) -> bytes:
     return ("      " + text.removesuffix("</section>").rstrip() + "\n").encode()
 
 
+def assessment_head(identifier: str, title: str) -> str:
+    """A quiz's XML up to its first question group (``assessment_tail`` closes it)."""
+    return f'''<?xml version="1.0" encoding="UTF-8"?>
+<questestinterop xmlns="{QTI_NAMESPACE}">
+  <assessment ident={quoteattr(identifier)} title={quoteattr(title)}>
+    <section ident="root_section">
+'''
+
+
+ASSESSMENT_TAIL = "    </section>\n  </assessment>\n</questestinterop>\n"
+GROUP_TAIL = "      </section>\n"
+
+
 def write_assessment(problem_set: ProblemSet, sheet: Sheet, out: BinaryIO) -> None:
     """A sheet's quiz: a question group per problem, its entries sharing the problem's point."""
     identifier = quiz_identifier(problem_set, sheet)
-    out.write(f'''<?xml version="1.0" encoding="UTF-8"?>
-<questestinterop xmlns="{QTI_NAMESPACE}">
-  <assessment ident={quoteattr(identifier)} title={quoteattr(quiz_title(problem_set, sheet))}>
-    <section ident="root_section">
-'''.encode())
+    out.write(assessment_head(identifier, quiz_title(problem_set, sheet)).encode())
     for number, problem in enumerate(sheet.problems(), 1):
         prefix = f"{identifier}-p{number}"
         title = f"Problem {number}: {get_kind(problem.kind).title}"
         out.write(group_head(prefix, title, entries(problem), item_points(problem_set, problem)))
         problem_items(problem_set, prefix, sheet, number, problem, out)
-        out.write(b"      </section>\n")
-    out.write(b"    </section>\n  </assessment>\n</questestinterop>\n")
+        out.write(GROUP_TAIL.encode())
+    out.write(ASSESSMENT_TAIL.encode())
 
 
 def manifest(problem_set: ProblemSet, identifier: str, quizzes: Iterable[tuple[str, str]]) -> bytes:
@@ -216,19 +226,28 @@ class _Unseekable:
         self.write, self.flush = out.write, out.flush
 
 
-def write_qti_zip(problem_set: ProblemSet, out: BinaryIO) -> None:
-    """One quiz for the set's one sheet, or a quiz per student's sheet (`per_student`)."""
+def quizzes(problem_set: ProblemSet) -> Iterator[tuple[str, Callable[[BinaryIO], None]]]:
+    """Each quiz of the package, (identifier, its writer): the shared set's one, a quiz per student's sheet
+    (`per_student`), or for students' own sets one quiz of a question group per problem slot."""
     if problem_set.has_variants and not problem_set.per_student:
-        raise ValueError("a QTI package of students' sets holds a quiz per student: set per_student")
-    identifier = set_identifier(problem_set)
-    quizzes = [(quiz, f"{quiz}/{quiz}.xml") for quiz in (quiz_identifier(problem_set, sheet)
-                                                         for sheet in problem_set.sheets)]
+        from handgrad_cli.render.qti_groups import write_slot_groups  # it builds on this module
+
+        identifier = set_identifier(problem_set)
+        yield identifier, functools.partial(write_slot_groups, problem_set, identifier, quiz_title(problem_set))
+        return
+    for sheet in problem_set.sheets:
+        yield quiz_identifier(problem_set, sheet), functools.partial(write_assessment, problem_set, sheet)
+
+
+def write_qti_zip(problem_set: ProblemSet, out: BinaryIO) -> None:
+    """The package: its manifest, then each quiz as it is written."""
+    contents = [(quiz, f"{quiz}/{quiz}.xml") for quiz, _ in quizzes(problem_set)]
     # The fastest deflate: a quiz's XML repeats itself, so it still shrinks tenfold, at a third of the CPU.
     with zipfile.ZipFile(_Unseekable(out), "w", compresslevel=1) as package:
-        package.writestr(_entry("imsmanifest.xml"), manifest(problem_set, identifier, quizzes))
-        for sheet, (_, href) in zip(problem_set.sheets, quizzes):
+        package.writestr(_entry("imsmanifest.xml"), manifest(problem_set, set_identifier(problem_set), contents))
+        for (_, write), (_, href) in zip(quizzes(problem_set), contents):
             with package.open(_entry(href), "w") as entry, io.BufferedWriter(entry, WRITE_BUFFER) as assessment:
-                write_assessment(problem_set, sheet, assessment)
+                write(assessment)
 
 
 def write_qti(problem_set: ProblemSet, out: TextIO) -> None:
