@@ -1,6 +1,5 @@
 """GIFT read the way Moodle's importer reads it: blocks, escapes, titles, {#value:tolerance}."""
 
-import html
 import re
 
 import numpy as np

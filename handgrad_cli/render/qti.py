@@ -19,14 +19,15 @@ import xml.etree.ElementTree as ET
 import zipfile
 from collections.abc import Callable, Iterable, Iterator
 from typing import BinaryIO, TextIO
-from xml.sax.saxutils import escape, quoteattr
+from xml.sax.saxutils import escape
 
 from handgrad_cli.kinds import get_kind
 from handgrad_cli.problem import Problem
 from handgrad_cli.render.platform import Blank, XmlTemplate, blanks, decimal, entries, slot, stem_html
+from handgrad_cli.render.qti_groups import write_slot_groups
+from handgrad_cli.render.qti_xml import ASSESSMENT_TAIL, GROUP_TAIL, assessment_head, field, group_head, html_text
 from handgrad_cli.render.sheets import ProblemSet, Sheet
 
-QTI_NAMESPACE = "http://www.imsglobal.org/xsd/ims_qtiasiv1p2"
 MANIFEST_NAMESPACE = "http://www.imsglobal.org/xsd/imsccv1p1/imscp_v1p1"
 ZIP_TIME = (1980, 1, 1, 0, 0, 0)  # the earliest time a zip can hold: the same bytes on every run
 WRITE_BUFFER = 1 << 16  # bytes handed to the compressor at a time
@@ -60,17 +61,6 @@ def quiz_identifier(problem_set: ProblemSet, sheet: Sheet) -> str:
     if sheet.student is None:
         return identifier
     return f"{identifier}-{hashlib.sha256(sheet.student.encode()).hexdigest()[:8]}"
-
-
-def _field(parent: ET.Element, label: str, entry: str) -> None:
-    field = ET.SubElement(parent, "qtimetadatafield")
-    ET.SubElement(field, "fieldlabel").text = label
-    ET.SubElement(field, "fieldentry").text = entry
-
-
-def _html(parent: ET.Element, text_html: str) -> None:
-    material = ET.SubElement(parent, "material")
-    ET.SubElement(material, "mattext", {"texttype": "text/html"}).text = text_html
 
 
 def item_title(sheet: Sheet, number_on_sheet: int, blank: Blank) -> str:
@@ -109,12 +99,12 @@ def numerical_item(ident: str, title: str, text_html: str, value: str, low: str,
     """One entry as Canvas's numerical question: the reference, and the range it accepts."""
     item = ET.Element("item", {"ident": ident, "title": title})
     metadata = ET.SubElement(ET.SubElement(item, "itemmetadata"), "qtimetadata")
-    _field(metadata, "question_type", "numerical_question")
-    _field(metadata, "points_possible", points)
-    _field(metadata, "original_answer_ids", f"{ident}-answer")
-    _field(metadata, "assessment_question_identifierref", f"{ident}-question")
+    field(metadata, "question_type", "numerical_question")
+    field(metadata, "points_possible", points)
+    field(metadata, "original_answer_ids", f"{ident}-answer")
+    field(metadata, "assessment_question_identifierref", f"{ident}-question")
     presentation = ET.SubElement(item, "presentation")
-    _html(presentation, text_html)
+    html_text(presentation, text_html)
     response = ET.SubElement(presentation, "response_str", {"ident": RESPONSE, "rcardinality": "Single"})
     ET.SubElement(ET.SubElement(response, "render_fib", {"fibtype": "Decimal"}), "response_label", {"ident": "answer1"})
     processing = ET.SubElement(item, "resprocessing")
@@ -133,7 +123,7 @@ def numerical_item(ident: str, title: str, text_html: str, value: str, low: str,
     ET.SubElement(right, "setvar", {"action": "Set", "varname": "SCORE"}).text = "100"
     if feedback:
         general = ET.SubElement(item, "itemfeedback", {"ident": "general_fb"})
-        _html(ET.SubElement(general, "flow_mat"), f"<p>{html.escape(feedback)}</p>")
+        html_text(ET.SubElement(general, "flow_mat"), f"<p>{html.escape(feedback)}</p>")
     return item
 
 
@@ -160,30 +150,6 @@ def problem_items(problem_set: ProblemSet, prefix: str, sheet: Sheet, number: in
                                  points))
 
 
-def group_head(ident: str, title: str, count: int, points: str) -> bytes:
-    """A question group that gives each student `count` of its questions, at `points` each."""
-    section = ET.Element("section", {"ident": ident, "title": title})
-    selection = ET.SubElement(ET.SubElement(section, "selection_ordering"), "selection")
-    ET.SubElement(selection, "selection_number").text = str(count)
-    ET.SubElement(ET.SubElement(selection, "selection_extension"), "points_per_item").text = points
-    ET.indent(section, space="  ", level=3)
-    text = ET.tostring(section, encoding="unicode")
-    return ("      " + text.removesuffix("</section>").rstrip() + "\n").encode()
-
-
-def assessment_head(identifier: str, title: str) -> str:
-    """A quiz's XML up to its first question group (``assessment_tail`` closes it)."""
-    return f'''<?xml version="1.0" encoding="UTF-8"?>
-<questestinterop xmlns="{QTI_NAMESPACE}">
-  <assessment ident={quoteattr(identifier)} title={quoteattr(title)}>
-    <section ident="root_section">
-'''
-
-
-ASSESSMENT_TAIL = "    </section>\n  </assessment>\n</questestinterop>\n"
-GROUP_TAIL = "      </section>\n"
-
-
 def write_assessment(problem_set: ProblemSet, sheet: Sheet, out: BinaryIO) -> None:
     """A sheet's quiz: a question group per problem, its entries sharing the problem's point."""
     identifier = quiz_identifier(problem_set, sheet)
@@ -191,7 +157,7 @@ def write_assessment(problem_set: ProblemSet, sheet: Sheet, out: BinaryIO) -> No
     for number, problem in enumerate(sheet.problems(), 1):
         prefix = f"{identifier}-p{number}"
         title = f"Problem {number}: {get_kind(problem.kind).title}"
-        out.write(group_head(prefix, title, entries(problem), item_points(problem_set, problem)))
+        out.write(group_head(prefix, title, entries(problem), item_points(problem_set, problem)).encode())
         problem_items(problem_set, prefix, sheet, number, problem, out)
         out.write(GROUP_TAIL.encode())
     out.write(ASSESSMENT_TAIL.encode())
@@ -230,8 +196,6 @@ def quizzes(problem_set: ProblemSet) -> Iterator[tuple[str, Callable[[BinaryIO],
     """Each quiz of the package, (identifier, its writer): the shared set's one, a quiz per student's sheet
     (`per_student`), or for students' own sets one quiz of a question group per problem slot."""
     if problem_set.has_variants and not problem_set.per_student:
-        from handgrad_cli.render.qti_groups import write_slot_groups  # it builds on this module
-
         identifier = set_identifier(problem_set)
         yield identifier, functools.partial(write_slot_groups, problem_set, identifier, quiz_title(problem_set))
         return

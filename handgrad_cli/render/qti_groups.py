@@ -22,7 +22,7 @@ from typing import BinaryIO, TextIO
 
 from handgrad_cli.problem import Problem
 from handgrad_cli.render.platform import Blank, blanks, spooled, stem_html
-from handgrad_cli.render.qti import ASSESSMENT_TAIL, GROUP_TAIL, _field, _html, assessment_head, group_head
+from handgrad_cli.render.qti_xml import ASSESSMENT_TAIL, GROUP_TAIL, assessment_head, field, group_head, html_text
 from handgrad_cli.render.sheets import ProblemSet, Sheet
 
 TYPED_AT_LEAST = 3  # the rounding rule's decimals: every blank takes them, and more where the question asks
@@ -89,12 +89,12 @@ def variant_item(problem_set: ProblemSet, ident: str, sheet: Sheet, number: int,
     accepted = [accepted_texts(blank, typed[blank.gradient]) for blank in every]
     answer_ids = [[f"{ident}-{k}-{j}" for j in range(len(texts))] for k, texts in enumerate(accepted, 1)]
     metadata = ET.SubElement(ET.SubElement(item, "itemmetadata"), "qtimetadata")
-    _field(metadata, "question_type", "fill_in_multiple_blanks_question")
-    _field(metadata, "points_possible", "1.0")  # shared by its blanks; a group gives each question the same
-    _field(metadata, "original_answer_ids", ",".join(i for ids in answer_ids for i in ids))
-    _field(metadata, "assessment_question_identifierref", f"{ident}-question")
+    field(metadata, "question_type", "fill_in_multiple_blanks_question")
+    field(metadata, "points_possible", "1.0")  # shared by its blanks; a group gives each question the same
+    field(metadata, "original_answer_ids", ",".join(i for ids in answer_ids for i in ids))
+    field(metadata, "assessment_question_identifierref", f"{ident}-question")
     presentation = ET.SubElement(item, "presentation")
-    _html(presentation, variant_html(problem_set, number, problem))
+    html_text(presentation, variant_html(problem_set, number, problem))
     for blank, texts, ids in zip(every, accepted, answer_ids):
         response = ET.SubElement(presentation, "response_lid", {"ident": f"response_{blank_name(blank)}"})
         _plain(response, blank_name(blank))
@@ -114,7 +114,7 @@ def variant_item(problem_set: ProblemSet, ident: str, sheet: Sheet, number: int,
     feedback = "".join(f"<p>{html.escape(formula)}</p>" for formula in problem.closed_form.values())
     if feedback:
         general = ET.SubElement(item, "itemfeedback", {"ident": "general_fb"})
-        _html(ET.SubElement(general, "flow_mat"), feedback)
+        html_text(ET.SubElement(general, "flow_mat"), feedback)
     return item
 
 
@@ -130,7 +130,7 @@ def write_groups(problem_set: ProblemSet, identifier: str, title: str, out: Text
     out.write(assessment_head(identifier, title))
     with spooled(slot_questions(problem_set, identifier)) as groups:
         for slot, spool in groups:
-            out.write(group_head(f"{identifier}-p{slot}", f"Problem {slot}", 1, "1.0").decode())
+            out.write(group_head(f"{identifier}-p{slot}", f"Problem {slot}", 1, "1.0"))
             shutil.copyfileobj(spool, out)
             out.write(GROUP_TAIL)
     out.write(ASSESSMENT_TAIL)
