@@ -19,9 +19,10 @@ from collections.abc import Iterator
 from decimal import Decimal
 from itertools import groupby
 from typing import BinaryIO, TextIO
+from xml.sax.saxutils import escape
 
 from handgrad_cli.problem import Problem
-from handgrad_cli.render.platform import Blank, blanks, spooled, stem_html
+from handgrad_cli.render.platform import Blank, XmlTemplate, blanks, slot, spooled, stem_html
 from handgrad_cli.render.qti_xml import ASSESSMENT_TAIL, GROUP_TAIL, assessment_head, field, group_head, html_text
 from handgrad_cli.render.sheets import ProblemSet, Sheet
 
@@ -58,10 +59,6 @@ def accepted_texts(blank: Blank, places: int) -> list[str]:
     return list(dict.fromkeys(text for number, decimals in kept for text in forms(number, decimals)))
 
 
-def _plain(parent: ET.Element, text: str) -> None:
-    ET.SubElement(ET.SubElement(parent, "material"), "mattext", {"texttype": "text/plain"}).text = text
-
-
 def blanks_html(problem: Problem) -> str:
     """A paragraph per row of each gradient: ``dW[0, 0] [dW_0_0] dW[0, 1] [dW_0_1]``, each ``[name]`` a box."""
     rows = []
@@ -80,42 +77,70 @@ def variant_html(problem_set: ProblemSet, number: int, problem: Problem) -> str:
         blanks_html(problem)
 
 
-def variant_item(problem_set: ProblemSet, ident: str, sheet: Sheet, number: int, problem: Problem) -> ET.Element:
-    """One student's variant of a problem as one fill-in-multiple-blanks question."""
-    title = f"Problem {number}" + (f" ({sheet.student})" if sheet.student is not None else "")
-    item = ET.Element("item", {"ident": ident, "title": title})
-    every = [blank for gradient in problem.asked for blank in blanks(problem, gradient)]
-    typed = problem.typed_decimals
-    accepted = [accepted_texts(blank, typed[blank.gradient]) for blank in every]
-    answer_ids = [[f"{ident}-{k}-{j}" for j in range(len(texts))] for k, texts in enumerate(accepted, 1)]
+def item_skeleton() -> XmlTemplate:
+    """A variant's question with slots: its blanks' boxes and their scoring, written as strings (an mlp has
+    hundreds of blanks, each with a handful of accepted texts), and its feedback."""
+    item = ET.Element("item", {"ident": slot("ident"), "title": slot("title")})
     metadata = ET.SubElement(ET.SubElement(item, "itemmetadata"), "qtimetadata")
     field(metadata, "question_type", "fill_in_multiple_blanks_question")
     field(metadata, "points_possible", "1.0")  # shared by its blanks; a group gives each question the same
-    field(metadata, "original_answer_ids", ",".join(i for ids in answer_ids for i in ids))
-    field(metadata, "assessment_question_identifierref", f"{ident}-question")
+    field(metadata, "original_answer_ids", slot("answer_ids"))
+    field(metadata, "assessment_question_identifierref", slot("question"))
     presentation = ET.SubElement(item, "presentation")
-    html_text(presentation, variant_html(problem_set, number, problem))
-    for blank, texts, ids in zip(every, accepted, answer_ids):
-        response = ET.SubElement(presentation, "response_lid", {"ident": f"response_{blank_name(blank)}"})
-        _plain(response, blank_name(blank))
-        choices = ET.SubElement(response, "render_choice")
-        for text, answer_id in zip(texts, ids):
-            _plain(ET.SubElement(choices, "response_label", {"ident": answer_id}), text)
+    html_text(presentation, slot("text"))
+    presentation[-1].tail = slot("responses")
     processing = ET.SubElement(item, "resprocessing")
     ET.SubElement(ET.SubElement(processing, "outcomes"), "decvar",
                   {"maxvalue": "100", "minvalue": "0", "varname": "SCORE", "vartype": "Decimal"})
+    processing[-1].tail = slot("conditions")
+    processing.tail = slot("feedback")
+    return XmlTemplate(ET.tostring(item, encoding="unicode"))
+
+
+ITEM = item_skeleton()
+TEXT = '<material><mattext texttype="text/plain">{}</mattext></material>'
+
+
+def response(name: str, choices: list[tuple[str, str]]) -> str:
+    """A blank's box and the texts it accepts, (answer id, text) each."""
+    labels = "".join(f'<response_label ident="{escape(ident)}">{TEXT.format(escape(text))}</response_label>'
+                     for ident, text in choices)
+    return f'<response_lid ident="response_{name}">{TEXT.format(name)}<render_choice>{labels}</render_choice>' \
+           "</response_lid>"
+
+
+def scoring(name: str, choices: list[tuple[str, str]], share: str) -> str:
+    """The blank's share of the score for any of its accepted texts."""
+    equals = "".join(f'<varequal respident="response_{name}">{escape(ident)}</varequal>' for ident, _ in choices)
+    return f'<respcondition continue="Yes"><conditionvar><or>{equals}</or></conditionvar>' \
+           f'<setvar action="Add" varname="SCORE">{share}</setvar></respcondition>'
+
+
+def feedback_xml(problem: Problem) -> str:
+    if not problem.closed_form:
+        return ""
+    general = ET.Element("itemfeedback", {"ident": "general_fb"})
+    html_text(ET.SubElement(general, "flow_mat"),
+              "".join(f"<p>{html.escape(formula)}</p>" for formula in problem.closed_form.values()))
+    return ET.tostring(general, encoding="unicode")
+
+
+def variant_item(problem_set: ProblemSet, ident: str, sheet: Sheet, number: int, problem: Problem) -> str:
+    """One student's variant of a problem as one fill-in-multiple-blanks question."""
+    title = f"Problem {number}" + (f" ({sheet.student})" if sheet.student is not None else "")
+    every = [blank for gradient in problem.asked for blank in blanks(problem, gradient)]
+    typed = problem.typed_decimals
+    choices = [(blank_name(blank), [(f"{ident}-{k}-{j}", text) for j, text in
+                                    enumerate(accepted_texts(blank, typed[blank.gradient]))])
+               for k, blank in enumerate(every, 1)]
     share = f"{100 / len(every):.4f}"
-    for blank, ids in zip(every, answer_ids):
-        condition = ET.SubElement(processing, "respcondition", {"continue": "Yes"})
-        either = ET.SubElement(ET.SubElement(condition, "conditionvar"), "or")
-        for answer_id in ids:
-            ET.SubElement(either, "varequal", {"respident": f"response_{blank_name(blank)}"}).text = answer_id
-        ET.SubElement(condition, "setvar", {"action": "Add", "varname": "SCORE"}).text = share
-    feedback = "".join(f"<p>{html.escape(formula)}</p>" for formula in problem.closed_form.values())
-    if feedback:
-        general = ET.SubElement(item, "itemfeedback", {"ident": "general_fb"})
-        html_text(ET.SubElement(general, "flow_mat"), feedback)
-    return item
+    return ITEM.fill(
+        attributes={"ident": ident, "title": title},
+        escaped={"responses": "".join(response(name, accepted) for name, accepted in choices),
+                 "conditions": "".join(scoring(name, accepted, share) for name, accepted in choices),
+                 "feedback": feedback_xml(problem)},
+        answer_ids=",".join(answer_id for _, accepted in choices for answer_id, _ in accepted),
+        question=f"{ident}-question", text=variant_html(problem_set, number, problem))
 
 
 def write_slot_groups(problem_set: ProblemSet, identifier: str, title: str, package: BinaryIO) -> None:
@@ -129,8 +154,8 @@ def write_slot_groups(problem_set: ProblemSet, identifier: str, title: str, pack
 def write_groups(problem_set: ProblemSet, identifier: str, title: str, out: TextIO) -> None:
     out.write(assessment_head(identifier, title))
     with spooled(slot_questions(problem_set, identifier)) as groups:
-        for slot, spool in groups:
-            out.write(group_head(f"{identifier}-p{slot}", f"Problem {slot}", 1, "1.0"))
+        for number, spool in groups:
+            out.write(group_head(f"{identifier}-p{number}", f"Problem {number}", 1, "1.0"))
             shutil.copyfileobj(spool, out)
             out.write(GROUP_TAIL)
     out.write(ASSESSMENT_TAIL)
@@ -140,5 +165,4 @@ def slot_questions(problem_set: ProblemSet, identifier: str) -> Iterator[tuple[s
     """(slot, XML) of every student's variant of every problem slot, in the set's order."""
     for variant, (sheet, number, problem) in enumerate(problem_set.items()):
         item = variant_item(problem_set, f"{identifier}-p{number}-{variant}", sheet, number, problem)
-        ET.indent(item, space="  ", level=4)
-        yield str(number), "        " + ET.tostring(item, encoding="unicode") + "\n"
+        yield str(number), "        " + item + "\n"  # its inside unindented: it is large
