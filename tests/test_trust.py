@@ -73,7 +73,6 @@ def test_accepted_means_close_whatever_the_earlier_answers(data, kind, difficult
     k = get_kind(kind)
     typed = {}
     for name in problem.asked:
-        reference = problem.answers[name]
         nudge = data.draw(st.sampled_from([-1.0, -0.5, 0.5, 1.0]), label=f"nudge {name}")
         following = k.following(problem, typed)[name]
         typed[name] = following + nudge * TOLERANCE.margin(following) * 0.99
