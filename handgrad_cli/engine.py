@@ -655,23 +655,28 @@ EXACT = WhatIf()
 
 
 def backward(root: Node, seed: np.ndarray, *, seed_name: str | None = None, walk: Plan | None = None,
-             what_if: WhatIf = EXACT, words: bool = True) -> Backward:
+             what_if: WhatIf = EXACT, words: bool = True, wanted: Iterable[Node] | None = None) -> Backward:
     """Every node's gradient, walking back from `root` whose gradient is `seed`.
 
     `seed_name` is how the steps call the seed (``dout``: the upstream a problem gives); `walk` is the
     graph's `plan`, when it has one; `what_if` what the pass supposes (default: the exact maths);
-    `words` False skips the steps' text (numbers only).
+    `words` False skips the steps' text (numbers only); `wanted` limits the pass to the nodes these
+    nodes' gradients are made from (grading reads one gradient: a few nodes, not the whole graph).
     """
     values = what_if.values or (lambda node: node.value)
     slip, overrides = what_if.slip, what_if.overrides
     order, consumers = walk or plan(root)
+    needed = None if wanted is None else _needed(wanted, consumers, overrides)
     grads: dict[Node, np.ndarray] = {root: np.asarray(seed, dtype=float)}
     terms: dict[Node, list[Term]] = {}
     links: dict[Node, list[Link]] = {}
     upstream_names: dict[int, str] = {id(root): seed_name or grad_name(root)}
     loss = root if seed_name is None and np.all(np.asarray(seed) == 1) else None  # its gradient is 1
     for node in reversed(order):
-        if node.fixed:
+        if node.fixed or (needed is not None and id(node) not in needed):
+            continue
+        if needed is not None and node.name in overrides:  # given: what it would be made from is not needed
+            grads[node] = _given(node, overrides)
             continue
         if node is not root:
             paths = consumers.get(id(node), [])
@@ -685,8 +690,29 @@ def backward(root: Node, seed: np.ndarray, *, seed_name: str | None = None, walk
         if slip is not None and slip.whole is not None and node.name == slip.at:
             grads[node] = slip.whole(grads[node], values)
         if node.name in overrides:
-            grads[node] = np.asarray(overrides[node.name], dtype=float).reshape(node.value.shape)
+            grads[node] = _given(node, overrides)
     return Backward(grads, terms, order, links)
+
+
+def _given(node: Node, overrides: dict[str, np.ndarray]) -> np.ndarray:
+    """A node's gradient as the overrides give it, in the node's shape."""
+    return np.asarray(overrides[node.name], dtype=float).reshape(node.value.shape)
+
+
+def _needed(wanted: Iterable[Node], consumers: dict[int, list[tuple[Node, Link]]],
+            overrides: dict[str, np.ndarray]) -> set[int]:
+    """The ids of the nodes the wanted gradients are made from: each on a path from them to the loss, up to
+    a node whose gradient is given (an override)."""
+    needed: set[int] = set()
+    stack = list(wanted)
+    while stack:
+        node = stack.pop()
+        if id(node) in needed:
+            continue
+        needed.add(id(node))
+        if node.name not in overrides:
+            stack.extend(consumer for consumer, _ in consumers.get(id(node), []))
+    return needed
 
 
 def _total(parts: list[np.ndarray], node: Node) -> np.ndarray:

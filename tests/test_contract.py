@@ -193,6 +193,24 @@ def test_the_right_answer_is_accepted_and_never_called_a_mistake(data, kind, dif
         assert graded.correct and graded.mistake is None and not graded.carried_forward
 
 
+@pytest.mark.parametrize("kind_name", KIND_NAMES)
+def test_a_pass_for_one_gradient_gives_it_exactly_as_the_whole_pass_does(kind_name):
+    """Grading works out one gradient at a time, from only the nodes it is made from: the same numbers, bit
+    for bit, as the whole backward pass, with a learner's earlier answers given, as printed, and each slip."""
+    kind = get_kind(kind_name)
+    problem = next(set_problems([kind_name], 1, 7, "medium"))
+    graph = kind.one_graph(problem)
+    slips = kind.named_slips(graph, problem.asked)
+    for i, gradient in enumerate(problem.asked):
+        earlier = {name[1:]: -problem.answers[name][None] for name in problem.asked[:i:2]}  # some, wrong
+        node = graph.nodes[gradient[1:]]
+        for what_if in [WhatIf(overrides=earlier), WhatIf(kind.printed(problem), earlier),
+                        *(WhatIf(overrides=earlier, slip=slip) for slip in slips)]:
+            whole = kind.backward(graph, what_if, words=False).grads[node]
+            alone = kind.backward(graph, what_if, words=False, wanted=[gradient[1:]]).grads[node]
+            assert np.array_equal(alone, whole), (gradient, what_if.slip)
+
+
 def chain(problem):
     """The first asked gradient that later asked ones read, with its answer's sign flipped, and
     those later gradients as they follow from it (None when no asked gradient reads another)."""

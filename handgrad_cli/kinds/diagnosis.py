@@ -38,14 +38,15 @@ class Diagnosis:
         `gradient`, only the slips that can change it (one backward pass a slip: an mlp has forty)."""
         graph = self.one_graph(problem)
         overrides = by_node(earlier)
-        slips = self.named_slips(graph, problem.asked)
+        slips = self.problem_slips(problem)
         if gradient is not None:
             reach = slips_reaching(graph, gradient, earlier or {})
             slips = [slip for slip in slips if slip.at in reach]
-        found = []
+        found, names = [], problem.asked if gradient is None else (gradient,)
         for slip in slips:
-            grads = self.backward(graph, WhatIf(overrides=overrides, slip=slip), words=False).grads
-            for name in problem.asked if gradient is None else (gradient,):
+            grads = self.backward(graph, WhatIf(overrides=overrides, slip=slip), words=False,
+                                  wanted=[name[1:] for name in names]).grads
+            for name in names:
                 if earlier and name in earlier:
                     continue
                 value = grads[graph.nodes[name[1:]]][0]
@@ -53,13 +54,22 @@ class Diagnosis:
                 found.append(Mistake(slip.slug, name, words, value, f"d{slip.at}"))
         return found
 
-    def following(self, problem: Problem, earlier: dict[str, np.ndarray],
-                  values: engine.Values | None = None) -> dict[str, np.ndarray]:
-        """Each asked gradient as it follows from the learner's own earlier answers (and from `values`,
-        the forward values a learner reads: exact by default)."""
+    def problem_slips(self, problem: Problem) -> list[engine.Slip]:
+        """The problem's named slips, made once and kept with it (grading reads them per wrong gradient)."""
+        slips = problem.cache.get("slips")
+        if slips is None:
+            slips = problem.cache["slips"] = self.named_slips(self.one_graph(problem), problem.asked)
+        return slips
+
+    def following(self, problem: Problem, earlier: dict[str, np.ndarray], values: engine.Values | None = None,
+                  gradient: str | None = None) -> dict[str, np.ndarray]:
+        """Each asked gradient (or only `gradient`) as it follows from the learner's own earlier answers (and
+        from `values`, the forward values a learner reads: exact by default)."""
         graph = self.one_graph(problem)
-        grads = self.backward(graph, WhatIf(values, by_node(earlier)), words=False).grads
-        return {name: grads[graph.nodes[name[1:]]][0] for name in problem.asked}
+        names = problem.asked if gradient is None else (gradient,)
+        grads = self.backward(graph, WhatIf(values, by_node(earlier)), words=False,
+                              wanted=[name[1:] for name in names]).grads
+        return {name: grads[graph.nodes[name[1:]]][0] for name in names}
 
     def printed(self, problem: Problem) -> engine.Values:
         """The forward values of this problem as printed: what a learner computes from."""

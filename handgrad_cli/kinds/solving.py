@@ -104,10 +104,13 @@ class Solving:
                 t[spec.name] = engine.leaf(stacked, spec.name, nudges)
         return t, seed, seed_name
 
-    def backward(self, graph: Graph, what_if: engine.WhatIf = engine.EXACT, words: bool = True) -> engine.Backward:
-        """The graph's backward pass, supposing `what_if` (default: the exact maths)."""
+    def backward(self, graph: Graph, what_if: engine.WhatIf = engine.EXACT, words: bool = True,
+                 wanted: Sequence[str] | None = None) -> engine.Backward:
+        """The graph's backward pass, supposing `what_if` (default: the exact maths); with `wanted`, only
+        what these named nodes' gradients are made from."""
+        nodes = None if wanted is None else [graph.nodes[name] for name in wanted]
         return engine.backward(graph.root, graph.seed, seed_name=graph.seed_name, walk=graph.walk, what_if=what_if,
-                               words=words)
+                               words=words, wanted=nodes)
 
     def solve_batch(self, inputs: list[dict[str, Any]], difficulty: str,
                     problem_ids: list[ProblemId | None]) -> list[Problem]:
