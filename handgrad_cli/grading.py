@@ -94,14 +94,17 @@ def grade(problem: Problem, gradient: str, yours: Any | None, tolerance: Toleran
         return _wrong_shape(gradient, reference, yours, tolerance)
     accepted = tolerance.accepts(yours, reference)
     given = {name: earlier_grade for name, earlier_grade in (earlier or {}).items() if _usable(earlier_grade)}
-    carry = None if accepted.all() or not given else _from_earlier(problem, gradient, yours, tolerance, given)
-    mistake = None
-    if carry is not None and not carry.wrong and carry.close:  # computed right from accepted answers
-        accepted = np.ones_like(accepted)
-    elif carry is not None and not carry.wrong:
-        mistake = _grown(gradient, carry)
-    elif carry is None and not accepted.all():
-        mistake = diagnose(problem, gradient, yours, tolerance, _typed(given))
+    carry = mistake = None
+    if not accepted.all():
+        typed = _typed(given)
+        unslipped = _following(problem, gradient, typed) if given else None  # the carry and the diagnosis read it
+        carry = _from_earlier(problem, gradient, yours, tolerance, given, unslipped) if given else None
+        if carry is None:
+            mistake = diagnose(problem, gradient, yours, tolerance, typed, unslipped)
+        elif not carry.wrong and carry.close:  # computed right from accepted answers
+            accepted = np.ones_like(accepted)
+        elif not carry.wrong:
+            mistake = _grown(gradient, carry)
     entries = tuple(
         Entry(index, float(yours[index]), float(reference[index]), bool(accepted[index]))
         for index in np.ndindex(reference.shape)
@@ -123,23 +126,30 @@ class Carry(NamedTuple):
     close: bool  # that value lies within CARRY_BOUND tolerances of the reference
 
 
-def _from_earlier(problem: Problem, gradient: str, yours: np.ndarray, tolerance: Tolerance,
-                  given: dict[str, Grade]) -> Carry | None:
-    """How `yours` follows from the learner's own earlier answers (the nearest answered gradients on its
-    paths to the loss, as graded); None if it does not."""
+def _following(problem: Problem, gradient: str, earlier: dict[str, np.ndarray], printed: bool = False) -> np.ndarray:
+    """The gradient as it follows from the learner's earlier answers, from the exact forward values or from
+    them as printed."""
     from handgrad_cli.kinds import get_kind
 
     kind = get_kind(problem.kind)
-    uses = kind.depends_on(problem, gradient, given)
+    return kind.following(problem, earlier, kind.printed(problem) if printed else None, gradient)[gradient]
+
+
+def _from_earlier(problem: Problem, gradient: str, yours: np.ndarray, tolerance: Tolerance,
+                  given: dict[str, Grade], exact: np.ndarray) -> Carry | None:
+    """How `yours` follows from the learner's own earlier answers (the nearest answered gradients on its
+    paths to the loss, as graded): from the exact forward values (`exact`: what follows from them), or from
+    them as printed; None if it does not."""
+    from handgrad_cli.kinds import get_kind
+
+    uses = get_kind(problem.kind).depends_on(problem, gradient, given)
     if not uses:
         return None
-    typed = _typed(given)
-    for values in (None, kind.printed(problem)):  # from the exact forward values, or from them as printed
-        following = kind.following(problem, typed, values)[gradient]
-        if tolerance.accepts(yours, following).all():
-            break
-    else:
-        return None
+    following = exact
+    if not tolerance.accepts(yours, following).all():
+        following = _following(problem, gradient, _typed(given), printed=True)
+        if not tolerance.accepts(yours, following).all():
+            return None
     reference = problem.answers[gradient]
     close = bool(np.all(np.abs(following - reference) <= CARRY_BOUND * tolerance.margin(reference)))
     return Carry(uses, tuple(name for name in uses if not given[name].correct), following, close)
@@ -207,17 +217,19 @@ def grades_by_name(problem: Problem, answers: dict[str, Any], tolerance: Toleran
 
 
 def diagnose(problem: Problem, gradient: str, yours: Any, tolerance: Tolerance = Tolerance(),
-             earlier: dict[str, Any] | None = None) -> Mistake | None:
+             earlier: dict[str, Any] | None = None, unslipped: np.ndarray | None = None) -> Mistake | None:
     """The known mistake that explains a wrong answer, entry for entry; None if none does.
 
     A slip that happens to give the right numbers for this problem, or the numbers that follow from the
-    learner's earlier answers without it, is never named. Where two slips give the same numbers, both are said.
+    learner's earlier answers without it (`unslipped`, when already worked out), is never named. Where two
+    slips give the same numbers, both are said.
     """
     from handgrad_cli.kinds import get_kind
 
     kind = get_kind(problem.kind)
     reference = problem.answers[gradient]
-    unslipped = kind.following(problem, earlier)[gradient] if earlier else reference
+    if unslipped is None:
+        unslipped = _following(problem, gradient, earlier) if earlier else reference
     matches: list[Mistake] = []
     for mistake in kind.mistakes(problem, earlier or None, gradient):
         if mistake.gradient != gradient or any(np.all(tolerance.accepts(mistake.value, right))
