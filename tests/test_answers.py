@@ -74,6 +74,13 @@ def test_hostile_or_broken_values_get_one_clear_line(text, message):
     assert time.perf_counter() - started < 1.0  # refused at once, not computed
 
 
+@given(st.floats(-1e12, 1e12), st.sampled_from(["{}", "{:.3f}", "{:.0f}", "{:e}", "{:.2E}"]))
+def test_a_plain_decimal_reads_as_the_same_number_written_as_arithmetic(number, layout):
+    text = layout.format(number)
+    plain, parsed = read_number(text), read_number(f"({text})")  # in parentheses: read as arithmetic
+    assert plain == parsed and math.copysign(1, plain) == math.copysign(1, parsed)
+
+
 def test_nothing_is_executed():
     import os
 
