@@ -1,7 +1,8 @@
 """handgrad's classroom figures, printed (no test asserts a time): `make bench` runs it after bench.py.
 
 - grade: CPU seconds to grade 2,000 students x 6 problems with half the answers wrong (the sign flipped,
-  or off by 0.5), for a shared set and for a set per student, and the peak memory;
+  or off by 0.5), for a shared set and for a set per student of the lesson's kinds, and for a set per
+  student of a week's kinds with the mlp (26 gradients a problem), and the peak memory;
 - formats: the CPU of each set format against jsonl for the same set (start-up subtracted);
 - students: the CPU per problem of `--variants` and `--students` sets against `--count`;
 - grade memory: the peak resident memory of grading 200 MB of responses (a shared set, a tenth of the
@@ -21,6 +22,7 @@ import tempfile
 from pathlib import Path
 
 HANDGRAD = [sys.executable, "-m", "handgrad_cli"]
+WEEK = ("linear", "batchnorm", "embedding", "mlp", "softmax-ce", "tanh-neuron")  # a week's kinds, the mlp among them
 FORMATS = ("jsonl", "text", "markdown", "latex", "gift", "moodle-xml", "qti")
 
 
@@ -48,7 +50,9 @@ def responses(set_path: Path, out: Path, students: int | None) -> int:
     rows = 0
     with set_path.open() as issued, out.open("w") as file:
         file.write("student,id,gradient,answer\n")
-        records = [json.loads(line) for line in issued]
+        # A set per student is streamed: a child's peak memory counts this process's too (at the fork), so the
+        # bench holds no large set in memory. A shared set's few problems are answered by every student.
+        records = [json.loads(line) for line in issued] if students else map(json.loads, issued)
         who = [f"student-{k}" for k in range(students)] if students else [None]
         for name in who:
             for record in records:
@@ -63,18 +67,17 @@ def responses(set_path: Path, out: Path, students: int | None) -> int:
 
 
 def grade_figures(folder: Path, students: int) -> None:
-    shared, own = folder / "shared.jsonl", folder / "own.jsonl"
-    with shared.open("w") as file:
-        subprocess.run([*HANDGRAD, "generate", "-n", "6", "-f", "jsonl"], stdout=file, check=True)
-    with own.open("w") as file:
-        subprocess.run([*HANDGRAD, "generate", "-n", "6", "--variants", str(students), "-f", "jsonl"], stdout=file,
-                       check=True)
-    for label, set_path, named in (("a shared set", shared, students), ("a set per student", own, None)):
-        answers = folder / "responses.csv"
+    per_student = ["--variants", str(students)]
+    for kinds, label, args, named in (("the lesson's kinds", "a shared set", [], students),
+                                      ("the lesson's kinds", "a set per student", per_student, None),
+                                      ("with mlp", "a set per student", [*WEEK, *per_student], None)):
+        set_path, answers = folder / "set.jsonl", folder / "responses.csv"
+        with set_path.open("w") as file:
+            subprocess.run([*HANDGRAD, "generate", *args, "-n", "6", "-f", "jsonl"], stdout=file, check=True)
         rows = responses(set_path, answers, named)
         cpu, peak = measured(["grade", str(set_path), str(answers)])
         size = answers.stat().st_size / 2**20
-        print(f"grade, {students:,} students x 6 problems (the lesson's kinds), {label}, half the answers wrong: "
+        print(f"grade, {students:,} students x 6 problems ({kinds}), {label}, half the answers wrong: "
               f"{cpu:.1f} CPU-s, {rows:,} rows ({size:.1f} MB), peak {peak:.0f} MB")
 
 
