@@ -199,6 +199,8 @@ def _row_texts(text: str) -> list[str]:
 
 def _split_values(row: str) -> list[str]:
     """Split on commas outside parentheses, so a stray comma inside a call is reported as such."""
+    if "(" not in row and ")" not in row:
+        return row.split(",")  # every comma is outside parentheses
     cells, depth, start = [], 0, 0
     for i, char in enumerate(row):
         depth += {"(": 1, ")": -1}.get(char, 0)
