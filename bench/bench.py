@@ -231,7 +231,7 @@ print(json.dumps([time.perf_counter() - started, usage.ru_utime + usage.ru_stime
 
 
 def history_at_scale(answers: int, runs: int = 3) -> None:
-    """`stats` and `drill --review` (to its first prompt, then quit) over a history of `answers` gradients:
+    """`stats` (and `stats all`) and `drill --review` (to its first prompt, then quit) over a history of `answers` gradients:
     median wall and CPU seconds, and peak memory. The aim: within 2 s and 100 MB."""
     sys.path.insert(0, str(Path(__file__).parent))
     from big_history import make_history
@@ -241,6 +241,7 @@ def history_at_scale(answers: int, runs: int = 3) -> None:
         size = (Path(home) / "history.sqlite3").stat().st_size / 2**20
         env = {**os.environ, "HANDGRAD_HOME": home, "COLUMNS": "80"}
         for name, args, typed in (("stats", ["stats"], ""), ("stats --format json", ["stats", "--format", "json"], ""),
+                                  ("stats all", ["stats", "all"], ""),
                                   ("drill --review", ["drill", "--review", "-n", "1"], "quit\n")):
             command = json.dumps([sys.executable, "-m", "handgrad_cli", *args])
             turns = [json.loads(subprocess.run([sys.executable, "-c", SCALE_PROBE, command, typed], env=env,

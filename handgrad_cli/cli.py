@@ -821,7 +821,7 @@ def stats_command(
     from handgrad_cli.cards import cards_record
     from handgrad_cli.decks import DECKS
     from handgrad_cli import summary_sql
-    from handgrad_cli.history import read_history, read_with
+    from handgrad_cli.history import read_with
     from handgrad_cli.kinds import chosen_kinds
     from handgrad_cli.mistakes import aims_record
     from handgrad_cli.stats import summary
@@ -830,15 +830,12 @@ def stats_command(
     path, now = history_file(), utc_now()
 
     def read(history):
-        return (summary_sql.summary(history, now, remembered_kinds),
+        if names is not None:  # some kinds only: their gradients
+            history.of_kinds(names)
+        return (summary_sql.summary(history, now, names or remembered_kinds),
                 aims_record(summary_sql.recent_mistakes(history, now), now), history.card_reviews())
 
-    if names is None:
-        data, top_mistakes, reviews = read_with(path, read, (summary([], now, remembered_kinds([])), [], []))
-    else:  # some kinds only: their attempts, read whole
-        attempts, reviews = read_history(path)
-        attempts = [attempt for attempt in attempts if attempt.kind in names]
-        data, top_mistakes = summary(attempts, now, names), aims_record(attempts, now)
+    data, top_mistakes, reviews = read_with(path, read, (summary([], now, names or remembered_kinds([])), [], []))
     note_if_others_can_read(path)
     data |= {"cards": cards_record(DECKS, reviews, now), "top_mistakes": top_mistakes}
     if output_format is StatsFormat.json:

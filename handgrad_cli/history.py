@@ -80,7 +80,7 @@ READABLE_TRY = ("coalesce(t.correct IN (0, 1) AND typeof(t.number) = 'integer' A
                 "AND (t.mistake IS NULL OR typeof(t.mistake) = 'text') AND typeof(t.hints_used) = 'integer' "
                 "AND t.hints_used >= 0 AND typeof(t.seconds) IN ('integer', 'real'), 0)")
 
-BY_TIME = "CREATE INDEX attempts_by_time ON attempts (answered_at, status)"
+BY_TIME = "CREATE INDEX attempts_by_time ON attempts (answered_at, status, kind)"
 
 MIGRATIONS: tuple[tuple[str, ...], ...] = (
     # 0 -> 1: the graded answers
@@ -157,11 +157,12 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         )""",
     ),
     # 4 -> 5: indexes that let `stats` and the review aggregate a history of years without sorting or
-    # reading every row: by time, by level and mode, by session, and the few rows to check
+    # reading every row: by time, by level and mode, by session, and the few rows to check (each with the
+    # kind, for `stats KIND...`)
     (
         BY_TIME,
         "CREATE INDEX attempts_by_mode ON attempts (kind, difficulty, mode, status, mistake)",
-        "CREATE INDEX attempts_by_session ON attempts (session, answered_at, status)",
+        "CREATE INDEX attempts_by_session ON attempts (session, answered_at, status, kind)",
         f"CREATE INDEX attempts_to_check ON attempts (answered_at) WHERE {TO_CHECK}",
     ),
 )
@@ -289,6 +290,17 @@ class History:
         self.path = path
         self._warn = warn
         self._open: dict[tuple[str, str, str], tuple[int, int]] = {}  # gradient -> (its row, tries written)
+        self._kinds: Sequence[str] | None = None  # the kinds read (`of_kinds`), or every kind
+
+    def of_kinds(self, kinds: Sequence[str]) -> History:
+        """The history, reading from now on the gradients of `kinds` only (`settled` and `attempts`)."""
+        self._kinds = kinds
+        return self
+
+    def _of_kinds(self, table: str) -> str:
+        """The condition on the kind, which never chooses the index a query reads (`+`): every index used for the
+        whole history has the kind, and the one by kind would have SQLite read all of a kind's rows per lookup."""
+        return "" if self._kinds is None else f" AND +{table}.kind IN ({_listed(self._kinds)})"
 
     def __call__(self, attempt: Attempt) -> None:
         self.record(attempt)
@@ -338,11 +350,12 @@ class History:
         """Every settled gradient with its tries, oldest first (and those left mid-way, if `unsettled`), of
         those `where` keeps. A row handgrad cannot read is skipped, with one warning line (unless the learner
         was `warned` already)."""
-        kept = where if unsettled else f"status IS NOT NULL AND ({where})"
+        kept = (where if unsettled else f"status IS NOT NULL AND ({where})") + self._of_kinds("attempts")
         rows = self._select(f"SELECT id, {', '.join(ATTEMPT_FIELDS)} FROM attempts WHERE {kept} ORDER BY answered_at, id",
                             params)
         ids = json.dumps([row[0] for row in rows])
-        tries = self._tries("attempt IN (SELECT value FROM json_each(?))", (ids,)) if where != "1" else self._tries()
+        some = where != "1" or self._kinds is not None
+        tries = self._tries("attempt IN (SELECT value FROM json_each(?))", (ids,)) if some else self._tries()
         return self._readable("attempts", rows, lambda row: _attempt(row[1:], tries.get(row[0], ())), warned)
 
     def is_empty(self) -> bool:
@@ -395,11 +408,12 @@ class History:
 
     def settled(self, table: str = "attempts") -> str:
         """A condition on `table` (an attempts table or its alias) that keeps the settled gradients handgrad can
-        read. The first call looks for the rows `READABLE` refuses (among those `attempts_to_check` holds,
+        read (of the kinds read, see `of_kinds`). The first call looks for the rows `READABLE` refuses (among those `attempts_to_check` holds,
         where the file has it) and warns of them as `attempts()` does; they are then left out by their row,
         so that every later query is a plain one."""
         skipped = ", ".join(str(row) for row in self._unreadable_rows)
-        return f"{table}.status IS NOT NULL" + (f" AND {table}.id NOT IN ({skipped})" if skipped else "")
+        return (f"{table}.status IS NOT NULL" + (f" AND {table}.id NOT IN ({skipped})" if skipped else "")
+                + self._of_kinds(table))
 
     @functools.cached_property
     def _unreadable_rows(self) -> list[int]:

@@ -65,14 +65,15 @@ def dropped(db: Path, names: set[str], version: int | None = None) -> None:
     connection.close()
 
 
-def shown(folder: Path) -> tuple[dict, str, str]:
-    """`stats` as JSON, as a table, and its warnings."""
+def shown(folder: Path) -> tuple[dict, str, str, dict]:
+    """`stats` as JSON, as a table, and its warnings; `stats` of two kinds as JSON."""
     env = {"HANDGRAD_HOME": str(folder), "HANDGRAD_NOW": NOW.strftime("%Y-%m-%dT%H:%M:%SZ"), "COLUMNS": "100",
            "TZ": "Europe/Paris"}
     data = runner.invoke(app, ["stats", "--format", "json"], env=env)
     table = runner.invoke(app, ["stats", "--no-pager"], env=env)
-    assert data.exit_code == table.exit_code == 0, data.output + table.output
-    return json.loads(data.stdout), table.stdout, data.stderr
+    some = runner.invoke(app, ["stats", "mlp", "softmax-ce", "--format", "json"], env=env)
+    assert data.exit_code == table.exit_code == some.exit_code == 0, data.output + table.output + some.output
+    return json.loads(data.stdout), table.stdout, data.stderr, json.loads(some.stdout)
 
 
 def test_the_last_migration_adds_only_indexes() -> None:
@@ -87,6 +88,7 @@ def test_a_version_4_file_reads_the_same_as_it_is_and_once_migrated(tmp_path: Pa
     before, untouched = shown(tmp_path), sha256(db)
     assert sha256(db) == untouched  # read as it is: not migrated, nothing written
     assert len(before[0]["sessions"]) == 12 and before[0]["practice_days"] > 30
+    assert {level["kind"] for level in before[3]["levels"]} == {"mlp", "softmax-ce"}
     assert ("skipped 1 row" in before[2]) == odd
     open_history(db).close()  # a drill opens it
     with sqlite3.connect(db) as connection:
@@ -104,11 +106,14 @@ def test_a_file_missing_an_index_still_reads_the_same(tmp_path: Path, index: str
     assert shown(tmp_path) == whole
 
 
-def test_with_the_indexes_no_query_of_stats_or_the_review_scans_the_table_of_attempts(tmp_path: Path) -> None:
+@pytest.mark.parametrize("kinds", [None, ["softmax-ce"]], ids=["every kind", "one kind"])
+def test_with_the_indexes_no_query_of_stats_or_the_review_scans_the_table_of_attempts(tmp_path: Path, kinds) -> None:
     """Each reads an index instead: a narrow one whole, in its order (nothing sorted), or a range of one."""
     db = practised(tmp_path / "history.sqlite3", odd=False)  # times in another format are read whole
     statements: list[str] = []
     with _reader(db, lambda line: None) as history:
+        if kinds:
+            history.of_kinds(kinds)
         history._db.set_trace_callback(statements.append)
         summary_sql.summary(history, NOW, KINDS)
         summary_sql.recent_mistakes(history, NOW - timedelta(days=10))
@@ -119,3 +124,5 @@ def test_with_the_indexes_no_query_of_stats_or_the_review_scans_the_table_of_att
     assert any("attempts_to_check" in step for step in plans)  # the rows to check, found without a scan
     whole = {step for step in plans if step in ("SCAN attempts", "SCAN a")}
     assert not whole, plans
+    by_kind_alone = {step for step in plans if step.endswith("(kind=?)")}  # a kind's every row, for each lookup
+    assert not by_kind_alone, plans

@@ -98,3 +98,23 @@ def test_the_sql_figures_are_those_of_every_attempt(history_attempts, zone, days
 def _shown(chosen) -> list[tuple]:
     """What a review takes from a level (its results and misses count only what was replayed)."""
     return [(level.kind, level.difficulty, level.box, level.due) for level in chosen]
+
+
+@settings(max_examples=EXAMPLES // 2)
+@given(st.lists(attempts(), max_size=40), st.sampled_from([["softmax-ce"], ["tanh-neuron", "softmax-ce"]]),
+       st.sampled_from(ZONES), st.integers(0, 30))
+def test_the_figures_of_some_kinds_are_those_of_their_attempts(history_attempts, names, zone, days_later):
+    """`stats KIND...`: the figures of the named kinds' attempts alone, with the warnings of the whole file."""
+    now = START + timedelta(days=days_later, hours=5)
+    with tempfile.TemporaryDirectory() as folder:
+        db = _written(history_attempts, Path(folder))
+        warned_pure, warned_sql = [], []
+        with open_history(db, warn=warned_pure.append) as history:
+            theirs = [attempt for attempt in history.attempts() if attempt.kind in names]
+        with open_history(db, warn=warned_sql.append) as history:
+            history.of_kinds(names)
+            found = summary_sql.summary(history, now, names, zone)
+            found_aims = aims(summary_sql.recent_mistakes(history, now), now)
+    assert found == summary(theirs, now, names, zone)
+    assert found_aims == aims(theirs, now)
+    assert warned_sql == warned_pure
