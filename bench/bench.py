@@ -231,8 +231,8 @@ print(json.dumps([time.perf_counter() - started, usage.ru_utime + usage.ru_stime
 
 
 def history_at_scale(answers: int, runs: int = 3) -> None:
-    """`stats` (and `stats all`) and `drill --review` (to its first prompt, then quit) over a history of `answers` gradients:
-    median wall and CPU seconds, and peak memory. The aim: within 2 s and 100 MB."""
+    """`stats` (and `stats all`) and `drill --review` (to its first prompt, then quit) over a history of
+    `answers` gradients: median wall and CPU seconds, and peak memory. The aim: within 2 s and 100 MB."""
     sys.path.insert(0, str(Path(__file__).parent))
     from big_history import make_history
 
