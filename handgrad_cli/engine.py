@@ -671,7 +671,7 @@ def backward(root: Node, seed: np.ndarray, *, seed_name: str | None = None, walk
     terms: dict[Node, list[Term]] = {}
     links: dict[Node, list[Link]] = {}
     upstream_names: dict[int, str] = {id(root): seed_name or grad_name(root)}
-    loss = root if seed_name is None and np.all(np.asarray(seed) == 1) else None  # its gradient is 1
+    loss = root if words and seed_name is None and np.all(np.asarray(seed) == 1) else None  # its gradient is 1 (steps)
     for node in reversed(order):
         if node.fixed or (needed is not None and id(node) not in needed):
             continue

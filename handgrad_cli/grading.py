@@ -105,10 +105,8 @@ def grade(problem: Problem, gradient: str, yours: Any | None, tolerance: Toleran
             accepted = np.ones_like(accepted)
         elif not carry.wrong:
             mistake = _grown(gradient, carry)
-    entries = tuple(
-        Entry(index, float(yours[index]), float(reference[index]), bool(accepted[index]))
-        for index in np.ndindex(reference.shape)
-    )
+    entries = tuple(map(Entry, np.ndindex(reference.shape), yours.ravel().tolist(), reference.ravel().tolist(),
+                        accepted.ravel().tolist()))  # entry by entry, in order, as Python numbers
     return Grade(gradient, reference, yours, entries, mistake, carry.wrong if carry else ())
 
 
