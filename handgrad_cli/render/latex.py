@@ -12,6 +12,7 @@ own, so a problem taller than a page (the mlp) breaks cleanly and nothing runs i
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Iterable
 from typing import Any, TextIO
@@ -99,10 +100,13 @@ def pdflatex_cannot_set(names: Iterable[str | None]) -> list[str]:
             if name is not None and not all(map(typesettable, unicodedata.normalize("NFC", name)))]
 
 
+_SPECIAL_CHAR = re.compile("[" + re.escape("".join(_SPECIAL)) + "]")
+
+
 def escape(text: str) -> str:
     """Plain text that LaTeX prints as typed. Composed first (NFC): pdflatex knows "ü" as one
     character, not "u" followed by a combining diaeresis, as names pasted from a Mac often come."""
-    return "".join(_SPECIAL.get(char, char) for char in unicodedata.normalize("NFC", text))
+    return _SPECIAL_CHAR.sub(lambda special: _SPECIAL[special[0]], unicodedata.normalize("NFC", text))
 
 
 def breakable(text: str) -> str:

@@ -87,11 +87,12 @@ def item_template(feedback: str, points: str) -> XmlTemplate:
 
 
 def entry_item(ident: str, title: str, stem: str, blank: Blank, feedback: str, points: str) -> bytes:
-    """One entry's item, from the template its problem shares; `stem` is the problem's text, escaped once."""
+    """One entry's item, from the template its problem shares; `stem` is the problem's text, escaped once.
+    Numbers are digits, a sign and a point: nothing in them to escape."""
     text = stem + escape(f"<p>Give {html.escape(blank.label)}.</p>")
-    return item_template(feedback, points).fill(
-        attributes={"ident": ident, "title": title}, escaped={"text": text}, value=number(blank.value),
-        low=number(blank.value - blank.tolerance), high=number(blank.value + blank.tolerance)).encode()
+    numbers = {"value": number(blank.value), "low": number(blank.value - blank.tolerance),
+               "high": number(blank.value + blank.tolerance)}
+    return item_template(feedback, points).fill({"ident": ident, "title": title}, {"text": text, **numbers}).encode()
 
 
 def numerical_item(ident: str, title: str, text_html: str, value: str, low: str, high: str, feedback: str,

@@ -6,6 +6,8 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from xml.sax.saxutils import quoteattr
 
+from handgrad_cli.render.platform import XmlTemplate, slot
+
 QTI_NAMESPACE = "http://www.imsglobal.org/xsd/ims_qtiasiv1p2"
 
 
@@ -20,15 +22,23 @@ def html_text(parent: ET.Element, text_html: str) -> None:
     ET.SubElement(material, "mattext", {"texttype": "text/html"}).text = text_html
 
 
-def group_head(ident: str, title: str, count: int, points: str) -> str:
-    """A question group that gives each student `count` of its questions, at `points` each."""
+def group_section(ident: str, title: str, count: str, points: str) -> str:
+    """A question group's opening, as XML."""
     section = ET.Element("section", {"ident": ident, "title": title})
     selection = ET.SubElement(ET.SubElement(section, "selection_ordering"), "selection")
-    ET.SubElement(selection, "selection_number").text = str(count)
+    ET.SubElement(selection, "selection_number").text = count
     ET.SubElement(ET.SubElement(selection, "selection_extension"), "points_per_item").text = points
     ET.indent(section, space="  ", level=3)
     text = ET.tostring(section, encoding="unicode")
     return "      " + text.removesuffix("</section>").rstrip() + "\n"
+
+
+GROUP_HEAD = XmlTemplate(group_section(*map(slot, ("ident", "title", "count", "points"))))
+
+
+def group_head(ident: str, title: str, count: int, points: str) -> str:
+    """A question group that gives each student `count` of its questions, at `points` each."""
+    return GROUP_HEAD.fill({"ident": ident, "title": title}, count=str(count), points=points)
 
 
 def assessment_head(identifier: str, title: str) -> str:

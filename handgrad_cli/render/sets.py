@@ -1,8 +1,8 @@
 """Problem sets as text for stdout, one writer per format. Each streams, problem by problem.
 
 A set is one sheet for the whole class, or a sheet per student (variants). Writers never hold
-the whole set: a sheet's problems come from a source called once per pass, so the answer key
-is a second pass, not a copy kept in memory.
+the whole set: a sheet's problems come from a source, made as they are written, and what must
+wait (the answer key after the sheets) waits in a spool that goes to disk past a megabyte.
 """
 
 from __future__ import annotations
@@ -89,7 +89,7 @@ class TextLayout:
 
 
 def write_text(problem_set: ProblemSet, out: TextIO) -> None:
-    """Numbered problems, then the answer key (a second pass, so nothing is kept in memory)."""
+    """Numbered problems, then the answer key."""
     write_printed(problem_set, out, TextLayout(problem_set))
 
 

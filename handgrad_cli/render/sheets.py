@@ -1,12 +1,17 @@
 """What every set writer shares: a set of sheets (one per student, or one for the class) and
 the layout of the printed formats (text, markdown, LaTeX) with the key placed per `--answers`.
+
+Writers never hold the whole set: what must wait for the end of a pass (the key after the sheets, a
+platform's group of questions) waits in a spool, kept on disk once past a megabyte.
 """
 
 from __future__ import annotations
 
+import shutil
+import tempfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Protocol, TextIO
+from typing import IO, Protocol, TextIO
 
 from handgrad_cli.numbers import as_typed, format_input
 from handgrad_cli.problem import Problem
@@ -17,6 +22,7 @@ ProblemSource = Callable[[], Iterator[Problem]]  # called once per pass over the
 ANSWER_MODES = ("none", "inline", "end", "only")  # no key, after each problem, at the end, the key alone
 DEFAULT_ANSWERS = "end"
 POINTS = ("per-problem", "per-entry")  # a problem is worth 1 (its blanks share it), or each blank 1
+SPOOL_BYTES = 1 << 20  # text that waits for the end of a pass is kept in memory up to this size, then on disk
 
 
 @dataclass(frozen=True)
@@ -110,19 +116,35 @@ class Layout(Protocol):
     def end(self) -> str: ...
 
 
+def spool() -> IO[str]:
+    """A place for text that must wait: in memory up to SPOOL_BYTES, then on disk."""
+    return tempfile.SpooledTemporaryFile(SPOOL_BYTES, mode="w+", encoding="utf-8")
+
+
+def copy_spool(spooled: IO[str], out: TextIO) -> None:
+    spooled.seek(0)
+    shutil.copyfileobj(spooled, out)
+
+
 def write_printed(problem_set: ProblemSet, out: TextIO, layout: Layout) -> None:
-    """Sheets, then the key per `answers`: none, inline (after each problem), end, or only the key."""
+    """Sheets, then the key per `answers`: none, inline (after each problem), end, or only the key.
+    One pass over the set: a key at the end waits in a spool while the sheets are written."""
     answers = problem_set.answers
+    printed, keyed = answers != "only", answers in ("end", "only")
     out.write(layout.begin())
-    if answers != "only":
+    with spool() as waiting:
+        key = waiting if printed else out
+        if keyed:
+            key.write(layout.key())
         for sheet in problem_set.sheets:
-            out.write(layout.sheet(sheet))
+            if printed:
+                out.write(layout.sheet(sheet))
+            if keyed:
+                key.write(layout.key_sheet(sheet))
             for number, problem in enumerate(sheet.problems(), 1):
-                out.write(layout.problem(sheet, number, problem, inline=answers == "inline"))
-    if answers in ("end", "only"):
-        out.write(layout.key())
-        for sheet in problem_set.sheets:
-            out.write(layout.key_sheet(sheet))
-            for number, problem in enumerate(sheet.problems(), 1):
-                out.write(layout.answer(sheet, number, problem))
+                if printed:
+                    out.write(layout.problem(sheet, number, problem, inline=answers == "inline"))
+                if keyed:
+                    key.write(layout.answer(sheet, number, problem))
+        copy_spool(waiting, out)
     out.write(layout.end())
