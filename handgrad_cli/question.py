@@ -47,14 +47,16 @@ Part = Prose | Code | Value
 
 
 class Question(str):
-    """The question's text, carrying the parts it was made of (``str`` parts are prose)."""
+    """The question's text, carrying the parts it was made of (``str`` parts are prose) and their texts."""
 
     parts: tuple[Part, ...]
+    texts: tuple[str, ...]  # each part's text, written once (a value's numbers are formatted once)
 
     def __new__(cls, *parts: Part | str) -> Question:
         made = tuple(Prose(part) if isinstance(part, str) else part for part in parts)
-        question = super().__new__(cls, "".join(part.text for part in made))
-        question.parts = made
+        texts = tuple(part.text for part in made)
+        question = super().__new__(cls, "".join(texts))
+        question.parts, question.texts = made, texts
         return question
 
 
@@ -76,7 +78,9 @@ def unstated(question: str, inputs: dict[str, Any]) -> dict[str, Any]:
 
 def render(question: str, prose: Callable[[str], str], code: Callable[[str], str]) -> str:
     """The question in a format: prose through `prose`, code and stated values through `code`."""
-    return "".join(prose(part.text) if isinstance(part, Prose) else code(part.text) for part in parts_of(question))
+    texts = getattr(question, "texts", (question,))
+    return "".join(prose(text) if isinstance(part, Prose) else code(text)
+                   for part, text in zip(parts_of(question), texts))
 
 
 

@@ -7,6 +7,7 @@ import subprocess
 import sys
 import xml.etree.ElementTree as ET
 import zipfile
+import zlib
 
 import numpy as np
 import pexpect
@@ -131,6 +132,16 @@ def test_the_same_arguments_give_the_same_bytes_to_a_file_and_a_pipe(tmp_path):
     assert package("-n", "3", "--seed", "6") != piped
     with zipfile.ZipFile(io.BytesIO(piped)) as zipped:
         assert {info.date_time for info in zipped.infolist()} == {(1980, 1, 1, 0, 0, 0)}
+
+
+def test_each_file_is_deflated_at_the_fastest_level():
+    """A class's package is large XML that repeats itself: the fastest deflate still shrinks it many times."""
+    with zipfile.ZipFile(io.BytesIO(package("-n", "40", "--seed", "2"))) as zipped:
+        for info in zipped.infolist():
+            deflate = zlib.compressobj(1, zlib.DEFLATED, -zlib.MAX_WBITS)
+            fastest = deflate.compress(zipped.read(info)) + deflate.flush()
+            assert (info.compress_type, info.compress_size) == (zipfile.ZIP_DEFLATED, len(fastest))
+            assert info.compress_size < info.file_size / 10 or info.filename == "imsmanifest.xml"
 
 
 def test_a_terminal_is_refused_with_the_command_that_writes_a_file():

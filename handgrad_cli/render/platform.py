@@ -12,7 +12,6 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from functools import partial
 from typing import IO, NamedTuple, TextIO
-from xml.sax.saxutils import escape
 
 import numpy as np
 
@@ -23,6 +22,7 @@ from handgrad_cli.render.sheets import ProblemSet, Sheet, copy_spool, given_line
 
 CATEGORY_ROOT = "$course$/handgrad"
 PLACES = 10  # decimals written for values and tolerances: far finer than any tolerance
+PLACES_FORMAT = f".{PLACES}f"
 
 
 class Blank(NamedTuple):
@@ -51,7 +51,7 @@ def blanks(problem: Problem, gradient: str, tolerance: Tolerance = Tolerance()) 
 
 def decimal(value: float) -> str:
     """A number as platforms parse it: plain decimals, no exponent, no negative zero."""
-    text = f"{value:.{PLACES}f}".rstrip("0").rstrip(".")
+    text = format(value, PLACES_FORMAT).rstrip("0").rstrip(".")
     return "0" if text in ("-0", "") else text
 
 
@@ -88,7 +88,15 @@ def slot(name: str) -> str:
     return f"\0{name}\0"
 
 
-ATTRIBUTE = {'"': "&quot;", "\n": "&#10;", "\r": "&#13;", "\t": "&#09;"}  # what ElementTree escapes in attributes
+def xml_text(text: str) -> str:
+    """Text as ElementTree escapes it in an element."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def xml_attribute(text: str) -> str:
+    """Text as ElementTree escapes it in an attribute's value."""
+    return (xml_text(text).replace('"', "&quot;").replace("\n", "&#10;").replace("\r", "&#13;")
+            .replace("\t", "&#09;"))
 
 
 class XmlTemplate:
@@ -102,9 +110,11 @@ class XmlTemplate:
     def fill(self, attributes: dict[str, str] = {}, escaped: dict[str, str] = {},  # noqa: B006 (read only)
              **texts: str) -> str:
         """The XML with each slot filled: `attributes` and `texts` escaped here, `escaped` as they are."""
-        values = {name: escape(value, ATTRIBUTE) for name, value in attributes.items()}
-        values.update((name, escape(value)) for name, value in texts.items())
-        values.update(escaped)
+        values = dict(escaped)
+        for name, value in attributes.items():
+            values[name] = xml_attribute(value)
+        for name, value in texts.items():
+            values[name] = xml_text(value)
         filled = self.parts.copy()
         for k, name in self.slots:
             filled[k] = values[name]
@@ -154,4 +164,4 @@ def write_grouped(problem_set: ProblemSet, out: TextIO, head: Callable[[str], st
 
 def entries(problem: Problem) -> int:
     """How many blanks a problem has: its gradients' entries."""
-    return sum(int(np.size(value)) for value in problem.answers.values())
+    return sum(value.size if isinstance(value, np.ndarray) else 1 for value in problem.answers.values())
