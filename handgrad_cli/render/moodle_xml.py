@@ -42,6 +42,13 @@ def category_question(group: str) -> ET.Element:
     return question
 
 
+CATEGORY = XmlTemplate(_xml(category_question(slot("group"))))  # filled per group: a set may have thousands
+
+
+def category_xml(group: str) -> str:
+    return CATEGORY.fill(group=group)
+
+
 def cloze(blank: Blank) -> str:
     return f"{{1:NUMERICAL:={decimal(blank.value)}:{decimal(blank.tolerance)}}}"
 
@@ -109,5 +116,9 @@ def moodle_group(problem_set: ProblemSet, number: int, problem: Problem) -> str:
 
 def write_moodle_xml(problem_set: ProblemSet, out: TextIO) -> None:
     out.write('<?xml version="1.0" encoding="UTF-8"?>\n<quiz>\n')
-    write_grouped(problem_set, out, lambda group: _xml(category_question(group)), cloze_question, moodle_group)
+    if problem_set.has_variants or problem_set.points == "per-entry":
+        write_grouped(problem_set, out, category_xml, cloze_question, moodle_group)
+    else:  # a category per problem of the one sheet, each holding just it: written as they come, none kept
+        for sheet, number, problem in problem_set.items():
+            out.write(category_xml(moodle_group(problem_set, number, problem)) + cloze_question(sheet, problem))
     out.write("</quiz>\n")

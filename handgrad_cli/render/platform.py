@@ -6,11 +6,9 @@ student one variant a slot).
 
 from __future__ import annotations
 
-import html
 import itertools
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from functools import partial
 from typing import IO, NamedTuple, TextIO
 
 import numpy as np
@@ -32,21 +30,18 @@ class Blank(NamedTuple):
     index: tuple[int, ...]  # () for a scalar gradient
     value: float
     tolerance: float
-
-    @property
-    def label(self) -> str:
-        """``dz``, ``dlogits[1]`` or ``dlogits[0, 2]``, as numpy indexes it."""
-        if not self.index:
-            return self.gradient
-        return f"{self.gradient}[{', '.join(map(str, self.index))}]"
+    label: str  # ``dz``, ``dlogits[1]`` or ``dlogits[0, 2]``, as numpy indexes it
 
 
 def blanks(problem: Problem, gradient: str, tolerance: Tolerance = Tolerance()) -> list[Blank]:
     """The gradient's entries in numpy's order, their values and margins read out of numpy at once."""
-    reference = np.asarray(problem.answers[gradient], dtype=float)
+    reference = problem.answers[gradient]
+    if not isinstance(reference, np.ndarray):  # a number: no array to make
+        return [Blank(gradient, (), float(reference), float(tolerance.margin(reference)), gradient)]
     indexes = itertools.product(*map(range, reference.shape))  # as np.ndindex, at a fraction of its cost
-    values, margins = reference.ravel().tolist(), tolerance.margin(reference).ravel().tolist()
-    return [Blank(gradient, index, value, margin) for index, value, margin in zip(indexes, values, margins)]
+    values, margins = reference.astype(float).ravel().tolist(), tolerance.margin(reference).ravel().tolist()
+    return [Blank(gradient, index, value, margin, f"{gradient}[{', '.join(map(str, index))}]" if index else gradient)
+            for index, value, margin in zip(indexes, values, margins)]
 
 
 def decimal(value: float) -> str:
@@ -61,7 +56,18 @@ def nolink(html_text: str) -> str:
     return f'<span class="nolink">{html_text}</span>'
 
 
-def stem_html(problem: Problem, escape: Callable[[str], str] = partial(html.escape, quote=False)) -> str:
+def xml_text(text: str) -> str:
+    """Text as ElementTree escapes it in an element (and as ``html.escape(text, quote=False)`` does)."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def xml_attribute(text: str) -> str:
+    """Text as ElementTree escapes it in an attribute's value."""
+    return (xml_text(text).replace('"', "&quot;").replace("\n", "&#10;").replace("\r", "&#13;")
+            .replace("\t", "&#09;"))
+
+
+def stem_html(problem: Problem, escape: Callable[[str], str] = xml_text) -> str:
     """The question as HTML paragraphs: its sentence with code as ``<code>``, each input the sentence does not
     state, and the rounding rule; `escape` makes text safe for the format (a cloze also hides its braces)."""
     code = lambda text: f"<code>{escape(text)}</code>"  # noqa: E731
@@ -88,24 +94,13 @@ def slot(name: str) -> str:
     return f"\0{name}\0"
 
 
-def xml_text(text: str) -> str:
-    """Text as ElementTree escapes it in an element."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
-def xml_attribute(text: str) -> str:
-    """Text as ElementTree escapes it in an attribute's value."""
-    return (xml_text(text).replace('"', "&quot;").replace("\n", "&#10;").replace("\r", "&#13;")
-            .replace("\t", "&#09;"))
-
-
 class XmlTemplate:
     """XML that ElementTree serialized once, with slots for what each use has of its own: thousands of
     questions of one shape cost a string join each, not a tree. Values are escaped as ElementTree would."""
 
     def __init__(self, serialized: str) -> None:
         self.parts = serialized.split("\0")  # literal, slot name, literal, …
-        self.slots = [(k, self.parts[k]) for k in range(1, len(self.parts), 2)]
+        self.names = self.parts[1::2]
 
     def fill(self, attributes: dict[str, str] = {}, escaped: dict[str, str] = {},  # noqa: B006 (read only)
              **texts: str) -> str:
@@ -116,8 +111,7 @@ class XmlTemplate:
         for name, value in texts.items():
             values[name] = xml_text(value)
         filled = self.parts.copy()
-        for k, name in self.slots:
-            filled[k] = values[name]
+        filled[1::2] = [values[name] for name in self.names]
         return "".join(filled)
 
 

@@ -22,7 +22,8 @@ from typing import BinaryIO, TextIO
 
 from handgrad_cli.kinds import get_kind
 from handgrad_cli.problem import Problem
-from handgrad_cli.render.platform import Blank, XmlTemplate, blanks, decimal, entries, slot, stem_html, xml_text
+from handgrad_cli.render.platform import (Blank, XmlTemplate, blanks, decimal, entries, slot, stem_html, xml_attribute,
+                                          xml_text)
 from handgrad_cli.render.qti_groups import write_slot_groups
 from handgrad_cli.render.qti_xml import ASSESSMENT_TAIL, GROUP_TAIL, assessment_head, field, group_head, html_text
 from handgrad_cli.render.sheets import ProblemSet, Sheet
@@ -80,18 +81,19 @@ def problem_html(problem_set: ProblemSet, sheet: Sheet, number_on_sheet: int, pr
 
 @functools.lru_cache(maxsize=256)
 def item_template(feedback: str, points: str) -> XmlTemplate:
-    """An item's XML for every entry that shares its feedback and points."""
-    item = numerical_item(slot("ident"), slot("title"), slot("text"), slot("value"), slot("low"), slot("high"),
-                          feedback, points)
-    return XmlTemplate(_xml(item, 4).decode())
+    """An item's XML for every entry that shares its feedback and points: a line each, its inside unindented
+    (a class's quiz holds thousands of items, each with the problem's text: indenting added a third)."""
+    text = f"{slot('stem')}<p>Give {slot('label')}.</p>"
+    item = numerical_item(slot("ident"), slot("title"), text, slot("value"), slot("low"), slot("high"), feedback, points)
+    return XmlTemplate("        " + ET.tostring(item, encoding="unicode") + "\n")
 
 
 def entry_item(template: XmlTemplate, ident: str, title: str, stem: str, blank: Blank) -> str:
-    """One entry's item, from its gradient's template; `stem` is the problem's text as XML, escaped once.
-    Numbers are digits, a sign and a point: nothing in them to escape."""
+    """One entry's item, from its gradient's template. `ident` and `stem` come as XML, escaped once for all the
+    problem's entries; numbers are digits, a sign and a point: nothing in them to escape."""
     value, margin = blank.value, blank.tolerance
-    return template.fill({"ident": ident, "title": title}, {
-        "text": stem + xml_text(f"<p>Give {html.escape(blank.label)}.</p>"),
+    return template.fill(escaped={
+        "ident": ident, "title": xml_attribute(title), "stem": stem, "label": xml_text(html.escape(blank.label)),
         "value": number(value), "low": number(value - margin), "high": number(value + margin)})
 
 
@@ -128,11 +130,6 @@ def numerical_item(ident: str, title: str, text_html: str, value: str, low: str,
     return item
 
 
-def _xml(element: ET.Element, level: int) -> bytes:
-    ET.indent(element, space="  ", level=level)
-    return ("  " * level + ET.tostring(element, encoding="unicode") + "\n").encode()
-
-
 def item_points(problem_set: ProblemSet, problem: Problem) -> str:
     """What one entry is worth: its share of the problem's point, or a point of its own."""
     return "1.0" if problem_set.points == "per-entry" else repr(1 / entries(problem))
@@ -143,12 +140,12 @@ def problem_items(problem_set: ProblemSet, prefix: str, sheet: Sheet, number: in
     """Write a problem's questions, one per gradient entry, as XML: a template per gradient (its feedback),
     the problem's text escaped once for all of them."""
     count, points, items = 0, item_points(problem_set, problem), []
-    stem = xml_text(problem_html(problem_set, sheet, number, problem))
+    ident, stem = xml_attribute(prefix), xml_text(problem_html(problem_set, sheet, number, problem))
     for gradient in problem.asked:
         template = item_template(problem.closed_form.get(gradient, ""), points)
         for blank in blanks(problem, gradient):
             count += 1
-            items.append(entry_item(template, f"{prefix}-{count}", item_title(sheet, number, blank), stem, blank))
+            items.append(entry_item(template, f"{ident}-{count}", item_title(sheet, number, blank), stem, blank))
     out.write("".join(items).encode())
 
 
