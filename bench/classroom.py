@@ -3,7 +3,8 @@
 - grade: CPU seconds to grade 2,000 students x 6 problems with half the answers wrong (the sign flipped,
   or off by 0.5), for a shared set and for a set per student of the lesson's kinds, and for a set per
   student of a week's kinds with the mlp (26 gradients a problem), and the peak memory;
-- formats: the CPU of each set format against jsonl for the same set (start-up subtracted);
+- formats: the CPU of each set format against jsonl for the same set (start-up subtracted), for the lesson's
+  two kinds and for every kind (the mlp among them);
 - students: the CPU per problem of `--variants` and `--students` sets against `--count`;
 - grade memory: the peak resident memory of grading 200 MB of responses (a shared set, a tenth of the
   answers wrong), which stays flat: the answers wait on disk, not in memory.
@@ -81,12 +82,12 @@ def grade_figures(folder: Path, students: int) -> None:
               f"{cpu:.1f} CPU-s, {rows:,} rows ({size:.1f} MB), peak {peak:.0f} MB")
 
 
-def format_figures(count: int) -> None:
+def format_figures(kinds: list[str], count: int) -> None:
     base, _ = measured(["generate", "-n", "1", "-f", "jsonl"])  # start-up and imports
-    cpu = {fmt: measured(["generate", "softmax-ce", "tanh-neuron", "-n", str(count), "-f", fmt])[0] - base
-           for fmt in FORMATS}
+    cpu = {fmt: measured(["generate", *kinds, "-n", str(count), "-f", fmt])[0] - base for fmt in FORMATS}
     ratios = ", ".join(f"{fmt} {cpu[fmt] / cpu['jsonl']:.2f}x" for fmt in FORMATS[1:])
-    print(f"generate, {count:,} problems, CPU against jsonl ({cpu['jsonl']:.2f} s, start-up subtracted): {ratios}")
+    print(f"generate {' '.join(kinds)}, {count:,} problems, CPU against jsonl ({cpu['jsonl']:.2f} s, start-up "
+          f"subtracted): {ratios}")
 
 
 def student_figures(folder: Path, students: int) -> None:
@@ -129,7 +130,8 @@ def main() -> None:
     quick = "--quick" in sys.argv
     with tempfile.TemporaryDirectory() as folder:
         grade_figures(Path(folder), 200 if quick else 2000)
-        format_figures(2000 if quick else 20000)
+        format_figures(["softmax-ce", "tanh-neuron"], 2000 if quick else 20000)
+        format_figures(["all"], 500 if quick else 4000)  # every kind, the mlp's large problems among them
         student_figures(Path(folder), 1000 if quick else 10000)
         memory_figure(Path(folder), 20 if quick else 200)
 

@@ -1,5 +1,6 @@
 """text, markdown and latex: the sheets, and the key where --answers puts it (or nowhere)."""
 
+import io
 import json
 
 import numpy as np
@@ -145,3 +146,30 @@ def test_answers_is_refused_for_formats_that_always_carry_answers():
 def test_markdown_escapes_math_and_strikethrough_marks_in_names():
     # GitHub and pandoc read $...$ as math and ~...~ as strikethrough
     assert markdown_escape("Ana $x$ ~Bo~") == r"Ana \$x\$ \~Bo\~"
+
+
+@pytest.mark.parametrize("fmt", PRINTED)
+@pytest.mark.parametrize("answers", ["none", "inline", "end", "only"])
+def test_each_problem_is_made_once_and_a_key_past_the_spools_memory_comes_back_whole(fmt, answers, monkeypatch):
+    """The key at the end waits in a spool while the sheets are written, instead of making the set again;
+    a key larger than the spool keeps in memory goes to disk and comes back the same."""
+    from handgrad_cli.kinds import set_problems
+    from handgrad_cli.render import sheets
+    from handgrad_cli.render.sets import FORMATS
+
+    made = []
+
+    def problems():
+        made.append(1)
+        return set_problems(["softmax-ce", "tanh-neuron"], 4, 3, "medium")
+
+    def written() -> str:
+        out = io.StringIO()
+        code = set_code(["softmax-ce", "tanh-neuron"], 4, 3, "medium")
+        FORMATS[fmt](sheets.ProblemSet.single(problems, answers, code), out)
+        return out.getvalue()
+
+    in_memory = written()
+    assert len(made) == 1
+    monkeypatch.setattr(sheets, "SPOOL_BYTES", 64)
+    assert written() == in_memory == generate("-n", "4", "--seed", "3", "-f", fmt, "--answers", answers)
