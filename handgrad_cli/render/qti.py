@@ -88,12 +88,18 @@ def item_template(feedback: str, points: str) -> XmlTemplate:
     return XmlTemplate("        " + ET.tostring(item, encoding="unicode") + "\n")
 
 
+@functools.lru_cache(maxsize=1024)
+def label_xml(label: str) -> str:
+    """An entry's label as the item's HTML shows it, in XML (the same few labels recur in every problem)."""
+    return xml_text(html.escape(label))
+
+
 def entry_item(template: XmlTemplate, ident: str, title: str, stem: str, blank: Blank) -> str:
     """One entry's item, from its gradient's template. `ident` and `stem` come as XML, escaped once for all the
     problem's entries; numbers are digits, a sign and a point: nothing in them to escape."""
     value, margin = blank.value, blank.tolerance
     return template.fill(escaped={
-        "ident": ident, "title": xml_attribute(title), "stem": stem, "label": xml_text(html.escape(blank.label)),
+        "ident": ident, "title": xml_attribute(title), "stem": stem, "label": label_xml(blank.label),
         "value": number(value), "low": number(value - margin), "high": number(value + margin)})
 
 
