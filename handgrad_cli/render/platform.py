@@ -6,6 +6,7 @@ student one variant a slot).
 
 from __future__ import annotations
 
+import functools
 import itertools
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -33,15 +34,24 @@ class Blank(NamedTuple):
     label: str  # ``dz``, ``dlogits[1]`` or ``dlogits[0, 2]``, as numpy indexes it
 
 
+@functools.lru_cache(maxsize=1024)
+def entry_places(gradient: str, shape: tuple[int, ...]) -> tuple[tuple[tuple[int, ...], str], ...]:
+    """Each entry's index in numpy's order and its label: the same for every problem of a kind."""
+    return tuple((index, f"{gradient}[{', '.join(map(str, index))}]" if index else gradient)
+                 for index in itertools.product(*map(range, shape)))
+
+
 def blanks(problem: Problem, gradient: str, tolerance: Tolerance = Tolerance()) -> list[Blank]:
     """The gradient's entries in numpy's order, their values and margins read out of numpy at once."""
     reference = problem.answers[gradient]
-    if not isinstance(reference, np.ndarray):  # a number: no array to make
-        return [Blank(gradient, (), float(reference), float(tolerance.margin(reference)), gradient)]
-    indexes = itertools.product(*map(range, reference.shape))  # as np.ndindex, at a fraction of its cost
-    values, margins = reference.astype(float).ravel().tolist(), tolerance.margin(reference).ravel().tolist()
-    return [Blank(gradient, index, value, margin, f"{gradient}[{', '.join(map(str, index))}]" if index else gradient)
-            for index, value, margin in zip(indexes, values, margins)]
+    if isinstance(reference, np.ndarray):
+        reference = np.asarray(reference, dtype=float)
+        shape, values = reference.shape, reference.ravel().tolist()
+        margins = tolerance.margin(reference).ravel().tolist()
+    else:  # a number: no array to make
+        shape, values, margins = (), [float(reference)], [float(tolerance.margin(reference))]
+    return [Blank(gradient, index, value, margin, label)
+            for (index, label), value, margin in zip(entry_places(gradient, shape), values, margins)]
 
 
 def decimal(value: float) -> str:
