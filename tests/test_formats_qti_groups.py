@@ -124,3 +124,11 @@ def test_every_input_and_the_rounding_rule_reach_the_student(kind):
         for name in problem.inputs:
             assert any(form in flat for form in shown_forms(problem, name)), (problem, name)
         assert ROUNDING_RULE in flat
+
+
+def test_names_with_markup_stay_text_in_the_titles_teachers_see(tmp_path):
+    roster = tmp_path / "class.txt"
+    roster.write_text('Ana <b>&amp;</b> "q"\nBo\'s ]]> Li\n', encoding="utf-8")
+    _, assessment = read(package("-n", "1", "--students", roster))
+    assert [item.get("title") for item in assessment.iter(f"{QTI}item")] == [
+        'Problem 1 (Ana <b>&amp;</b> "q")', "Problem 1 (Bo's ]]> Li)"]
