@@ -189,7 +189,8 @@ def _entry(name: str) -> zipfile.ZipInfo:
     it from there, not from the ZipFile's `compresslevel`.)"""
     info = zipfile.ZipInfo(name, date_time=ZIP_TIME)
     info.compress_type = zipfile.ZIP_DEFLATED
-    info._compresslevel = COMPRESS_LEVEL  # noqa: SLF001 (a settable property named compress_level from 3.13)
+    # public as `compress_level` from Python 3.13; `_compresslevel` before (a slot, so only one name is settable)
+    setattr(info, "compress_level" if hasattr(info, "compress_level") else "_compresslevel", COMPRESS_LEVEL)
     info.external_attr = 0o644 << 16
     return info
 
