@@ -4,7 +4,7 @@
   or off by 0.5), for a shared set and for a set per student of the lesson's kinds, and for a set per
   student of a week's kinds with the mlp (26 gradients a problem), and the peak memory;
 - formats: the CPU of each set format against jsonl for the same set (start-up subtracted), for the lesson's
-  two kinds and for every kind (the mlp among them);
+  two kinds and for every kind (the mlp among them), and for students' own sets of every kind;
 - students: the CPU per problem of `--variants` and `--students` sets against `--count`;
 - grade memory: the peak resident memory of grading 200 MB of responses (a shared set, a tenth of the
   answers wrong), which stays flat: the answers wait on disk, not in memory.
@@ -82,11 +82,16 @@ def grade_figures(folder: Path, students: int) -> None:
               f"{cpu:.1f} CPU-s, {rows:,} rows ({size:.1f} MB), peak {peak:.0f} MB")
 
 
-def format_figures(kinds: list[str], count: int) -> None:
+def format_figures(kinds: list[str], count: int, own_sets: bool = False) -> None:
+    """Each format's CPU against jsonl for the same set: a shared one, or `own_sets` (a set of 3 problems for
+    each of count / 3 students, which GIFT does not serve and QTI makes into a question group per slot)."""
     base, _ = measured(["generate", "-n", "1", "-f", "jsonl"])  # start-up and imports
-    cpu = {fmt: measured(["generate", *kinds, "-n", str(count), "-f", fmt])[0] - base for fmt in FORMATS}
-    ratios = ", ".join(f"{fmt} {cpu[fmt] / cpu['jsonl']:.2f}x" for fmt in FORMATS[1:])
-    print(f"generate {' '.join(kinds)}, {count:,} problems, CPU against jsonl ({cpu['jsonl']:.2f} s, start-up "
+    size = ["-n", "12", "--variants", str(count // 12)] if own_sets else ["-n", str(count)]
+    formats = [fmt for fmt in FORMATS if not (own_sets and fmt == "gift")]
+    cpu = {fmt: measured(["generate", *kinds, *size, "-f", fmt])[0] - base for fmt in formats}
+    ratios = ", ".join(f"{fmt} {cpu[fmt] / cpu['jsonl']:.2f}x" for fmt in formats[1:])
+    sets = f"{count // 12:,} students' own sets of 12" if own_sets else f"{count:,} problems"
+    print(f"generate {' '.join(kinds)}, {sets}, CPU against jsonl ({cpu['jsonl']:.2f} s, start-up "
           f"subtracted): {ratios}")
 
 
@@ -132,6 +137,7 @@ def main() -> None:
         grade_figures(Path(folder), 200 if quick else 2000)
         format_figures(["softmax-ce", "tanh-neuron"], 2000 if quick else 20000)
         format_figures(["all"], 500 if quick else 4000)  # every kind, the mlp's large problems among them
+        format_figures(["all"], 600 if quick else 3000, own_sets=True)
         student_figures(Path(folder), 1000 if quick else 10000)
         memory_figure(Path(folder), 20 if quick else 200)
 

@@ -10,16 +10,15 @@ rounded to them. The question's point is shared by its blanks, as Canvas splits 
 
 from __future__ import annotations
 
+import functools
 import html
 import io
 import math
 import shutil
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
-from decimal import Decimal
 from itertools import groupby
 from typing import BinaryIO, TextIO
-from xml.sax.saxutils import escape
 
 from handgrad_cli.problem import Problem
 from handgrad_cli.render.platform import Blank, XmlTemplate, blanks, slot, spooled, stem_html
@@ -31,50 +30,65 @@ TYPED_AT_LEAST = 3  # the rounding rule's decimals: every blank takes them, and 
 
 def blank_name(blank: Blank) -> str:
     """``dlogits_0_2``: the blank's name in the question text (``[dlogits_0_2]``), letters, digits and ``_``."""
-    return "_".join([blank.gradient, *map(str, blank.index)])
+    return _name(blank.gradient, blank.index)
 
 
-def forms(number: Decimal, places: int) -> list[str]:
+@functools.lru_cache(maxsize=1 << 14)  # the same few recur in every variant of a kind
+def _name(gradient: str, index: tuple[int, ...]) -> str:
+    return "_".join([gradient, *map(str, index)])
+
+
+def written(units: int, places: int) -> str:
+    """``-0.335`` for -335 units of 10**-3: a number to `places` decimals, from integers (no float to round)."""
+    whole, fraction = divmod(abs(units), 10**places)
+    return f"{'-' if units < 0 else ''}{whole}.{fraction:0{places}d}"
+
+
+@functools.lru_cache(maxsize=1 << 14)
+def forms(units: int, places: int) -> tuple[str, ...]:
     """``-0.500`` as a learner may also write it: ``-0.5``; a zero also as ``0`` and ``-0.000``."""
-    text = f"{number:.{places}f}"
+    text = written(units, places)
+    if units == 0:
+        return text, "-" + text, "0"
     shortest = text.rstrip("0").rstrip(".")
-    if shortest in ("0", "-0"):
-        return [text, "-" + text, "0"]
-    return [text, shortest] if shortest != text else [text]
+    return (text, shortest) if shortest != text else (text,)
 
 
-def accepted_texts(blank: Blank, places: int) -> list[str]:
-    """What Canvas accepts in the blank: every number written to 3 decimals that handgrad's check accepts, and
+def accepted_texts(blank: Blank, places: int) -> tuple[str, ...]:
+    return texts_within(blank.value, blank.tolerance, places)
+
+
+@functools.lru_cache(maxsize=1 << 14)  # zeros and small integers recur across students' variants
+def texts_within(value: float, tolerance: float, places: int) -> tuple[str, ...]:
+    """What Canvas accepts in a blank: every number written to 3 decimals that handgrad's check accepts, and
     where the question asks for more `places`, the reference rounded to them (give or take 1 in the last)."""
-    step = Decimal(1).scaleb(-TYPED_AT_LEAST)
-    nearest = round(blank.value / float(step))
-    reach = math.ceil(blank.tolerance / float(step)) + 1
-    numbers = [(Decimal(k) * step, TYPED_AT_LEAST) for k in range(nearest - reach, nearest + reach + 1)]
+    scale = 10**TYPED_AT_LEAST
+    nearest, reach = round(value * scale), math.ceil(tolerance * scale) + 1
+    # the same test as `check`: the text read as a float (units / 10**places is that same float)
+    texts = [text for units in range(nearest - reach, nearest + reach + 1)
+             if abs(units / scale - value) <= tolerance for text in forms(units, TYPED_AT_LEAST)]
     if places > TYPED_AT_LEAST:
-        finer = Decimal(1).scaleb(-places)
-        rounded = Decimal(repr(blank.value)).quantize(finer)
-        numbers += [(rounded + k * finer, places) for k in (-1, 0, 1)]
-    # the same test as `check`, in the same floating point, so an edge case is decided alike
-    kept = [(number, decimals) for number, decimals in numbers if abs(float(number) - blank.value) <= blank.tolerance]
-    return list(dict.fromkeys(text for number, decimals in kept for text in forms(number, decimals)))
+        finer, rounded = 10**places, round(value * 10**places)
+        texts += [text for units in (rounded - 1, rounded, rounded + 1)
+                  if abs(units / finer - value) <= tolerance for text in forms(units, places)]
+    return tuple(dict.fromkeys(texts))
 
 
-def blanks_html(problem: Problem) -> str:
+def blanks_html(every: list[Blank]) -> str:
     """A paragraph per row of each gradient: ``dW[0, 0] [dW_0_0] dW[0, 1] [dW_0_1]``, each ``[name]`` a box."""
-    rows = []
-    for gradient in problem.asked:
-        for _, row in groupby(blanks(problem, gradient), key=lambda blank: blank.index[:-1]):
-            rows.append(" ".join(f"{html.escape(blank.label)} = [{blank_name(blank)}]" for blank in row))
-    return "".join(f"<p>{row}</p>" for row in rows)
+    rows = groupby(every, key=lambda blank: (blank.gradient, blank.index[:-1]))
+    # a label is a gradient's name and its index (``dW[0, 1]``): no markup to escape
+    return "".join("<p>" + " ".join(f"{blank.label} = [{blank_name(blank)}]" for blank in row) + "</p>"
+                   for _, row in rows)
 
 
-def variant_html(problem_set: ProblemSet, number: int, problem: Problem) -> str:
+def variant_html(problem_set: ProblemSet, number: int, problem: Problem, every: list[Blank]) -> str:
     """The question a student sees: no name (a variant is drawn at random) and no ID (it is the solution)."""
     heading = f"Problem {number} of set {problem_set.code}".rstrip()
     how = ("Canvas checks each box by its text: write each number to 3 decimals, as -0.335 (or, where more "
            "decimals are asked, rounded from the exact value).")
     return f"<p>{html.escape(heading)}.</p>{stem_html(problem)}<p><em>{html.escape(how)}</em></p>" + \
-        blanks_html(problem)
+        blanks_html(every)
 
 
 def item_skeleton() -> XmlTemplate:
@@ -84,7 +98,6 @@ def item_skeleton() -> XmlTemplate:
     metadata = ET.SubElement(ET.SubElement(item, "itemmetadata"), "qtimetadata")
     field(metadata, "question_type", "fill_in_multiple_blanks_question")
     field(metadata, "points_possible", "1.0")  # shared by its blanks; a group gives each question the same
-    field(metadata, "original_answer_ids", slot("answer_ids"))
     field(metadata, "assessment_question_identifierref", slot("question"))
     presentation = ET.SubElement(item, "presentation")
     html_text(presentation, slot("text"))
@@ -98,30 +111,36 @@ def item_skeleton() -> XmlTemplate:
 
 
 ITEM = item_skeleton()
-TEXT = '<material><mattext texttype="text/plain">{}</mattext></material>'
 
 
-def response(name: str, choices: list[tuple[str, str]]) -> str:
-    """A blank's box and the texts it accepts, (answer id, text) each."""
-    labels = "".join(f'<response_label ident="{escape(ident)}">{TEXT.format(escape(text))}</response_label>'
-                     for ident, text in choices)
-    return f'<response_lid ident="response_{name}">{TEXT.format(name)}<render_choice>{labels}</render_choice>' \
-           "</response_lid>"
+# Written by str.format: they hold only identifiers (letters, digits, "-" and "_") and numbers, nothing to escape.
+LABEL = '<response_label ident="{}"><material><mattext texttype="text/plain">{}</mattext></material></response_label>'
+RESPONSE = ('<response_lid ident="response_{0}"><material><mattext texttype="text/plain">{0}</mattext></material>'
+            '<render_choice>{1}</render_choice></response_lid>')
+EQUAL = '<varequal respident="response_{}">{}</varequal>'
+CONDITION = ('<respcondition continue="Yes"><conditionvar><or>{}</or></conditionvar>'
+             '<setvar action="Add" varname="SCORE">{}</setvar></respcondition>')
 
 
-def scoring(name: str, choices: list[tuple[str, str]], share: str) -> str:
-    """The blank's share of the score for any of its accepted texts."""
-    equals = "".join(f'<varequal respident="response_{name}">{escape(ident)}</varequal>' for ident, _ in choices)
-    return f'<respcondition continue="Yes"><conditionvar><or>{equals}</or></conditionvar>' \
-           f'<setvar action="Add" varname="SCORE">{share}</setvar></respcondition>'
+def blank_xml(name: str, texts: tuple[str, ...], share: str) -> tuple[str, str]:
+    """A blank's box listing the texts it accepts, and its share of the score for any of them. The texts' ids
+    need only be unique in the question: Canvas numbers an answer whose id has letters itself (so the
+    question carries no ``original_answer_ids``)."""
+    ids = [f"{name}-{j}" for j in range(len(texts))]
+    box = RESPONSE.format(name, "".join(map(LABEL.format, ids, texts)))
+    return box, CONDITION.format("".join(map(EQUAL.format, [name] * len(ids), ids)), share)
 
 
 def feedback_xml(problem: Problem) -> str:
-    if not problem.closed_form:
+    return _feedback(tuple(problem.closed_form.values()))
+
+
+@functools.lru_cache(maxsize=256)  # a kind's closed forms are the same in every variant
+def _feedback(formulas: tuple[str, ...]) -> str:
+    if not formulas:
         return ""
     general = ET.Element("itemfeedback", {"ident": "general_fb"})
-    html_text(ET.SubElement(general, "flow_mat"),
-              "".join(f"<p>{html.escape(formula)}</p>" for formula in problem.closed_form.values()))
+    html_text(ET.SubElement(general, "flow_mat"), "".join(f"<p>{html.escape(formula)}</p>" for formula in formulas))
     return ET.tostring(general, encoding="unicode")
 
 
@@ -129,18 +148,13 @@ def variant_item(problem_set: ProblemSet, ident: str, sheet: Sheet, number: int,
     """One student's variant of a problem as one fill-in-multiple-blanks question."""
     title = f"Problem {number}" + (f" ({sheet.student})" if sheet.student is not None else "")
     every = [blank for gradient in problem.asked for blank in blanks(problem, gradient)]
-    typed = problem.typed_decimals
-    choices = [(blank_name(blank), [(f"{ident}-{k}-{j}", text) for j, text in
-                                    enumerate(accepted_texts(blank, typed[blank.gradient]))])
-               for k, blank in enumerate(every, 1)]
-    share = f"{100 / len(every):.4f}"
+    typed, share = problem.typed_decimals, f"{100 / len(every):.4f}"
+    boxes, scoring = zip(*(blank_xml(blank_name(blank), accepted_texts(blank, typed[blank.gradient]), share)
+                           for blank in every))
     return ITEM.fill(
         attributes={"ident": ident, "title": title},
-        escaped={"responses": "".join(response(name, accepted) for name, accepted in choices),
-                 "conditions": "".join(scoring(name, accepted, share) for name, accepted in choices),
-                 "feedback": feedback_xml(problem)},
-        answer_ids=",".join(answer_id for _, accepted in choices for answer_id, _ in accepted),
-        question=f"{ident}-question", text=variant_html(problem_set, number, problem))
+        escaped={"responses": "".join(boxes), "conditions": "".join(scoring), "feedback": feedback_xml(problem)},
+        question=f"{ident}-question", text=variant_html(problem_set, number, problem, every))
 
 
 def write_slot_groups(problem_set: ProblemSet, identifier: str, title: str, package: BinaryIO) -> None:
