@@ -158,3 +158,13 @@ def test_answers_is_refused_as_for_the_other_platform_formats():
     result = run("generate", "-f", "qti", "--answers", "none")
     assert (result.exit_code, result.stderr) == (
         2, "handgrad: --answers shapes text, markdown and latex; qti always carries its answers\n")
+
+
+def test_a_name_that_would_end_the_texts_cdata_reads_back_whole(tmp_path):
+    """A problem's text goes in CDATA: a ``]]>`` in a student's name (HTML there: ``]]&gt;``) never ends it."""
+    roster = tmp_path / "class.txt"
+    roster.write_text("Bo's ]]> <b>Li</b>\n", encoding="utf-8")
+    _, (quiz,) = read_all(package("-n", "1", "--students", roster, "--per-student"))
+    texts = [item.findtext(f".//{QTI}mattext") for item in quiz.iter(f"{QTI}item")]
+    assert texts and all(text.startswith("<p>Problem 1 of set ") and ", for Bo&#x27;s ]]&gt; &lt;b&gt;Li&lt;/b&gt;.</p>"
+                         in text and text.endswith(".</p>") for text in texts)

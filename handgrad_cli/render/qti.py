@@ -22,8 +22,7 @@ from typing import BinaryIO, TextIO
 
 from handgrad_cli.kinds import get_kind
 from handgrad_cli.problem import Problem
-from handgrad_cli.render.platform import (Blank, XmlTemplate, blanks, decimal, entries, slot, stem_html, xml_attribute,
-                                          xml_text)
+from handgrad_cli.render.platform import Blank, XmlTemplate, blanks, decimal, entries, slot, stem_html, xml_attribute
 from handgrad_cli.render.qti_groups import write_slot_groups
 from handgrad_cli.render.qti_xml import ASSESSMENT_TAIL, GROUP_TAIL, assessment_head, field, group_head, html_text
 from handgrad_cli.render.sheets import ProblemSet, Sheet
@@ -83,23 +82,29 @@ def problem_html(problem_set: ProblemSet, sheet: Sheet, number_on_sheet: int, pr
 def item_template(feedback: str, points: str) -> XmlTemplate:
     """An item's XML for every entry that shares its feedback and points: a line each, its inside unindented
     (a class's quiz holds thousands of items, each with the problem's text: indenting added a third)."""
-    text = f"{slot('stem')}<p>Give {slot('label')}.</p>"
+    text = slot("stem") + slot("give")  # as CDATA: the problem's HTML unescaped is a fifth shorter
     item = numerical_item(slot("ident"), slot("title"), text, slot("value"), slot("low"), slot("high"), feedback, points)
     return XmlTemplate("        " + ET.tostring(item, encoding="unicode") + "\n")
 
 
 @functools.lru_cache(maxsize=1024)
-def label_xml(label: str) -> str:
-    """An entry's label as the item's HTML shows it, in XML (the same few labels recur in every problem)."""
-    return xml_text(html.escape(label))
+def give_html(label: str) -> str:
+    """The end of an entry's text, which closes the CDATA its problem's text opened (the same few labels
+    recur in every problem)."""
+    return f"<p>Give {html.escape(label)}.</p>]]>"
+
+
+def opened_cdata(text: str) -> str:
+    """`text` as the start of a CDATA section (``give_html`` closes it); a ``]]>`` inside is split in two."""
+    return "<![CDATA[" + text.replace("]]>", "]]]]><![CDATA[>")
 
 
 def entry_item(template: XmlTemplate, ident: str, title: str, stem: str, blank: Blank) -> str:
-    """One entry's item, from its gradient's template. `ident` and `stem` come as XML, escaped once for all the
+    """One entry's item, from its gradient's template. `ident` and `stem` come as XML, made once for all the
     problem's entries; numbers are digits, a sign and a point: nothing in them to escape."""
     value, margin = blank.value, blank.tolerance
     return template.fill(escaped={
-        "ident": ident, "title": xml_attribute(title), "stem": stem, "label": label_xml(blank.label),
+        "ident": ident, "title": xml_attribute(title), "stem": stem, "give": give_html(blank.label),
         "value": number(value), "low": number(value - margin), "high": number(value + margin)})
 
 
@@ -144,9 +149,9 @@ def item_points(problem_set: ProblemSet, problem: Problem) -> str:
 def problem_items(problem_set: ProblemSet, prefix: str, sheet: Sheet, number: int, problem: Problem,
                   out: BinaryIO) -> None:
     """Write a problem's questions, one per gradient entry, as XML: a template per gradient (its feedback),
-    the problem's text escaped once for all of them."""
+    the problem's text made XML once for all of them."""
     count, points, items = 0, item_points(problem_set, problem), []
-    ident, stem = xml_attribute(prefix), xml_text(problem_html(problem_set, sheet, number, problem))
+    ident, stem = xml_attribute(prefix), opened_cdata(problem_html(problem_set, sheet, number, problem))
     for gradient in problem.asked:
         template = item_template(problem.closed_form.get(gradient, ""), points)
         for blank in blanks(problem, gradient):
