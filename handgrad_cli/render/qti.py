@@ -24,7 +24,8 @@ from handgrad_cli.kinds import get_kind
 from handgrad_cli.problem import Problem
 from handgrad_cli.render.platform import Blank, XmlTemplate, blanks, decimal, entries, slot, stem_html, xml_attribute
 from handgrad_cli.render.qti_groups import write_slot_groups
-from handgrad_cli.render.qti_xml import ASSESSMENT_TAIL, GROUP_TAIL, assessment_head, field, group_head, html_text
+from handgrad_cli.render.qti_xml import (ASSESSMENT_TAIL, GROUP_TAIL, assessment_head, field, group_head, html_text,
+                                         opened_cdata)
 from handgrad_cli.render.sheets import ProblemSet, Sheet
 
 MANIFEST_NAMESPACE = "http://www.imsglobal.org/xsd/imsccv1p1/imscp_v1p1"
@@ -89,14 +90,11 @@ def item_template(feedback: str, points: str) -> XmlTemplate:
 
 @functools.lru_cache(maxsize=1024)
 def give_html(label: str) -> str:
-    """The end of an entry's text, which closes the CDATA its problem's text opened (the same few labels
-    recur in every problem)."""
+    """The end of an entry's text, which closes the CDATA its problem's text opened (`opened_cdata`; the same
+    few labels recur in every problem)."""
     return f"<p>Give {html.escape(label)}.</p>]]>"
 
 
-def opened_cdata(text: str) -> str:
-    """`text` as the start of a CDATA section (``give_html`` closes it); a ``]]>`` inside is split in two."""
-    return "<![CDATA[" + text.replace("]]>", "]]]]><![CDATA[>")
 
 
 def entry_item(template: XmlTemplate, ident: str, title: str, stem: str, blank: Blank) -> str:

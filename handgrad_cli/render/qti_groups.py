@@ -22,7 +22,8 @@ from typing import BinaryIO, TextIO
 
 from handgrad_cli.problem import Problem
 from handgrad_cli.render.platform import Blank, XmlTemplate, blanks, slot, spooled, stem_html
-from handgrad_cli.render.qti_xml import ASSESSMENT_TAIL, GROUP_TAIL, assessment_head, field, group_head, html_text
+from handgrad_cli.render.qti_xml import (ASSESSMENT_TAIL, GROUP_TAIL, assessment_head, field, group_head, html_text,
+                                         opened_cdata)
 from handgrad_cli.render.sheets import ProblemSet, Sheet
 
 TYPED_AT_LEAST = 3  # the rounding rule's decimals: every blank takes them, and more where the question asks
@@ -153,8 +154,9 @@ def variant_item(problem_set: ProblemSet, ident: str, sheet: Sheet, number: int,
                            for blank in every))
     return ITEM.fill(
         attributes={"ident": ident, "title": title},
-        escaped={"responses": "".join(boxes), "conditions": "".join(scoring), "feedback": feedback_xml(problem)},
-        question=f"{ident}-question", text=variant_html(problem_set, number, problem, every))
+        escaped={"text": opened_cdata(variant_html(problem_set, number, problem, every)) + "]]>",
+                 "responses": "".join(boxes), "conditions": "".join(scoring), "feedback": feedback_xml(problem)},
+        question=f"{ident}-question")
 
 
 def write_slot_groups(problem_set: ProblemSet, identifier: str, title: str, package: BinaryIO) -> None:

@@ -36,6 +36,12 @@ def group_section(ident: str, title: str, count: str, points: str) -> str:
 GROUP_HEAD = XmlTemplate(group_section(*map(slot, ("ident", "title", "count", "points"))))
 
 
+def opened_cdata(text: str) -> str:
+    """`text` as the start of a CDATA section, for its writer to close with ``]]>``: HTML in XML unescaped,
+    a fifth shorter. A ``]]>`` inside (HTML escapes ``>``, so none is expected) is split in two."""
+    return "<![CDATA[" + text.replace("]]>", "]]]]><![CDATA[>")
+
+
 def group_head(ident: str, title: str, count: int, points: str) -> str:
     """A question group that gives each student `count` of its questions, at `points` each."""
     return GROUP_HEAD.fill({"ident": ident, "title": title}, count=str(count), points=points)
