@@ -56,6 +56,7 @@ def forms(units: int, places: int) -> tuple[str, ...]:
 
 
 def accepted_texts(blank: Blank, places: int) -> tuple[str, ...]:
+    """The texts Canvas accepts in the blank (`texts_within`), its answer asked to `places` decimals."""
     return texts_within(blank.value, blank.tolerance, places)
 
 
