@@ -592,13 +592,17 @@ def _one_snapshot(connection: sqlite3.Connection) -> Iterator[None]:
     connection.execute("COMMIT")
 
 
+SECOND_LOOK_SECONDS = 0.25  # long enough for another opener's migration or checkpoint of a history to end
+
+
 def _looked_at_twice(look: Callable[[], T]) -> T:
     """`look()`, and once more after a moment before a file is called damaged: another handgrad creating
     the file or checkpointing it at that instant can show a reader that takes no locks a half-written page."""
     try:
         return look()
     except DamagedHistory:
-        raise
+        time.sleep(SECOND_LOOK_SECONDS)
+        return look()
 
 
 def _uri(path: Path, mode: str) -> str:

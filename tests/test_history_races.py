@@ -70,3 +70,22 @@ def test_six_migrations_and_two_readers_of_an_older_file_never_call_it_damaged(t
     assert _version(db) == SCHEMA_VERSION
     attempts, reviews = read_history(db)
     assert len(attempts) == 4 and len(reviews) == 1
+
+
+def test_a_file_is_called_damaged_only_after_a_second_look(tmp_path, monkeypatch):
+    """A reader that takes no locks can catch another opener's half-written page: one more look, a moment
+    later, decides (and a file still damaged then is said to be)."""
+    from handgrad_cli import history
+
+    monkeypatch.setattr(history, "SECOND_LOOK_SECONDS", 0)
+    looks = []
+
+    def damaged_once() -> str:
+        looks.append(1)
+        if len(looks) == 1:
+            raise history.unreadable(tmp_path / "history.sqlite3")
+        return "read"
+
+    assert history._looked_at_twice(damaged_once) == "read" and len(looks) == 2
+    with pytest.raises(history.DamagedHistory):
+        history._looked_at_twice(lambda: (_ for _ in ()).throw(history.unreadable(tmp_path / "h.sqlite3")))
