@@ -139,15 +139,13 @@ def slot_group(problem_set: ProblemSet, number: int, problem: Problem) -> str:
 @contextmanager
 def spooled(texts: Iterable[tuple[str, str]]) -> Iterator[Iterator[tuple[str, IO[str]]]]:
     """(group, text) pairs gathered by group in one pass: yields each group, in the order groups first came,
-    with a spool of its texts read from the start. A group waits in memory up to a megabyte, then on disk."""
+    with a spool of its texts (for `copy_spool`). A group waits in memory up to a megabyte, then on disk."""
     spools: dict[str, IO[str]] = {}
     try:
         for group, text in texts:
             if group not in spools:
                 spools[group] = spool()
             spools[group].write(text)
-        for spooled_texts in spools.values():
-            spooled_texts.seek(0)
         yield iter(spools.items())
     finally:
         for spooled_texts in spools.values():

@@ -95,8 +95,6 @@ def give_html(label: str) -> str:
     return f"<p>Give {html.escape(label)}.</p>]]>"
 
 
-
-
 def entry_item(template: XmlTemplate, ident: str, title: str, stem: str, blank: Blank) -> str:
     """One entry's item, from its gradient's template. `ident` and `stem` come as XML, made once for all the
     problem's entries; numbers are digits, a sign and a point: nothing in them to escape."""

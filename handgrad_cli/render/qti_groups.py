@@ -14,7 +14,6 @@ import functools
 import html
 import io
 import math
-import shutil
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from itertools import groupby
@@ -24,7 +23,7 @@ from handgrad_cli.problem import Problem
 from handgrad_cli.render.platform import Blank, XmlTemplate, blanks, slot, spooled, stem_html
 from handgrad_cli.render.qti_xml import (ASSESSMENT_TAIL, GROUP_TAIL, assessment_head, field, group_head, html_text,
                                          opened_cdata)
-from handgrad_cli.render.sheets import ProblemSet, Sheet
+from handgrad_cli.render.sheets import ProblemSet, Sheet, copy_spool
 
 TYPED_AT_LEAST = 3  # the rounding rule's decimals: every blank takes them, and more where the question asks
 
@@ -171,9 +170,9 @@ def write_slot_groups(problem_set: ProblemSet, identifier: str, title: str, pack
 def write_groups(problem_set: ProblemSet, identifier: str, title: str, out: TextIO) -> None:
     out.write(assessment_head(identifier, title))
     with spooled(slot_questions(problem_set, identifier)) as groups:
-        for number, spool in groups:
+        for number, waiting in groups:
             out.write(group_head(f"{identifier}-p{number}", f"Problem {number}", 1, "1.0"))
-            shutil.copyfileobj(spool, out)
+            copy_spool(waiting, out)
             out.write(GROUP_TAIL)
     out.write(ASSESSMENT_TAIL)
 
